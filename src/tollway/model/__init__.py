@@ -1,0 +1,1 @@
+"""Domain types for the APIs Tollway serves. No I/O."""

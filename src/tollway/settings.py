@@ -1,0 +1,83 @@
+"""Typed settings. Each has a command-line flag and a `TOLLWAY_<NAME>` environment variable;
+the flag wins over the variable, the variable over the default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ACCESS_LOG_TARGETS = ("file", "stdout", "both", "off")
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = field(default="127.0.0.1", metadata={"help": "gateway (data plane) address"})
+    port: int = field(default=8080, metadata={"help": "gateway port (0 picks a free one)"})
+    admin_host: str = field(
+        default="127.0.0.1", metadata={"help": "control-plane address (keep it on loopback)"}
+    )
+    admin_port: int = field(default=8081, metadata={"help": "control-plane port (0: any)"})
+    data_dir: Path = field(
+        default=Path(".tollway"), metadata={"help": "where the store and logs live"}
+    )
+    region: str = field(default="us-east-1", metadata={"help": "AWS region Tollway reports"})
+    account_id: str = field(
+        default="000000000000", metadata={"help": "AWS account id Tollway reports"}
+    )
+    stage: str = field(default="dev", metadata={"help": "stage the files given to serve deploy to"})
+    access_log: str = field(
+        default="file",
+        metadata={"help": "where access log lines go: file (in the data dir), stdout, both, off"},
+    )
+    log_level: str = field(default="info", metadata={"help": "debug, info, warning or error"})
+    function_concurrency: int = field(
+        default=10, metadata={"help": "warm workers per function at most (Lambda concurrency)"}
+    )
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "tollway.db"
+
+    @property
+    def access_log_path(self) -> Path:
+        return self.data_dir / "access.log"
+
+    @property
+    def functions_dir(self) -> Path:
+        return self.data_dir / "functions"
+
+
+def env_name(field_name: str) -> str:
+    return "TOLLWAY_" + field_name.upper()
+
+
+def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Settings from defaults, overlaid by TOLLWAY_* variables, overlaid by `overrides`
+    (values that are None are ignored, so unset flags fall through)."""
+    environ = dict(os.environ) if environ is None else environ
+    values: dict[str, object] = {}
+    for f in fields(Settings):
+        raw = environ.get(env_name(f.name))
+        if raw is not None:
+            values[f.name] = _convert(f.name, raw)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if settings.access_log not in ACCESS_LOG_TARGETS:
+        raise ValueError(
+            f"access log target must be one of {', '.join(ACCESS_LOG_TARGETS)}, "
+            f"not {settings.access_log!r}"
+        )
+    return settings
+
+
+def _convert(name: str, raw: str) -> object:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{env_name(name)} must be an integer, not {raw!r}") from None
+    if kind == "Path":
+        return Path(raw)
+    return raw
