@@ -1,0 +1,313 @@
+"""The Python runtime shim: the program a warm Lambda worker process runs.
+
+Tollway's counterpart of AWS Lambda's Python runtime (awslambdaric's ``bootstrap``, which
+``/var/runtime/bootstrap`` starts): it imports the handler module once (init), then runs one
+invocation at a time for as long as the host keeps the worker. Error payloads, the ``context``
+object, the root-logger format and the ``[ERROR]`` log lines are awslambdaric's.
+
+Where AWS's runtime polls the Runtime API over HTTP, this one reads length-prefixed frames from
+a socket whose fd the host passes as ``argv[1]`` (the worker's stdout and stderr belong to the
+function). The host starts it by file path with ``python -P -u``: ``-P`` keeps this directory,
+which holds Tollway's own ``host.py`` and ``code.py``, off ``sys.path``; ``-u`` makes output
+unbuffered, as AWS's runtime does, so log lines reach the host as they are printed. The code
+directory (``argv[2]``, also exported as ``PYTHONPATH``) goes first on ``sys.path`` only after
+the imports below, so a function's ``json.py`` cannot break the shim.
+
+Standard library only, and light: every import here is paid on each cold start. The host
+imports this module too, for the frame formats; nothing runs unless it is ``__main__``.
+
+Frames (big-endian). Request: ``REQUEST`` header (payload length, deadline in epoch ms,
+request-id length, ARN length), then request id, invoked ARN and payload. Response:
+``RESPONSE`` header (body length, status), then the body. The worker sends one ``READY``
+response after init and one response per request; after a ``FATAL`` response it exits.
+"""
+
+import contextlib
+import importlib
+import json
+import logging
+import os
+import resource
+import signal
+import struct
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any, BinaryIO, NoReturn
+
+REQUEST = struct.Struct("!IdHH")
+RESPONSE = struct.Struct("!IB")
+
+READY = 0  # init finished (successfully or not); requests may follow
+OK = 1  # body is the handler's JSON result
+ERROR = 2  # body is a Lambda error object; the worker stays warm
+FATAL = 3  # body is Lambda's init error object; the worker exits
+
+_Handler = Callable[[Any, Any], Any]
+_request_id = ""  # the current invocation's, for the log formatter (AWS's _GLOBAL_AWS_REQUEST_ID)
+
+
+class _Fault(Exception):
+    """An error the runtime itself reports (awslambdaric's FaultException)."""
+
+    def __init__(self, error_type: str, message: str, trace: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+        self.trace = trace or []
+
+
+class LambdaContext:
+    """The handler's ``context`` argument, with the attributes of AWS's LambdaContext."""
+
+    __slots__ = (
+        "_deadline_ms",
+        "aws_request_id",
+        "client_context",
+        "function_name",
+        "function_version",
+        "identity",
+        "invoked_function_arn",
+        "log_group_name",
+        "log_stream_name",
+        "memory_limit_in_mb",
+    )
+
+    def __init__(self, request_id: str, invoked_arn: str, deadline_ms: float) -> None:
+        env = os.environ
+        self.aws_request_id = request_id
+        self.invoked_function_arn = invoked_arn
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.memory_limit_in_mb = int(env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.identity = None
+        self.client_context = None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(int(self._deadline_ms - time.time() * 1000), 0)
+
+    def log(self, msg: object) -> None:
+        sys.stdout.write(str(msg))
+
+    def __repr__(self) -> str:
+        return (
+            f"LambdaContext([aws_request_id={self.aws_request_id},"
+            f"log_group_name={self.log_group_name},log_stream_name={self.log_stream_name},"
+            f"function_name={self.function_name},memory_limit_in_mb={self.memory_limit_in_mb},"
+            f"function_version={self.function_version},"
+            f"invoked_function_arn={self.invoked_function_arn},"
+            f"client_context={self.client_context},identity={self.identity}])"
+        )
+
+
+class _LogHandler(logging.Handler):
+    """The root handler AWS installs: Lambda's line format, written to stdout at emit time."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stdout.write(self.format(record))
+        except Exception:
+            self.handleError(record)
+
+
+def _add_request_id(record: logging.LogRecord) -> bool:
+    record.aws_request_id = _request_id
+    return True
+
+
+def _setup_logging() -> None:
+    # As on AWS the root logger gets a handler (so logging.basicConfig() is a no-op) and
+    # keeps level WARNING; timestamps are UTC.
+    logging.Formatter.converter = time.gmtime
+    handler = _LogHandler()
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+    )
+    handler.addFilter(_add_request_id)
+    logging.getLogger().addHandler(handler)
+
+
+def _load_handler(handler: str) -> _Handler:
+    """Import the handler's module and find the function, raising AWS's init faults."""
+    try:
+        modname, fname = handler.rsplit(".", 1)
+    except ValueError as e:
+        raise _Fault("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {e}") from None
+    if modname.split(".")[0] in sys.builtin_module_names:
+        raise _Fault(
+            "Runtime.BuiltInModuleConflict",
+            f"Cannot use built-in module {modname} as a handler module",
+        )
+    try:
+        module = importlib.import_module(modname.replace("/", "."))
+    except ImportError as e:
+        raise _Fault(
+            "Runtime.ImportModuleError", f"Unable to import module '{modname}': {e}"
+        ) from None
+    except SyntaxError as e:
+        trace = [f'  File "{e.filename}" Line {e.lineno}\n    {e.text}']
+        raise _Fault(
+            "Runtime.UserCodeSyntaxError", f"Syntax error in module '{modname}': {e}", trace
+        ) from None
+    try:
+        function = getattr(module, fname)
+    except AttributeError:
+        # Not an init failure on AWS either: every invocation reports it, the worker stays.
+        fault = _Fault(
+            "Runtime.HandlerNotFound", f"Handler '{fname}' missing on module '{modname}'"
+        )
+
+        def missing(event: Any, context: Any) -> NoReturn:
+            raise fault
+
+        return missing
+    return function  # type: ignore[no-any-return]
+
+
+def _error(error_type: str, message: str, trace: list[str]) -> dict[str, Any]:
+    return {"errorMessage": message, "errorType": error_type, "requestId": "", "stackTrace": trace}
+
+
+def _exception_error(e: BaseException) -> dict[str, Any]:
+    # The user's frames only: drop the leading ones of this file, as AWS drops bootstrap.py's.
+    frames = traceback.extract_tb(e.__traceback__)
+    while frames and frames[0].filename == __file__:
+        del frames[0]
+    return _error(type(e).__name__, str(e), traceback.format_list(frames))
+
+
+def _log_error(error: dict[str, Any]) -> None:
+    # awslambdaric's text format. It joins the lines with "\r" and indents with U+00A0 so that
+    # CloudWatch keeps one event; plain lines read better in a terminal and a line-based sink.
+    description = "[ERROR]"
+    if error["errorType"]:
+        description += " " + error["errorType"]
+    if error["errorMessage"]:
+        description += (":" if error["errorType"] else "") + " " + error["errorMessage"]
+    lines = [description, "Traceback (most recent call last):"]
+    for entry in error["stackTrace"]:
+        lines.extend(entry.splitlines() or [""])
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _default(o: object) -> object:
+    # Decimal support without importing decimal on every cold start: an object can only be a
+    # Decimal if the function imported the module. AWS writes Decimals as JSON numbers.
+    decimal = sys.modules.get("decimal")
+    if decimal is not None and isinstance(o, decimal.Decimal):
+        return int(o) if o.is_finite() and o == o.to_integral_value() else float(o)
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+_encoder = json.JSONEncoder(separators=(",", ":"), default=_default)
+
+
+def _invoke(
+    init: _Handler | dict[str, Any],
+    request_id: str,
+    invoked_arn: str,
+    deadline_ms: float,
+    payload: bytes,
+) -> tuple[int, bytes]:
+    """Run one invocation; ``init`` is the handler, or the init error to report instead."""
+    global _request_id
+    _request_id = request_id
+    if isinstance(init, dict):
+        return FATAL, _encoder.encode({**init, "requestId": request_id}).encode()
+    try:
+        event = json.loads(payload) if payload else {}
+    except Exception as e:
+        error = _error("Runtime.UnmarshalError", f"Unable to unmarshal input: {e}", [])
+    else:
+        try:
+            result = init(event, LambdaContext(request_id, invoked_arn, deadline_ms))
+        except _Fault as fault:
+            error = _error(fault.error_type, fault.message, fault.trace)
+        except Exception as e:
+            error = _exception_error(e)
+        else:
+            if isinstance(result, bytes):  # awslambdaric passes bytes through unencoded
+                return OK, result
+            try:
+                return OK, _encoder.encode(result).encode()
+            except Exception as e:
+                error = _error("Runtime.MarshalError", f"Unable to marshal response: {e}", [])
+    error["requestId"] = request_id
+    _log_error(error)
+    return ERROR, _encoder.encode(error).encode()
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        with contextlib.suppress(Exception):  # the function may have replaced or closed it
+            stream.flush()  # type: ignore[union-attr]
+
+
+def _send(fd: int, status: int, body: bytes) -> None:
+    data = memoryview(RESPONSE.pack(len(body), status) + body)
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def _read(stream: BinaryIO, size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) < size:
+        _end()
+    return data
+
+
+def _end() -> NoReturn:
+    """Leave as a Lambda sandbox does: with everything the function started."""
+    _flush()
+    if os.getpgid(0) == os.getpid():  # the host made us a process-group leader
+        os.killpg(0, signal.SIGKILL)
+    os._exit(0)
+
+
+def main() -> None:
+    fd, pythonpath = int(sys.argv[1]), sys.argv[2]
+    del sys.argv[1:]
+    os.set_inheritable(fd, False)  # keep the function's child processes off the control socket
+    # No core files in the code directory (the function may raise the limit again).
+    resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+    os.environ["PYTHONPATH"] = pythonpath
+    sys.path[0:0] = [p for p in pythonpath.split(os.pathsep) if p]
+    _setup_logging()
+
+    init: _Handler | dict[str, Any]
+    try:
+        init = _load_handler(os.environ["_HANDLER"])
+    except _Fault as fault:
+        init = _error(fault.error_type, fault.message, fault.trace)
+    except Exception as e:
+        init = _exception_error(e)
+    if isinstance(init, dict):
+        _log_error(init)
+    _flush()
+    _send(fd, READY, b"")
+
+    with open(fd, "rb", closefd=False) as requests:
+        while True:
+            size, deadline_ms, id_size, arn_size = REQUEST.unpack(_read(requests, REQUEST.size))
+            request_id = _read(requests, id_size).decode()
+            invoked_arn = _read(requests, arn_size).decode()
+            payload = _read(requests, size)
+            status, body = _invoke(init, request_id, invoked_arn, deadline_ms, payload)
+            _flush()  # the host attributes output to this invocation up to the response
+            try:
+                _send(fd, status, body)
+            except OSError:
+                _end()
+            if status == FATAL:
+                _end()
+
+
+if __name__ == "__main__":
+    main()

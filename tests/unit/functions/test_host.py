@@ -1,0 +1,593 @@
+"""FunctionHost with real worker processes running functions written to tmp_path."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import textwrap
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvloop
+
+from tollway.functions.host import FunctionHost, FunctionSpec, InvokeResult
+from tollway.functions.worker import RUNTIME
+
+APP = textwrap.dedent(
+    """\
+    import logging
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    HERE = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(HERE, "inits.log"), "a") as f:
+        f.write("init\\n")
+    count = 0
+
+
+    def counter(event, context):
+        global count
+        count += 1
+        return {"count": count, "pid": os.getpid()}
+
+
+    def echo(event, context):
+        return {
+            "event": event,
+            "aws_request_id": context.aws_request_id,
+            "function_name": context.function_name,
+            "function_version": context.function_version,
+            "invoked_function_arn": context.invoked_function_arn,
+            "memory_limit_in_mb": context.memory_limit_in_mb,
+            "log_group_name": context.log_group_name,
+            "log_stream_name": context.log_stream_name,
+            "remaining": context.get_remaining_time_in_millis(),
+            "identity": context.identity,
+            "client_context": context.client_context,
+        }
+
+
+    def environment(event, context):
+        return {
+            "env": dict(os.environ),
+            "cwd": os.getcwd(),
+            "sys_path": sys.path,
+        }
+
+
+    def _inner(value):
+        raise ValueError(f"boom {value}")
+
+
+    def fail(event, context):
+        _inner(event["value"])
+
+
+    def sleep(event, context):
+        global count
+        count += 1
+        print(f"pid {os.getpid()}")
+        with open(os.path.join(HERE, "started"), "w"):
+            pass
+        time.sleep(event["seconds"])
+        with open(os.path.join(HERE, "finished"), "w"):
+            pass
+        return {"count": count, "pid": os.getpid()}
+
+
+    def crash(event, context):
+        global count
+        count += 1
+        if event.get("how") == "exit":
+            sys.exit(3)
+        if event.get("how") == "segfault":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return {"count": count, "pid": os.getpid()}
+
+
+    def unserialisable(event, context):
+        return {"ids": {1}}
+
+
+    def decimals(event, context):
+        import decimal
+
+        return [decimal.Decimal("1.5"), decimal.Decimal("2")]
+
+
+    def chatty(event, context):
+        print("to stdout")
+        print("to stderr", file=sys.stderr)
+        os.write(2, b"raw fd 2\\n")
+        subprocess.run(["echo", "from a child"], check=True)
+        logging.getLogger().warning("careful")
+        sys.stdout.write("no newline")
+        return "ok"
+
+
+    def rendezvous(event, context):
+        open(os.path.join(HERE, event["me"]), "w").close()
+        other = os.path.join(HERE, event["other"])
+        deadline = time.time() + 5
+        while not os.path.exists(other) and time.time() < deadline:
+            time.sleep(0.005)
+        return {"pid": os.getpid(), "met": os.path.exists(other)}
+
+
+    def record(event, context):
+        with open(os.path.join(HERE, "order.log"), "a") as f:
+            f.write(f"{event['n']}\\n")
+        return {"pid": os.getpid()}
+    """
+)
+FAIL_LINE = APP.splitlines().index("def fail(event, context):") + 2
+INNER_LINE = APP.splitlines().index("def _inner(value):") + 2
+
+
+@pytest.fixture
+def code_dir(tmp_path: Path) -> Path:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text(APP)
+    return code
+
+
+@pytest.fixture
+def lines() -> list[tuple[str, str, str]]:
+    return []
+
+
+@pytest.fixture
+async def host(lines: list[tuple[str, str, str]]) -> AsyncIterator[FunctionHost]:
+    host = FunctionHost(log_sink=lambda *line: lines.append(line))
+    yield host
+    await host.close()
+
+
+def make_spec(code_dir: Path, handler: str = "app.counter", **changes: object) -> FunctionSpec:
+    """A spec whose revision is its handler: workers are shared only by the same handler."""
+    changes.setdefault("revision", handler)
+    spec = FunctionSpec(
+        name="fn",
+        arn="arn:aws:lambda:us-east-1:000000000000:function:fn",
+        version="$LATEST",
+        handler=handler,
+        code_dir=code_dir,
+    )
+    return replace(spec, **changes)  # type: ignore[arg-type]
+
+
+def body(result: InvokeResult) -> Any:
+    return json.loads(result.payload)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def eventually(check: Callable[[], bool]) -> bool:
+    """Whether ``check`` comes true within a few seconds (for what happens in the background)."""
+    for _ in range(500):
+        if check():
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+async def test_round_trip_with_event_and_context(host: FunctionHost, code_dir: Path) -> None:
+    spec = make_spec(code_dir, "app.echo", memory_size=256)
+    result = await host.invoke(spec, b'{"a": [1, "x"]}', request_id="req-1")
+    assert result.function_error is None
+    assert result.executed_version == "$LATEST"
+    assert result.log == ""
+    out = body(result)
+    stream = out.pop("log_stream_name")
+    remaining = out.pop("remaining")
+    assert out == {
+        "event": {"a": [1, "x"]},
+        "aws_request_id": "req-1",
+        "function_name": "fn",
+        "function_version": "$LATEST",
+        "invoked_function_arn": "arn:aws:lambda:us-east-1:000000000000:function:fn",
+        "memory_limit_in_mb": 256,
+        "log_group_name": "/aws/lambda/fn",
+        "identity": None,
+        "client_context": None,
+    }
+    assert re.fullmatch(r"\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}", stream)
+    assert 0 < remaining <= 3000
+    assert result.payload.startswith(b'{"event":{"a":[1,"x"]},"aws_request_id":"req-1",')
+
+
+async def test_request_id_defaults_to_a_uuid(host: FunctionHost, code_dir: Path) -> None:
+    out = body(await host.invoke(make_spec(code_dir, "app.echo"), b"{}"))
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", out["aws_request_id"]
+    )
+
+
+async def test_environment(
+    host: FunctionHost, code_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOLLWAY_SERVER_SECRET", "not for functions")
+    spec = make_spec(
+        code_dir,
+        "app.environment",
+        memory_size=512,
+        region="eu-west-1",
+        environment={"GREETING": "hi", "AWS_REGION": "us-west-2", "_HANDLER": "x.y"},
+    )
+    out = body(await host.invoke(spec, b"{}"))
+    env = out["env"]
+    if env.get("LC_CTYPE") == "C.UTF-8":  # Python's locale coercion where en_US.UTF-8 is missing
+        del env["LC_CTYPE"]
+    task_root = str(code_dir)
+    assert env["GREETING"] == "hi"
+    assert {k: env[k] for k in env if k not in ("PATH", "AWS_LAMBDA_LOG_STREAM_NAME")} == {
+        "GREETING": "hi",
+        "_HANDLER": "app.environment",
+        "AWS_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+        "AWS_LAMBDA_FUNCTION_NAME": "fn",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/fn",
+        "LAMBDA_TASK_ROOT": task_root,
+        "LAMBDA_RUNTIME_DIR": os.path.dirname(RUNTIME),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "PYTHONPATH": task_root,
+        **(
+            {"LD_LIBRARY_PATH": os.environ["LD_LIBRARY_PATH"]}
+            if "LD_LIBRARY_PATH" in os.environ
+            else {}
+        ),
+    }
+    assert env["PATH"] == os.environ["PATH"]
+    assert re.fullmatch(
+        r"\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}", env["AWS_LAMBDA_LOG_STREAM_NAME"]
+    )
+    assert out["cwd"] == task_root
+    assert out["sys_path"][0] == task_root
+    assert os.path.dirname(RUNTIME) not in out["sys_path"]
+
+
+async def test_user_modules_named_like_the_host_modules(host: FunctionHost, code_dir: Path) -> None:
+    (code_dir / "code.py").write_text("MARK = 'user code'\n")
+    (code_dir / "host.py").write_text(
+        "import code\n\ndef handler(event, context):\n    return [__file__, code.MARK]\n"
+    )
+    result = await host.invoke(make_spec(code_dir, "host.handler"), b"{}")
+    assert body(result) == [str(code_dir / "host.py"), "user code"]
+
+
+async def test_handler_in_a_subdirectory(host: FunctionHost, code_dir: Path) -> None:
+    (code_dir / "pkg" / "sub").mkdir(parents=True)
+    (code_dir / "pkg" / "sub" / "mod.py").write_text("def go(event, context):\n    return 'deep'\n")
+    result = await host.invoke(make_spec(code_dir, "pkg/sub/mod.go"), b"{}")
+    assert result.payload == b'"deep"'
+
+
+async def test_warm_worker_is_reused_and_init_runs_once(host: FunctionHost, code_dir: Path) -> None:
+    spec = make_spec(code_dir)
+    results = [body(await host.invoke(spec, b"{}")) for _ in range(3)]
+    pid = results[0]["pid"]
+    assert results == [{"count": n, "pid": pid} for n in (1, 2, 3)]
+    assert (code_dir / "inits.log").read_text() == "init\n"
+
+
+async def test_import_error(host: FunctionHost, code_dir: Path) -> None:
+    result = await host.invoke(make_spec(code_dir, "nothere.handler"), b"{}", request_id="r1")
+    assert result.function_error == "Unhandled"
+    assert result.payload == (
+        b"{\"errorMessage\":\"Unable to import module 'nothere': No module named 'nothere'\","
+        b'"errorType":"Runtime.ImportModuleError","requestId":"r1","stackTrace":[]}'
+    )
+    assert result.log == (
+        "[ERROR] Runtime.ImportModuleError: Unable to import module 'nothere': "
+        "No module named 'nothere'\nTraceback (most recent call last):\n"
+    )
+
+
+async def test_exception_during_init(host: FunctionHost, code_dir: Path) -> None:
+    (code_dir / "broken.py").write_text("raise KeyError('config')\n")
+    result = await host.invoke(make_spec(code_dir, "broken.handler"), b"{}", request_id="r1")
+    out = body(result)
+    assert result.function_error == "Unhandled"
+    assert (out["errorMessage"], out["errorType"], out["requestId"]) == (
+        "'config'",
+        "KeyError",
+        "r1",
+    )
+    broken = code_dir / "broken.py"
+    assert out["stackTrace"][-1] == (
+        f"  File \"{broken}\", line 1, in <module>\n    raise KeyError('config')\n"
+    )
+
+
+async def test_missing_handler_keeps_the_worker(host: FunctionHost, code_dir: Path) -> None:
+    spec = make_spec(code_dir, "app.nope")
+    first = await host.invoke(spec, b"{}", request_id="r1")
+    assert first.function_error == "Unhandled"
+    assert body(first) == {
+        "errorMessage": "Handler 'nope' missing on module 'app'",
+        "errorType": "Runtime.HandlerNotFound",
+        "requestId": "r1",
+        "stackTrace": [],
+    }
+    await host.invoke(spec, b"{}")
+    assert (code_dir / "inits.log").read_text() == "init\n"
+
+
+async def test_exception_shape_and_the_worker_stays_warm(
+    host: FunctionHost, code_dir: Path
+) -> None:
+    spec = make_spec(code_dir, "app.fail")
+    result = await host.invoke(spec, b'{"value": 7}', request_id="r1")
+    app = code_dir / "app.py"
+    trace = [
+        f'  File "{app}", line {FAIL_LINE}, in fail\n    _inner(event["value"])\n',
+        f'  File "{app}", line {INNER_LINE}, in _inner\n    raise ValueError(f"boom {{value}}")\n',
+    ]
+    assert result.function_error == "Unhandled"
+    assert (
+        result.payload
+        == json.dumps(
+            {
+                "errorMessage": "boom 7",
+                "errorType": "ValueError",
+                "requestId": "r1",
+                "stackTrace": trace,
+            },
+            separators=(",", ":"),
+        ).encode()
+    )
+    assert result.log == (
+        "[ERROR] ValueError: boom 7\nTraceback (most recent call last):\n"
+        f'  File "{app}", line {FAIL_LINE}, in fail\n    _inner(event["value"])\n'
+        f'  File "{app}", line {INNER_LINE}, in _inner\n    raise ValueError(f"boom {{value}}")\n'
+    )
+    await host.invoke(spec, b'{"value": 8}')
+    assert (code_dir / "inits.log").read_text() == "init\n"
+
+
+async def test_timeout_kills_the_worker(host: FunctionHost, code_dir: Path) -> None:
+    spec = make_spec(code_dir, "app.sleep", timeout=0.5)
+    result = await host.invoke(spec, b'{"seconds": 30}', request_id="r1")
+    assert result.function_error == "Unhandled"
+    assert result.payload == (
+        b'{"errorType":"Sandbox.Timedout",'
+        b'"errorMessage":"RequestId: r1 Error: Task timed out after 0.50 seconds"}'
+    )
+    pid = int(result.log.removeprefix("pid ").strip())
+    assert not alive(pid)
+    after = body(await host.invoke(spec, b'{"seconds": 0}'))
+    assert after == {"count": 1, "pid": after["pid"]}
+    assert after["pid"] != pid
+
+
+@pytest.mark.parametrize(
+    ("how", "description"),
+    [("exit", "exit status 3"), ("segfault", "signal: segmentation fault")],
+)
+async def test_runtime_exit(host: FunctionHost, code_dir: Path, how: str, description: str) -> None:
+    spec = make_spec(code_dir, "app.crash")
+    first = body(await host.invoke(spec, b"{}"))
+    result = await host.invoke(spec, json.dumps({"how": how}).encode(), request_id="r1")
+    assert result.function_error == "Unhandled"
+    assert result.payload == (
+        b'{"errorType":"Runtime.ExitError","errorMessage":'
+        b'"RequestId: r1 Error: Runtime exited with error: ' + description.encode() + b'"}'
+    )
+    assert not alive(first["pid"])
+    after = body(await host.invoke(spec, b"{}"))
+    assert after["count"] == 1
+    assert after["pid"] != first["pid"]
+
+
+async def test_exit_during_init(host: FunctionHost, code_dir: Path) -> None:
+    (code_dir / "quits.py").write_text("import sys\nprint('bye')\nsys.exit(2)\n")
+    result = await host.invoke(make_spec(code_dir, "quits.handler"), b"{}", request_id="r1")
+    assert result == InvokeResult(
+        b'{"errorType":"Runtime.ExitError",'
+        b'"errorMessage":"RequestId: r1 Error: Runtime exited with error: exit status 2"}',
+        "Unhandled",
+        "bye\n",
+        "$LATEST",
+    )
+
+
+async def test_unserialisable_result(host: FunctionHost, code_dir: Path) -> None:
+    result = await host.invoke(make_spec(code_dir, "app.unserialisable"), b"{}", request_id="r1")
+    assert result.function_error == "Unhandled"
+    assert result.payload == (
+        b'{"errorMessage":"Unable to marshal response: '
+        b'Object of type set is not JSON serializable",'
+        b'"errorType":"Runtime.MarshalError","requestId":"r1","stackTrace":[]}'
+    )
+
+
+async def test_decimals_become_numbers(host: FunctionHost, code_dir: Path) -> None:
+    result = await host.invoke(make_spec(code_dir, "app.decimals"), b"{}")
+    assert result.payload == b"[1.5,2]"
+
+
+async def test_empty_and_invalid_payloads(host: FunctionHost, code_dir: Path) -> None:
+    spec = make_spec(code_dir, "app.echo")
+    assert body(await host.invoke(spec, b""))["event"] == {}
+    result = await host.invoke(spec, b"not json", request_id="r1")
+    assert result.function_error == "Unhandled"
+    assert result.payload == (
+        b'{"errorMessage":"Unable to unmarshal input: Expecting value: line 1 column 1 (char 0)",'
+        b'"errorType":"Runtime.UnmarshalError","requestId":"r1","stackTrace":[]}'
+    )
+
+
+async def test_output_reaches_the_log_and_the_sink(
+    host: FunctionHost, code_dir: Path, lines: list[tuple[str, str, str]]
+) -> None:
+    spec = make_spec(code_dir, "app.chatty")
+    result = await host.invoke(spec, b"{}", request_id="r1")
+    assert result.payload == b'"ok"'
+    expected = ["to stdout", "to stderr", "raw fd 2", "from a child"]
+    assert result.log.splitlines()[:4] == expected
+    assert re.fullmatch(
+        r"\[WARNING\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\tr1\tcareful",
+        result.log.splitlines()[4],
+    )
+    assert result.log.endswith("\tcareful\nno newline")
+    assert lines[:4] == [("fn", "r1", line) for line in expected]
+    assert lines[4][2] == result.log.splitlines()[4]
+    assert lines[5:] == [("fn", "r1", "no newline")]
+    again = await host.invoke(spec, b"{}", request_id="r2")
+    assert again.log.splitlines()[:4] == expected
+    assert again.log.endswith("\tr2\tcareful\nno newline")
+    assert lines[6:10] == [("fn", "r2", line) for line in expected]
+    assert len(lines) == 12
+
+
+async def test_default_sink_is_the_function_logger(
+    code_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    host = FunctionHost()
+    try:
+        with caplog.at_level(logging.INFO, logger="tollway.functions.fn"):
+            await host.invoke(make_spec(code_dir, "app.sleep"), b'{"seconds": 0}')
+    finally:
+        await host.close()
+    records = [r for r in caplog.records if r.name.startswith("tollway.functions")]
+    assert [(r.name, r.levelno, r.message[:4]) for r in records] == [
+        ("tollway.functions.fn", logging.INFO, "pid ")
+    ]
+
+
+async def test_concurrent_invocations_run_in_parallel(host: FunctionHost, code_dir: Path) -> None:
+    spec = make_spec(code_dir, "app.rendezvous", timeout=10)
+    a, b = await asyncio.gather(
+        host.invoke(spec, b'{"me": "a", "other": "b"}'),
+        host.invoke(spec, b'{"me": "b", "other": "a"}'),
+    )
+    out_a, out_b = body(a), body(b)
+    assert out_a["met"] and out_b["met"]
+    assert out_a["pid"] != out_b["pid"]
+
+
+async def test_callers_queue_in_order_at_max_concurrency(code_dir: Path) -> None:
+    host = FunctionHost(max_concurrency=1)
+    try:
+        spec = make_spec(code_dir, "app.record")
+        results = await asyncio.gather(
+            *(host.invoke(spec, json.dumps({"n": n}).encode()) for n in range(4))
+        )
+    finally:
+        await host.close()
+    assert len({r.payload for r in results}) == 1  # one worker served them all
+    assert (code_dir / "order.log").read_text() == "0\n1\n2\n3\n"
+
+
+async def test_cancelled_caller_leaves_the_invocation_running(code_dir: Path) -> None:
+    host = FunctionHost(max_concurrency=1)
+    try:
+        spec = make_spec(code_dir, "app.sleep")
+        task = asyncio.create_task(host.invoke(spec, b'{"seconds": 0.3}'))
+        assert await eventually((code_dir / "started").exists)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not (code_dir / "finished").exists()
+        after = await host.invoke(spec, b'{"seconds": 0}')
+        assert (code_dir / "finished").exists()
+        assert after.log.startswith("pid ")
+        assert (code_dir / "inits.log").read_text() == "init\n"
+    finally:
+        await host.close()
+
+
+async def test_retire_starts_fresh_workers(host: FunctionHost, code_dir: Path) -> None:
+    spec = make_spec(code_dir)
+    first = body(await host.invoke(spec, b"{}"))
+    await host.retire("fn")
+    assert not alive(first["pid"])
+    second = body(await host.invoke(spec, b"{}"))
+    assert second["count"] == 1
+    assert second["pid"] != first["pid"]
+
+
+async def test_new_revision_starts_fresh_workers(host: FunctionHost, code_dir: Path) -> None:
+    first = body(await host.invoke(make_spec(code_dir, revision="a"), b"{}"))
+    second = body(await host.invoke(make_spec(code_dir, revision="b"), b"{}"))
+    assert second["count"] == 1
+    assert second["pid"] != first["pid"]
+    assert await eventually(lambda: not alive(first["pid"]))
+
+
+async def test_idle_workers_end_after_idle_timeout(code_dir: Path) -> None:
+    host = FunctionHost(idle_timeout=0.05)
+    try:
+        first = body(await host.invoke(make_spec(code_dir), b"{}"))
+        assert await eventually(lambda: not alive(first["pid"]))
+        second = body(await host.invoke(make_spec(code_dir), b"{}"))
+        assert second["count"] == 1
+    finally:
+        await host.close()
+
+
+async def test_close_leaves_no_processes(code_dir: Path) -> None:
+    host = FunctionHost()
+    counted = await asyncio.gather(*(host.invoke(make_spec(code_dir), b"{}") for _ in range(3)))
+    pids = {body(r)["pid"] for r in counted}
+    sleeper = make_spec(code_dir, "app.sleep", name="other")
+    busy = asyncio.create_task(host.invoke(sleeper, b'{"seconds": 30}', request_id="r1"))
+    assert await eventually((code_dir / "started").exists)
+    await host.close()
+    stopped = await busy
+    pids.add(int(stopped.log.removeprefix("pid ").strip()))
+    assert len(pids) == 4
+    assert [pid for pid in pids if alive(pid)] == []
+    assert stopped.payload == (
+        b'{"errorType":"Runtime.ExitError",'
+        b'"errorMessage":"RequestId: r1 Error: Runtime exited with error: signal: killed"}'
+    )
+    with pytest.raises(RuntimeError, match="FunctionHost is closed"):
+        await host.invoke(make_spec(code_dir), b"{}")
+
+
+async def test_large_payloads(host: FunctionHost, code_dir: Path) -> None:
+    big = "x" * (4 << 20)
+    result = await host.invoke(make_spec(code_dir, "app.echo"), json.dumps({"big": big}).encode())
+    assert body(result)["event"] == {"big": big}
+
+
+async def test_missing_code_directory_raises(host: FunctionHost, tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        await host.invoke(make_spec(tmp_path / "nowhere"), b"{}")
+
+
+def test_runs_on_uvloop(code_dir: Path) -> None:
+    async def main() -> tuple[InvokeResult, InvokeResult]:
+        host = FunctionHost()
+        try:
+            spec = make_spec(code_dir)
+            return await host.invoke(spec, b"{}"), await host.invoke(spec, b"{}")
+        finally:
+            await host.close()
+
+    first, second = uvloop.run(main())
+    pid = body(first)["pid"]
+    assert body(second) == {"count": 2, "pid": pid}
+    assert not alive(pid)
