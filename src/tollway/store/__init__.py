@@ -19,7 +19,6 @@ Implementations: `SqliteStore` (default, in the data directory). The same contra
 from __future__ import annotations
 
 import builtins
-
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol

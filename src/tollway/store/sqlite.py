@@ -9,7 +9,6 @@ and SQLite answers them in well under a millisecond.
 from __future__ import annotations
 
 import builtins
-
 import hashlib
 import sqlite3
 import threading

@@ -32,7 +32,9 @@ def test_missing_record_is_none(store: ConfigStore) -> None:
 
 
 def test_records_are_scoped_by_parent(store: ConfigStore) -> None:
-    store.commit([Record("stage", "dev", {"v": 1}, "api1"), Record("stage", "dev", {"v": 2}, "api2")])
+    store.commit(
+        [Record("stage", "dev", {"v": 1}, "api1"), Record("stage", "dev", {"v": 2}, "api2")]
+    )
     first, second = store.get("stage", "dev", "api1"), store.get("stage", "dev", "api2")
     assert first is not None and second is not None
     assert (first.body, second.body) == ({"v": 1}, {"v": 2})

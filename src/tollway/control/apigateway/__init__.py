@@ -1,0 +1,28 @@
+"""The `apigateway` service (REST APIs, API Gateway v1): its operations, OpenAPI import and
+export, and the rules AWS applies to definitions."""
+
+from __future__ import annotations
+
+from tollway.control.operations import OperationTable
+
+
+def operations() -> OperationTable:
+    from tollway.control.apigateway import (
+        definitions,
+        deployments,
+        integrations,
+        resources,
+        restapis,
+        stages,
+        tags,
+    )
+
+    return OperationTable("apigateway").merge(
+        restapis.ops,
+        resources.ops,
+        integrations.ops,
+        deployments.ops,
+        stages.ops,
+        definitions.ops,
+        tags.ops,
+    )

@@ -1,0 +1,153 @@
+"""The files given to `tollway serve`: imported and deployed at start.
+
+Each file is an OpenAPI 2.0/3.0 document (JSON or YAML). It is imported through the same
+operations a client would call: an API of the same name (`info.title`) already in the store
+is overwritten in place (PutRestApi mode=overwrite, so its id and invoke URLs survive
+restarts), otherwise a new one is imported (ImportRestApi); then it is deployed to the stage
+(CreateDeployment).
+
+A file may also declare the Python functions behind its Lambda integrations, under the
+Tollway extension `x-tollway-functions` (not sent to AWS's importer):
+
+    x-tollway-functions:
+      petstore-pets:               # the function name in the integration URI's ARN
+        handler: app.handler
+        code: functions/pets       # a directory, relative to the file
+        runtime: python3.11        # optional; also timeout, memorySize, environment
+
+Such functions run from their directory as it is (a new worker picks up edits), and get the
+`apigateway.amazonaws.com` invoke permission SAM would give them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tollway.control.apigateway import deployments, restapis
+from tollway.control.apigateway.documents import API_KIND
+from tollway.control.errors import ServiceError
+from tollway.control.lambda_api import new_configuration
+from tollway.control.operations import Call, ControlPlane
+from tollway.functions.registry import FUNCTION_KIND
+from tollway.model import ids
+from tollway.store import Record
+
+EXTENSION = "x-tollway-functions"
+
+
+class FileError(Exception):
+    """A file given to serve could not be loaded; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class LoadedApi:
+    api_id: str
+    name: str
+    stage: str
+    warnings: list[str]
+
+
+def _call(plane: ControlPlane, operation: str, params: dict[str, Any]) -> Call:
+    return Call(plane, operation, params, {}, ids.request_id())
+
+
+def load_file(plane: ControlPlane, path: Path, stage: str) -> LoadedApi:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise FileError(f"{path}: cannot read it as JSON or YAML: {e}") from None
+    if not isinstance(document, dict):
+        raise FileError(f"{path}: not an OpenAPI document (expected a mapping at the top)")
+    functions = document.pop(EXTENSION, None) or {}
+    body = json.dumps(document).encode()
+    name = (document.get("info") or {}).get("title")
+    try:
+        for function_name, declared in functions.items():
+            _declare_function(plane, path.parent, function_name, declared)
+        existing = next(
+            (r for r in plane.store.list(API_KIND) if r.body["api"]["name"] == name), None
+        )
+        if existing is not None:
+            result = restapis.put_rest_api(
+                _call(
+                    plane,
+                    "PutRestApi",
+                    {"restApiId": existing.key, "mode": "overwrite", "body": body},
+                )
+            )
+        else:
+            result = restapis.import_rest_api(_call(plane, "ImportRestApi", {"body": body}))
+        deployments.create_deployment(
+            _call(
+                plane,
+                "CreateDeployment",
+                {
+                    "restApiId": result["id"],
+                    "stageName": stage,
+                    "description": f"tollway serve {path.name}",
+                },
+            )
+        )
+    except ServiceError as e:
+        raise FileError(f"{path}: {e.code}: {e.message}") from None
+    return LoadedApi(result["id"], result["name"], stage, list(result.get("warnings") or []))
+
+
+def _directory_digest(directory: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    for file in sorted(p for p in directory.rglob("*") if p.is_file()):
+        data = file.read_bytes()
+        digest.update(str(file.relative_to(directory)).encode() + b"\0" + data)
+        size += len(data)
+    return base64.b64encode(digest.digest()).decode(), size
+
+
+def _declare_function(plane: ControlPlane, base: Path, name: str, declared: Any) -> None:
+    if not isinstance(declared, dict) or "handler" not in declared or "code" not in declared:
+        raise FileError(f"{EXTENSION}.{name} needs at least `handler` and `code`")
+    code_dir = (base / declared["code"]).resolve()
+    if not code_dir.is_dir():
+        raise FileError(f"{EXTENSION}.{name}: code directory {code_dir} does not exist")
+    sha, size = _directory_digest(code_dir)
+    call = _call(plane, "CreateFunction", {})
+    params = {
+        "Runtime": declared.get("runtime", "python3.11"),
+        "Role": f"arn:aws:iam::{plane.settings.account_id}:role/tollway-serve",
+        "Handler": declared["handler"],
+        "Timeout": declared.get("timeout", 3),
+        "MemorySize": declared.get("memorySize", 128),
+        "Environment": {"Variables": dict(declared.get("environment") or {})},
+    }
+    config = new_configuration(call, name, params, sha, size)
+    source = f"arn:aws:execute-api:{plane.settings.region}:{plane.settings.account_id}:*/*/*/*"
+    policy = {
+        "Version": "2012-10-17",
+        "Id": "default",
+        "Statement": [
+            {
+                "Sid": "tollway-serve-apigateway",
+                "Effect": "Allow",
+                "Principal": {"Service": "apigateway.amazonaws.com"},
+                "Action": "lambda:InvokeFunction",
+                "Resource": config["FunctionArn"],
+                "Condition": {"ArnLike": {"AWS:SourceArn": source}},
+            }
+        ],
+    }
+    body = {
+        "configuration": config,
+        "code": {"localPath": str(code_dir)},
+        "tags": {},
+        "policy": policy,
+    }
+    existing = plane.store.get(FUNCTION_KIND, name)
+    version = existing.version if existing is not None else 0
+    plane.store.commit([Record(FUNCTION_KIND, name, body, version=version)])

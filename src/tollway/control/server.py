@@ -1,0 +1,128 @@
+"""The admin listener: AWS's control-plane endpoints (`apigateway`, `lambda`) over ASGI.
+
+Every request is routed by the service models (protocol.Router), parsed and validated
+(protocol.parse_request), handed to the registered operation, and its output or error written
+back as AWS writes it. An operation that exists in AWS's model but not in Tollway answers
+501 NotImplementedException naming it, so a client learns at once what is missing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qs
+
+from tollway.control.errors import NotSupportedByTollway, RequestTooLargeException, ServiceError
+from tollway.control.operations import Call, ControlPlane, OperationTable
+from tollway.control.protocol import (
+    Router,
+    Service,
+    WireResponse,
+    parse_request,
+    serialize_error,
+    serialize_response,
+)
+from tollway.model import ids
+
+log = logging.getLogger("tollway.control")
+
+# Lambda accepts 50 MB zipped code in a request (about 67 MB once base64-encoded).
+MAX_REQUEST_BYTES = 70 * 1024 * 1024
+
+Scope = dict[str, Any]
+
+
+class ControlServer:
+    def __init__(self, plane: ControlPlane, tables: list[OperationTable]) -> None:
+        self.plane = plane
+        self.services = {t.service: Service.load(t.service) for t in tables}
+        self.handlers = {t.service: t.handlers for t in tables}
+        self.router = Router(list(self.services.values()))
+        self.ready = False
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        request_id = ids.request_id()
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        path = raw_path.decode("latin-1")
+        if path == "/_tollway/health":
+            status = 200 if self.ready else 503
+            body = b'{"status":"ok"}' if self.ready else b'{"status":"starting"}'
+            await _send(
+                send, WireResponse(status, [("Content-Type", "application/json")], body), request_id
+            )
+            return
+        response = await self._handle(scope, receive, path, request_id)
+        await _send(send, response, request_id)
+
+    async def _handle(self, scope: Scope, receive: Any, path: str, request_id: str) -> WireResponse:
+        service = None
+        try:
+            body = await _read_body(receive)
+            query = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            headers = _headers(scope["headers"])
+            route, labels = self.router.match(scope["method"], path, query)
+            service = self.services[route.service]
+            handler = self.handlers[route.service].get(route.operation.name)
+            if handler is None:
+                raise NotSupportedByTollway(
+                    f"Tollway does not support the {route.service} operation "
+                    f"{route.operation.name} yet"
+                )
+            params = parse_request(service, route, labels, query, headers, body)
+            call = Call(self.plane, route.operation.name, params, headers, request_id)
+            output = handler(call)
+            if inspect.isawaitable(output):
+                output = await output
+            return serialize_response(route, output)
+        except ServiceError as error:
+            return serialize_error(service, error)
+        except Exception:
+            log.exception(
+                "control-plane request %s failed: %s %s", request_id, scope["method"], path
+            )
+            return serialize_error(
+                service,
+                ServiceError(
+                    f"Tollway failed to process this request (request id {request_id}); "
+                    "the server log has the details"
+                ),
+            )
+
+
+def _headers(raw: list[tuple[bytes, bytes]]) -> Mapping[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        headers[key] = f"{headers[key]},{text}" if key in headers else text
+    return headers
+
+
+async def _read_body(receive: Any) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_REQUEST_BYTES:
+            raise RequestTooLargeException(
+                f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for this operation"
+            )
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+async def _send(send: Any, response: WireResponse, request_id: str) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    headers.append((b"x-amzn-RequestId", request_id.encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
