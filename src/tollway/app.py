@@ -1,0 +1,182 @@
+"""The composition root: builds the store, runtime state, function host, both listeners, and
+runs them until a signal asks them to stop.
+
+Concrete classes are chosen and wired only here. One process, one event loop (uvloop): the
+gateway and the control plane are two uvicorn servers sharing it; functions run in worker
+processes owned by the function host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import uvicorn
+
+from tollway import __version__
+from tollway.control.apigateway import operations as apigateway_operations
+from tollway.control.files import LoadedApi, load_file
+from tollway.control.lambda_api import ops as lambda_operations
+from tollway.control.operations import ControlPlane
+from tollway.control.server import ControlServer
+from tollway.dataplane.handlers.access_log import AccessLog
+from tollway.dataplane.http_protocol import CasePreservingHttpToolsProtocol
+from tollway.dataplane.integrations import IntegrationServices
+from tollway.dataplane.integrations.upstream import AiohttpUpstream
+from tollway.dataplane.pipeline import rest_pipeline
+from tollway.dataplane.registry import DeploymentRegistry
+from tollway.dataplane.server import GatewayServer
+from tollway.functions.host import FunctionHost
+from tollway.functions.registry import FunctionRegistry
+from tollway.observability.access_log import AccessLogSink
+from tollway.settings import Settings
+from tollway.state.changes import LocalChangeFeed
+from tollway.store.sqlite import SqliteStore
+
+log = logging.getLogger("tollway")
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to Tollway (two servers share a loop)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _config(app: Any, protocol: Any) -> uvicorn.Config:
+    # Sockets are bound by Tollway (port 0 works, URLs are printed before serving); the event
+    # loop is already running; WebSockets and lifespan events are not used yet.
+    return uvicorn.Config(
+        app,
+        http=protocol,
+        loop="none",
+        ws="none",
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        timeout_keep_alive=60,
+    )
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise SystemExit(f"tollway: cannot listen on {host}:{port}: {e.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+class Tollway:
+    def __init__(self, settings: Settings, *, out: TextIO = sys.stdout) -> None:
+        self.settings = settings
+        self.out = out
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = SqliteStore(settings.store_path)
+        self.changes = LocalChangeFeed()
+        self.host = FunctionHost(max_concurrency=settings.function_concurrency)
+        self.functions = FunctionRegistry(self.store, self.host, settings)
+        self.upstream = AiohttpUpstream()
+        services = IntegrationServices(
+            self.upstream, self.functions, settings.region, settings.account_id
+        )
+        self.registry = DeploymentRegistry(self.store, services)
+        self.changes.subscribe(self.registry.reload)
+        self.access_log = AccessLogSink(settings.access_log, settings.access_log_path)
+        self.gateway = GatewayServer(
+            self.registry,
+            rest_pipeline([AccessLog(self.access_log)]),
+            account_id=settings.account_id,
+            region=settings.region,
+        )
+        self.plane = ControlPlane(self.store, settings, self.changes, self.functions)
+        self.control = ControlServer(self.plane, [apigateway_operations(), lambda_operations])
+        self._stop = asyncio.Event()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    async def serve(self, files: Sequence[Path] = ()) -> None:
+        s = self.settings
+        gateway_sock = _bind(s.host, s.port)
+        admin_sock = _bind(s.admin_host, s.admin_port)
+        gateway_port = gateway_sock.getsockname()[1]
+        admin_port = admin_sock.getsockname()[1]
+        loaded = [load_file(self.plane, path, s.stage) for path in files]
+        self.registry.load_all()
+        self.access_log.start()
+
+        gateway = _Server(_config(self.gateway, CasePreservingHttpToolsProtocol))
+        control = _Server(_config(self.control, "httptools"))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.request_stop)
+        tasks = [
+            asyncio.create_task(gateway.serve(sockets=[gateway_sock])),
+            asyncio.create_task(control.serve(sockets=[admin_sock])),
+        ]
+        while not (gateway.started and control.started):
+            if any(t.done() for t in tasks):
+                break
+            await asyncio.sleep(0.01)
+        self.gateway.ready = self.control.ready = True
+        self._banner(gateway_port, admin_port, loaded)
+        stop = asyncio.create_task(self._stop.wait())
+        await asyncio.wait([stop, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        self._print("Tollway is stopping: finishing requests in flight...")
+        gateway.should_exit = control.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        stop.cancel()
+        await self.close()
+        self._print("Tollway stopped.")
+
+    async def close(self) -> None:
+        await self.host.close()
+        await self.upstream.close()
+        await self.access_log.close()
+        self.store.close()
+
+    def _banner(self, gateway_port: int, admin_port: int, loaded: list[LoadedApi]) -> None:
+        s = self.settings
+        self._print(f"Tollway {__version__}")
+        self._print(f"  gateway:       http://{s.host}:{gateway_port}")
+        self._print(
+            f"  control plane: http://{s.admin_host}:{admin_port}"
+            "  (boto3 endpoint_url / aws --endpoint-url)"
+        )
+        self._print(f"  data:          {s.data_dir.resolve()}")
+        for api in loaded:
+            self._print(f"Deployed {api.name} ({api.api_id}) to stage {api.stage}:")
+            self._print(f"  http://{api.api_id}.execute-api.localhost:{gateway_port}/{api.stage}/")
+            self._print(
+                f"  http://{s.host}:{gateway_port}/_aws/execute-api/{api.api_id}/{api.stage}/"
+            )
+            for warning in api.warnings:
+                self._print(f"  warning: {warning}")
+        self._print("Ready.")
+
+
+def run(settings: Settings, files: Sequence[Path]) -> None:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on every supported OS
+        asyncio.run(Tollway(settings).serve(files))
+    else:
+        uvloop.run(Tollway(settings).serve(files))

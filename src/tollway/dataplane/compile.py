@@ -1,0 +1,324 @@
+"""Compiles a stage and its frozen deployment into what the data plane runs (compiled.py).
+
+Everything a request would otherwise parse is done here once: the resource tree becomes a
+route tree, mapping templates are compiled, selection patterns become regexes, parameter
+mappings become getters, gateway responses and the access-log format become renderers,
+integration URIs get their stage variables. A method whose configuration cannot be compiled
+(a broken template, say) is kept with its error, so its requests fail the way AWS fails them
+(500, API_CONFIGURATION_ERROR) while the rest of the API serves.
+
+Features the deployment uses that Tollway does not act on yet are collected as warnings and
+logged when the stage is loaded, naming each feature and where it is used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from tollway.dataplane.compiled import (
+    AccessLogFormat,
+    CompiledGatewayResponse,
+    CompiledIntegrationResponse,
+    CompiledMethod,
+    CompiledStage,
+    RequestMapping,
+    Templates,
+)
+from tollway.dataplane.context import RestContext
+from tollway.dataplane.integrations import IntegrationServices, build_integration
+from tollway.dataplane.integrations.unsupported import UnsupportedIntegration
+from tollway.dataplane.mapping.parameters import (
+    GATEWAY_RESPONSE,
+    REQUEST,
+    RESPONSE,
+    MappingError,
+    as_text,
+    compile_source,
+)
+from tollway.dataplane.mapping.vtl import MappingTemplate, TemplateError
+from tollway.dataplane.router import RouteNode
+from tollway.dataplane.substitution import compile_text
+from tollway.model.gateway_responses import DEFAULTS, effective_response
+from tollway.model.rest import (
+    Integration,
+    IntegrationResponse,
+    Method,
+    Resource,
+    RestApiDefinition,
+    Stage,
+    resource_path,
+)
+
+CLF_FORMAT = (
+    "$context.identity.sourceIp $context.identity.caller $context.identity.user "
+    '[$context.requestTime] "$context.httpMethod $context.resourcePath $context.protocol" '
+    "$context.status $context.responseLength $context.requestId $context.extendedRequestId"
+)
+"""The access-log format when the stage sets none: the console's CLF preset (spec §11.4)."""
+
+
+def compile_stage(
+    definition: RestApiDefinition,
+    deployment_id: str,
+    stage: Stage,
+    services: IntegrationServices,
+) -> CompiledStage:
+    api = definition["api"]
+    variables = dict(stage.get("variables") or {})
+    warnings: list[str] = []
+    router: RouteNode[CompiledMethod] = RouteNode()
+    resources = definition["resources"]
+    for resource in resources.values():
+        parts = _path_parts(resources, resource)
+        for verb, method in (resource.get("resourceMethods") or {}).items():
+            compiled = _compile_method(definition, resource, method, stage, services, warnings)
+            router.add(parts, verb, compiled)
+    warnings.extend(_stage_warnings(definition, stage))
+    access_format = (stage.get("accessLogSettings") or {}).get("format") or CLF_FORMAT
+    return CompiledStage(
+        api_id=api["id"],
+        api_name=api["name"],
+        stage_name=stage["stageName"],
+        deployment_id=deployment_id,
+        account_id=services.account_id,
+        region=services.region,
+        variables=variables,
+        router=router,
+        gateway_responses=_compile_gateway_responses(definition, variables),
+        binary_media_types=tuple(api.get("binaryMediaTypes") or ()),
+        access_log=AccessLogFormat(
+            compile_text(access_format.rstrip("\n"), variables, missing="-")
+        ),
+        disable_execute_api_endpoint=api.get("disableExecuteApiEndpoint", False),
+        warnings=warnings,
+    )
+
+
+_EMPTY_DEFINITION: RestApiDefinition = {
+    "api": {
+        "id": "",
+        "name": "",
+        "createdDate": 0,
+        "rootResourceId": "",
+        "apiKeySource": "HEADER",
+        "endpointConfiguration": {},
+        "disableExecuteApiEndpoint": False,
+    },
+    "resources": {},
+    "models": {},
+    "requestValidators": {},
+    "gatewayResponses": {},
+    "extensions": {},
+}
+_DEFAULT_RESPONSES: dict[str, CompiledGatewayResponse] = {}
+_DEFAULT_ACCESS_LOG = AccessLogFormat(compile_text(CLF_FORMAT, {}, missing="-"))
+
+
+def unknown_stage(api_id: str, stage_name: str, account_id: str, region: str) -> CompiledStage:
+    """What serves a request for a stage the API does not have: nothing routes (so AWS's
+    403 Missing Authentication Token), with the default gateway responses."""
+    if not _DEFAULT_RESPONSES:
+        _DEFAULT_RESPONSES.update(_compile_gateway_responses(_EMPTY_DEFINITION, {}))
+    return CompiledStage(
+        api_id=api_id,
+        api_name="",
+        stage_name=stage_name,
+        deployment_id="",
+        account_id=account_id,
+        region=region,
+        variables={},
+        router=RouteNode(),
+        gateway_responses=_DEFAULT_RESPONSES,
+        binary_media_types=(),
+        access_log=_DEFAULT_ACCESS_LOG,
+        disable_execute_api_endpoint=False,
+    )
+
+
+def _path_parts(resources: dict[str, Resource], resource: Resource) -> list[str]:
+    return [p for p in resource_path(resources, resource["id"]).split("/") if p]
+
+
+def _compile_method(
+    definition: RestApiDefinition,
+    resource: Resource,
+    method: Method,
+    stage: Stage,
+    services: IntegrationServices,
+    warnings: list[str],
+) -> CompiledMethod:
+    path = resource_path(definition["resources"], resource["id"])
+    where = f"{method['httpMethod']} {path}"
+    warnings.extend(f"{feature} on {where}" for feature in _method_warnings(method))
+    mock: Any = {"type": "MOCK"}
+    integration: Integration = method.get("methodIntegration") or mock
+    variables = dict(stage.get("variables") or {})
+    handler, problems = build_integration(
+        integration,
+        api_id=definition["api"]["id"],
+        stage_name=stage["stageName"],
+        variables=variables,
+        services=services,
+    )
+    warnings.extend(f"{p} on {where}" for p in problems)
+    compiled = CompiledMethod(
+        http_method=method["httpMethod"],
+        resource_id=resource["id"],
+        resource_path=path,
+        integration_type=integration["type"],
+        integration=handler,
+        request_mapping=RequestMapping(),
+        request_templates=Templates({}, None),
+        passthrough=integration.get("passthroughBehavior", "WHEN_NO_MATCH"),
+        responses=[],
+        default_response=None,
+    )
+    if "methodIntegration" not in method:
+        compiled.integration = UnsupportedIntegration("the method has no integration")
+        return compiled
+    try:
+        compiled.request_mapping = _request_mapping(integration, variables)
+        if not handler.proxy:
+            compiled.request_templates = _templates(integration.get("requestTemplates"))
+            _compile_responses(compiled, integration, variables)
+    except (TemplateError, MappingError, re.error) as e:
+        compiled.config_error = f"{where}: {e}"
+        warnings.append(f"configuration error on {where} (its requests will fail with 500): {e}")
+    return compiled
+
+
+def _method_warnings(method: Method) -> list[str]:
+    found = []
+    if method.get("authorizationType", "NONE") != "NONE":
+        found.append(
+            f"authorization type {method['authorizationType']} is not enforced yet "
+            "(requests are let through)"
+        )
+    if method.get("apiKeyRequired"):
+        found.append("API keys (apiKeyRequired) are not enforced yet")
+    if method.get("requestValidatorId"):
+        found.append("request validation is not performed yet")
+    return found
+
+
+def _stage_warnings(definition: RestApiDefinition, stage: Stage) -> list[str]:
+    found = []
+    api = definition["api"]
+    if stage.get("cacheClusterEnabled"):
+        found.append("the stage cache (cacheClusterEnabled) is not used yet")
+    for key, settings in (stage.get("methodSettings") or {}).items():
+        if settings.get("cachingEnabled"):
+            found.append(f"method caching ({key}) is not performed yet")
+        if (settings.get("throttlingRateLimit"), settings.get("throttlingBurstLimit")) != (
+            10000.0,
+            5000,
+        ):
+            found.append(f"method throttling ({key}) is not enforced yet")
+    if stage.get("clientCertificateId"):
+        found.append("backend client certificates (clientCertificateId) are not sent yet")
+    if api.get("policy"):
+        found.append("the resource policy is not enforced yet")
+    if api.get("disableExecuteApiEndpoint"):
+        found.append("disableExecuteApiEndpoint is not honoured yet (the default endpoint serves)")
+    if api.get("minimumCompressionSize") is not None:
+        found.append("response compression (minimumCompressionSize) is not performed yet")
+    extensions = definition.get("extensions") or {}
+    for name in extensions:
+        if name.startswith("x-"):
+            found.append(f"the OpenAPI extension {name} is kept but not acted on")
+    for name in extensions.get("securitySchemes") or {}:
+        found.append(f"the authorizer of security scheme {name} is not enforced yet")
+    return found
+
+
+def _request_mapping(integration: Integration, variables: dict[str, str]) -> RequestMapping:
+    mapping = RequestMapping()
+    targets = {
+        "path": mapping.path,
+        "querystring": mapping.querystring,
+        "header": mapping.headers,
+        "multivaluequerystring": mapping.querystring,
+        "multivalueheader": mapping.headers,
+    }
+    for target, source in (integration.get("requestParameters") or {}).items():
+        prefix, _, rest = target.partition("integration.request.")
+        location, _, name = rest.partition(".")
+        if prefix or location not in targets or not name:
+            raise MappingError(f"Invalid mapping expression specified: {target}")
+        targets[location].append((name, compile_source(source, REQUEST, variables)))
+    return mapping
+
+
+def _templates(raw: dict[str, str | None] | None) -> Templates:
+    compiled = {ctype: MappingTemplate.compile(text or "") for ctype, text in (raw or {}).items()}
+    return Templates(compiled, next(iter(compiled), None))
+
+
+def _compile_responses(
+    compiled: CompiledMethod, integration: Integration, variables: dict[str, str]
+) -> None:
+    for response in (integration.get("integrationResponses") or {}).values():
+        entry = _compile_response(response, variables)
+        if entry.pattern is None:
+            compiled.default_response = entry
+        else:
+            compiled.responses.append(entry)
+
+
+def _compile_response(
+    response: IntegrationResponse, variables: dict[str, str]
+) -> CompiledIntegrationResponse:
+    pattern = response.get("selectionPattern")
+    headers: list[tuple[str, Callable[[RestContext], str | None]]] = []
+    for target, source in (response.get("responseParameters") or {}).items():
+        if not target.startswith("method.response.header."):
+            raise MappingError(f"Invalid mapping expression specified: {target}")
+        get = compile_source(source, RESPONSE, variables)
+        headers.append((target[len("method.response.header.") :], _text(get)))
+    return CompiledIntegrationResponse(
+        status=int(response["statusCode"]),
+        pattern=re.compile(pattern) if pattern else None,
+        templates=_templates(response.get("responseTemplates")),
+        headers=headers,
+    )
+
+
+def _text(get: Callable[[RestContext], Any]) -> Callable[[RestContext], str | None]:
+    return lambda ctx: as_text(get(ctx))
+
+
+def _compile_gateway_responses(
+    definition: RestApiDefinition, variables: dict[str, str]
+) -> dict[str, CompiledGatewayResponse]:
+    customised = definition["gatewayResponses"]
+    out = {}
+    for response_type in DEFAULTS:
+        response = effective_response(customised, response_type)
+        own: Mapping[str, Any] = (
+            customised.get(response_type)
+            or customised.get(DEFAULTS[response_type].fallback or "")
+            or {}
+        )
+        headers = []
+        for target, source in (response.get("responseParameters") or {}).items():
+            name = target.removeprefix("gatewayresponse.header.")
+            try:
+                get = compile_source(source, GATEWAY_RESPONSE, variables)
+            except MappingError:
+                continue  # AWS refuses such mappings when they are put; nothing to send
+            headers.append((name, _text(get)))
+        templates = {
+            ctype: compile_text(text, variables)
+            for ctype, text in response["responseTemplates"].items()
+        }
+        status = response.get("statusCode")
+        out[response_type] = CompiledGatewayResponse(
+            status=int(status) if status else None,
+            customised_status=bool(own.get("statusCode")),
+            headers=headers,
+            templates=templates,
+            first_template=next(iter(templates)),
+        )
+    return out

@@ -1,0 +1,123 @@
+"""A deployment as the data plane runs it: compiled once, then only read.
+
+`compile.py` builds these from a stage and its frozen deployment; requests only look things
+up in them (a dict or tree walk) and call what was compiled: templates, mappings, selection
+patterns, integration clients.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from tollway.dataplane.router import RouteNode
+
+if TYPE_CHECKING:
+    from tollway.dataplane.context import RestContext
+    from tollway.dataplane.mapping.vtl import MappingTemplate
+
+
+class IntegrationHandler(Protocol):
+    """One integration type (integrations/): MOCK, HTTP, HTTP_PROXY, AWS_PROXY, ...
+
+    A proxy integration answers the client itself (`ctx.response`); a non-proxy one leaves
+    the backend's answer in `ctx.endpoint_response` for integration-response mapping.
+    """
+
+    proxy: bool
+
+    async def invoke(self, ctx: RestContext) -> None: ...
+
+
+ValueGetter = Callable[["RestContext"], Any]
+
+
+@dataclass(slots=True)
+class RequestMapping:
+    """`Integration.requestParameters`, compiled: target name -> getter (spec §4.2)."""
+
+    path: list[tuple[str, ValueGetter]] = field(default_factory=list)
+    querystring: list[tuple[str, ValueGetter]] = field(default_factory=list)
+    headers: list[tuple[str, ValueGetter]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.path or self.querystring or self.headers)
+
+
+@dataclass(slots=True)
+class Templates:
+    """Mapping templates keyed by content type, with AWS's selection rules (spec §4.4)."""
+
+    by_type: dict[str, MappingTemplate]
+    first: str | None  # the first defined content type (the fallback of last resort)
+
+    def for_type(self, content_type: str) -> tuple[str, MappingTemplate] | None:
+        """Exact type first; for responses also the application/json or first template."""
+        template = self.by_type.get(content_type)
+        return (content_type, template) if template is not None else None
+
+    def for_response(self, accept: str) -> tuple[str, MappingTemplate] | None:
+        found = self.for_type(accept)
+        if found is None:
+            found = self.for_type("application/json")
+        if found is None and self.first is not None:
+            found = (self.first, self.by_type[self.first])
+        return found
+
+
+@dataclass(slots=True)
+class CompiledIntegrationResponse:
+    status: int
+    pattern: re.Pattern[str] | None  # None: the default response
+    templates: Templates
+    headers: list[tuple[str, Callable[[RestContext], str | None]]]
+
+
+@dataclass(slots=True)
+class CompiledMethod:
+    http_method: str
+    resource_id: str
+    resource_path: str
+    integration_type: str
+    integration: IntegrationHandler
+    request_mapping: RequestMapping
+    request_templates: Templates
+    passthrough: str
+    responses: list[CompiledIntegrationResponse]  # patterned, in definition order
+    default_response: CompiledIntegrationResponse | None
+    # Set when the method could not be compiled (a broken template, a mapping Tollway does
+    # not support yet...): requests then fail with API_CONFIGURATION_ERROR, as AWS fails them.
+    config_error: str | None = None
+
+
+@dataclass(slots=True)
+class CompiledGatewayResponse:
+    status: int | None  # None: DEFAULT_4XX/5XX without a status (the error keeps its own)
+    customised_status: bool  # whether the API set the status (it then overrides error status)
+    headers: list[tuple[str, Callable[[RestContext], str | None]]]
+    templates: dict[str, Callable[[RestContext], str]]
+    first_template: str
+
+
+@dataclass(slots=True)
+class AccessLogFormat:
+    render: Callable[[RestContext], str]
+
+
+@dataclass(slots=True)
+class CompiledStage:
+    api_id: str
+    api_name: str
+    stage_name: str
+    deployment_id: str
+    account_id: str
+    region: str
+    variables: dict[str, str]
+    router: RouteNode[CompiledMethod]
+    gateway_responses: dict[str, CompiledGatewayResponse]
+    binary_media_types: tuple[str, ...]
+    access_log: AccessLogFormat
+    disable_execute_api_endpoint: bool
+    warnings: list[str] = field(default_factory=list)

@@ -1,0 +1,199 @@
+"""The request context: everything one request accumulates on its way through the pipeline.
+
+`Request` is what the client sent, parsed once (headers and query string are indexed lazily,
+only if a stage asks). `RestContext` adds what the stages work out, each field filled by the
+stage named beside it. Stages communicate only through this object.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from tollway.model import ids
+
+if TYPE_CHECKING:
+    from tollway.dataplane.compiled import CompiledMethod, CompiledStage
+    from tollway.dataplane.errors import GatewayError
+
+
+class Request:
+    """The client's request as the gateway received it."""
+
+    __slots__ = (
+        "method",
+        "path",
+        "stage_path",
+        "query_string",
+        "headers",
+        "body",
+        "source_ip",
+        "host",
+        "scheme",
+        "port",
+        "_header_index",
+        "_query",
+        "_multi_query",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        stage_path: str,
+        query_string: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+        host: str,
+        scheme: str = "http",
+        port: int = 80,
+    ) -> None:
+        self.method = method
+        self.path = path  # after the stage, still percent-encoded: "/pets/1"
+        self.stage_path = stage_path  # `$context.path`: "/dev/pets/1"
+        self.query_string = query_string  # raw, without "?"
+        self.headers = headers  # (name as sent, value), in order
+        self.body = body
+        self.source_ip = source_ip
+        self.host = host
+        self.scheme = scheme
+        self.port = port
+        self._header_index: dict[str, list[str]] | None = None
+        self._query: dict[str, str] | None = None
+        self._multi_query: dict[str, list[str]] | None = None
+
+    def header_values(self, name: str) -> list[str]:
+        """All values of a header, matched case-insensitively."""
+        if self._header_index is None:
+            index: dict[str, list[str]] = {}
+            for key, value in self.headers:
+                index.setdefault(key.lower(), []).append(value)
+            self._header_index = index
+        return self._header_index.get(name.lower(), [])
+
+    def header(self, name: str) -> str | None:
+        values = self.header_values(name)
+        return values[-1] if values else None
+
+    @property
+    def multi_query(self) -> dict[str, list[str]]:
+        """Query parameters, decoded (`+` is a space), every value in order (spec §1.4)."""
+        if self._multi_query is None:
+            multi: dict[str, list[str]] = {}
+            for key, value in parse_qsl(self.query_string, keep_blank_values=True):
+                multi.setdefault(key, []).append(value)
+            self._multi_query = multi
+        return self._multi_query
+
+    @property
+    def query(self) -> dict[str, str]:
+        """Query parameters with the LAST value of each (spec §1.4)."""
+        if self._query is None:
+            self._query = {k: v[-1] for k, v in self.multi_query.items()}
+        return self._query
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+
+_CLF_CACHE: list[Any] = [-1, ""]
+
+
+def clf_time(epoch: float) -> str:
+    """`$context.requestTime`: `21/Nov/2026:18:50:19 +0000`, formatted once per second."""
+    second = int(epoch)
+    if _CLF_CACHE[0] != second:
+        _CLF_CACHE[0] = second
+        _CLF_CACHE[1] = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
+    return str(_CLF_CACHE[1])
+
+
+def trace_id(epoch: float) -> str:
+    """An X-Ray trace header value as API Gateway generates one: `Root=1-<time>-<random>`."""
+    return f"Root=1-{int(epoch):08x}-{os.urandom(12).hex()}"
+
+
+class RestContext:
+    """One REST API request on its way through the pipeline."""
+
+    __slots__ = (
+        "request",
+        "stage",
+        "method",
+        "path_parameters",
+        "request_id",
+        "extended_request_id",
+        "trace_id",
+        "request_time",
+        "started",
+        "integration_body",
+        "endpoint_response",
+        "response",
+        "error",
+        "integration_latency",
+        "integration_status",
+        "integration_error",
+        "mapped",
+        "template_applied",
+        "selection_value",
+        "_variables",
+    )
+
+    def __init__(self, request: Request, stage: CompiledStage) -> None:
+        now = time.time()
+        self.request = request
+        self.stage = stage  # endpoint: the stage (and its compiled deployment) serving this
+        self.method: CompiledMethod | None = None  # route
+        self.path_parameters: dict[str, str] = {}  # route
+        self.request_id = ids.request_id()
+        self.extended_request_id = ids.extended_request_id()
+        self.trace_id = request.header("X-Amzn-Trace-Id") or trace_id(now)
+        self.request_time = now
+        self.started = time.perf_counter()
+        # integration request: the payload for a non-proxy backend, after template mapping
+        self.integration_body: bytes = request.body
+        # integration request: parameters mapped into the backend request
+        self.mapped: MappedRequest | None = None
+        # integration request: whether a mapping template produced integration_body
+        self.template_applied = False
+        # integration: what integration responses are selected by: the backend's status code
+        # as text, Lambda's errorMessage, or None to use the default response (spec §4.3)
+        self.selection_value: str | None = None
+        # integration (non-proxy): what the backend answered, before response mapping
+        self.endpoint_response: Response | None = None
+        # integration response / proxy integration / gateway response: what the client gets
+        self.response: Response | None = None
+        self.error: GatewayError | None = None  # any stage: why the request failed
+        self.integration_latency: int | None = None  # integration, milliseconds
+        self.integration_status: int | None = None  # integration
+        self.integration_error: str | None = None  # integration
+        self._variables: dict[str, Any] | None = None
+
+    @property
+    def request_time_epoch(self) -> int:
+        return int(self.request_time * 1000)
+
+    def context_variables(self) -> dict[str, Any]:
+        """`$context` as a nested map, built once per request when a template asks for it."""
+        if self._variables is None:
+            from tollway.dataplane.variables import context_map
+
+            self._variables = context_map(self)
+        return self._variables
+
+
+@dataclass(slots=True)
+class MappedRequest:
+    """Integration request parameters after parameter mapping (spec §4.2)."""
+
+    path: dict[str, str] = field(default_factory=dict)
+    querystring: dict[str, list[str]] = field(default_factory=dict)
+    headers: dict[str, list[str]] = field(default_factory=dict)

@@ -1,0 +1,40 @@
+"""Gateway responses: how a failed request is answered (spec §10).
+
+AWS counterpart: gateway responses. Every typed error raised by a stage ends here and is
+rendered with the API's configured response for its type (status, headers, body template
+chosen by Accept), plus `x-amzn-RequestId`, `x-amz-apigw-id` and `x-amzn-ErrorType`.
+"""
+
+from __future__ import annotations
+
+from tollway.dataplane.context import Response, RestContext
+from tollway.dataplane.errors import GatewayError
+from tollway.dataplane.handlers.integration_request import media_type
+from tollway.model.gateway_responses import DEFAULTS
+
+
+def render_error(ctx: RestContext, error: GatewayError) -> Response:
+    ctx.error = error
+    configured = ctx.stage.gateway_responses[error.response_type]
+    own_status = getattr(error, "status", None)
+    status = configured.status if configured.customised_status else None
+    status = status or own_status or configured.status or DEFAULTS[error.response_type].status
+    accept = media_type(ctx.request.header("Accept"))
+    if accept in configured.templates:
+        content_type = accept
+    elif "application/json" in configured.templates:
+        content_type = "application/json"
+    else:
+        content_type = configured.first_template
+    body = configured.templates[content_type](ctx).encode()
+    headers = [("Content-Type", content_type)]
+    for name, get in configured.headers:
+        value = get(ctx)
+        if value is not None:
+            headers.append((name, value))
+    headers.append(("x-amzn-RequestId", ctx.request_id))
+    headers.append(("x-amz-apigw-id", ctx.extended_request_id))
+    error_type = DEFAULTS[error.response_type].error_type
+    if error_type:
+        headers.append(("x-amzn-ErrorType", error_type))
+    return Response(status or 500, headers, body)

@@ -1,0 +1,69 @@
+"""Integration request: maps the method request into what the backend is sent.
+
+AWS counterpart: the integration request's parameter mapping (spec §4.2) and, for non-proxy
+integrations, mapping-template selection by Content-Type with `passthroughBehavior`
+(spec §4.4): a template for the type transforms the body; otherwise WHEN_NO_MATCH passes it
+through, WHEN_NO_TEMPLATES passes it only if no template is defined at all, NEVER refuses
+(415 UNSUPPORTED_MEDIA_TYPE).
+"""
+
+from __future__ import annotations
+
+from tollway.dataplane.context import MappedRequest, RestContext
+from tollway.dataplane.errors import ApiConfigurationError, UnsupportedMediaType
+from tollway.dataplane.mapping.parameters import as_text
+from tollway.dataplane.mapping.vtl import TemplateError
+from tollway.dataplane.pipeline import HandlerChain
+from tollway.dataplane.templating import template_input
+
+
+def media_type(value: str | None, default: str = "application/json") -> str:
+    """The media type of a Content-Type/Accept value, parameters and later types dropped."""
+    if not value:
+        return default
+    return value.split(",", 1)[0].split(";", 1)[0].strip().lower() or default
+
+
+class IntegrationRequest:
+    async def __call__(self, chain: HandlerChain, ctx: RestContext) -> None:
+        method = ctx.method
+        assert method is not None
+        if method.request_mapping:
+            ctx.mapped = self._map(ctx)
+        if method.integration.proxy:
+            return
+        templates = method.request_templates
+        found = templates.for_type(media_type(ctx.request.header("Content-Type")))
+        if found is None:
+            if method.passthrough == "NEVER" or (
+                method.passthrough == "WHEN_NO_TEMPLATES" and templates.by_type
+            ):
+                raise UnsupportedMediaType()
+            return  # pass the body through unchanged
+        template = found[1]
+        try:
+            rendered = template.render(template_input(ctx, ctx.request.body))
+        except TemplateError as e:
+            raise ApiConfigurationError(
+                log=f"Execution failed due to configuration error: request template: {e}"
+            ) from None
+        ctx.integration_body = rendered.encode()
+        ctx.template_applied = True
+
+    @staticmethod
+    def _map(ctx: RestContext) -> MappedRequest:
+        mapping = ctx.method.request_mapping  # type: ignore[union-attr]
+        mapped = MappedRequest()
+        for name, get in mapping.path:
+            value = as_text(get(ctx))
+            if value is not None:
+                mapped.path[name] = value
+        for name, get in mapping.querystring:
+            value = get(ctx)
+            if value is not None:
+                mapped.querystring[name] = value if isinstance(value, list) else [str(value)]
+        for name, get in mapping.headers:
+            value = get(ctx)
+            if value is not None:
+                mapped.headers[name] = value if isinstance(value, list) else [str(value)]
+        return mapped

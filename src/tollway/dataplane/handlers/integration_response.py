@@ -1,0 +1,59 @@
+"""Integration response: turns a non-proxy backend's answer into the method response.
+
+AWS counterpart: integration responses (spec §4.3). The selection value (the backend's
+status code as text, or Lambda's errorMessage) is matched against each response's
+`selectionPattern` as a whole-string regex, first match wins; otherwise the default response
+(no pattern) is used; with neither, API_CONFIGURATION_ERROR. The response template is chosen
+by the request's Accept (application/json, then the first template as fallbacks); without
+templates the body passes through. Only mapped headers reach the client.
+"""
+
+from __future__ import annotations
+
+from tollway.dataplane.compiled import CompiledIntegrationResponse, CompiledMethod
+from tollway.dataplane.context import Response, RestContext
+from tollway.dataplane.errors import ApiConfigurationError
+from tollway.dataplane.handlers.integration_request import media_type
+from tollway.dataplane.mapping.vtl import TemplateError
+from tollway.dataplane.pipeline import HandlerChain
+from tollway.dataplane.templating import template_input
+
+
+def select_response(method: CompiledMethod, value: str | None) -> CompiledIntegrationResponse:
+    if value is not None:
+        for response in method.responses:
+            if response.pattern is not None and response.pattern.fullmatch(value):
+                return response
+    if method.default_response is not None:
+        return method.default_response
+    raise ApiConfigurationError(
+        log="Execution failed due to configuration error: No match for output mapping and no "
+        f"default output mapping configured. Endpoint Response Status Code: {value}"
+    )
+
+
+class IntegrationResponse:
+    async def __call__(self, chain: HandlerChain, ctx: RestContext) -> None:
+        if ctx.response is not None:
+            return  # a proxy integration answered already
+        endpoint = ctx.endpoint_response
+        assert ctx.method is not None and endpoint is not None
+        selected = select_response(ctx.method, ctx.selection_value)
+        body = endpoint.body
+        content_type = "application/json"
+        found = selected.templates.for_response(media_type(ctx.request.header("Accept")))
+        if found is not None:
+            content_type, template = found
+            try:
+                body = template.render(template_input(ctx, endpoint.body)).encode()
+            except TemplateError as e:
+                raise ApiConfigurationError(
+                    log=f"Execution failed due to configuration error: response template: {e}"
+                ) from None
+        headers = [("Content-Type", content_type)]
+        for name, get in selected.headers:
+            value = get(ctx)
+            if value is not None:
+                headers = [(k, v) for k, v in headers if k.lower() != name.lower()]
+                headers.append((name, value))
+        ctx.response = Response(selected.status, headers, body)

@@ -1,0 +1,23 @@
+"""Method response: the headers API Gateway adds to every answer it sends.
+
+AWS counterpart: the method response as the client receives it (spec §12.1):
+`x-amzn-RequestId`, `x-amz-apigw-id`, and `X-Amzn-Trace-Id` for Lambda, AWS and HTTP
+integrations.
+"""
+
+from __future__ import annotations
+
+from tollway.dataplane.context import RestContext
+from tollway.dataplane.pipeline import HandlerChain
+
+TRACED_TYPES = frozenset({"AWS_PROXY", "AWS", "HTTP"})
+
+
+class MethodResponse:
+    async def __call__(self, chain: HandlerChain, ctx: RestContext) -> None:
+        response = ctx.response
+        assert response is not None and ctx.method is not None
+        response.headers.append(("x-amzn-RequestId", ctx.request_id))
+        response.headers.append(("x-amz-apigw-id", ctx.extended_request_id))
+        if ctx.method.integration_type in TRACED_TYPES:
+            response.headers.append(("X-Amzn-Trace-Id", ctx.trace_id))

@@ -1,0 +1,81 @@
+"""Integrations, one class per API Gateway integration type, built by `build_integration`
+when a deployment is compiled. All outbound HTTP goes through one pooled UpstreamClient."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tollway.dataplane.compiled import IntegrationHandler
+from tollway.dataplane.integrations.http import HttpIntegration
+from tollway.dataplane.integrations.lambda_proxy import FunctionInvoker, LambdaProxyIntegration
+from tollway.dataplane.integrations.mock import MockIntegration
+from tollway.dataplane.integrations.unsupported import UnsupportedIntegration
+from tollway.dataplane.integrations.upstream import UpstreamClient
+from tollway.model.arns import lambda_function_of
+from tollway.model.rest import DEFAULT_TIMEOUT_MILLIS, Integration
+
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
+
+
+@dataclass(frozen=True)
+class IntegrationServices:
+    upstream: UpstreamClient
+    functions: FunctionInvoker
+    region: str
+    account_id: str
+
+
+def substitute_stage_variables(text: str, variables: dict[str, str]) -> str:
+    """`${stageVariables.name}` in integration URIs, resolved once per stage."""
+    return _STAGE_VARIABLE.sub(lambda m: variables.get(m.group(1), ""), text)
+
+
+def build_integration(
+    integration: Integration,
+    *,
+    api_id: str,
+    stage_name: str,
+    variables: dict[str, str],
+    services: IntegrationServices,
+) -> tuple[IntegrationHandler, list[str]]:
+    """The handler for an integration, and warnings about what Tollway does not support."""
+    kind = integration["type"]
+    uri = substitute_stage_variables(integration.get("uri", ""), variables)
+    timeout = integration.get("timeoutInMillis", DEFAULT_TIMEOUT_MILLIS)
+    if integration.get("connectionType") == "VPC_LINK":
+        reason = "VPC links (connectionType VPC_LINK)"
+        return UnsupportedIntegration(reason, proxy=kind.endswith("_PROXY")), [reason]
+    if kind == "MOCK":
+        return MockIntegration(), []
+    if kind in ("HTTP", "HTTP_PROXY"):
+        verify = not (integration.get("tlsConfig") or {}).get("insecureSkipVerification", False)
+        return HttpIntegration(
+            proxy=kind == "HTTP_PROXY",
+            http_method=integration.get("httpMethod", "ANY"),
+            uri=uri,
+            timeout_ms=timeout,
+            verify_tls=verify,
+            upstream=services.upstream,
+            api_id=api_id,
+        ), []
+    function = lambda_function_of(uri)
+    if kind == "AWS_PROXY" and function is not None:
+        prefix = (
+            f"arn:aws:execute-api:{services.region}:{services.account_id}:{api_id}/{stage_name}/"
+        )
+        return LambdaProxyIntegration(
+            function_ref=function,
+            http_method=integration.get("httpMethod", "POST"),
+            timeout_ms=timeout,
+            invoker=services.functions,
+            arn_prefix=prefix,
+        ), []
+    if kind == "AWS_PROXY":
+        reason = f"AWS_PROXY integrations with services other than Lambda ({uri})"
+        return UnsupportedIntegration(reason, proxy=True), [reason]
+    reason = (
+        f"AWS (non-proxy) integrations ({uri}): Lambda custom integrations and AWS "
+        "service integrations"
+    )
+    return UnsupportedIntegration(reason), [reason]

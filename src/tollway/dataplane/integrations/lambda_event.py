@@ -1,0 +1,191 @@
+"""The REST Lambda proxy event (payload format 1.0) and proxy response (spec §2.1, §2.3).
+
+`build_event` writes the event exactly as API Gateway does: every top-level key present
+(null where there is no value), client header names as sent (except `Authorization` and
+`User-Agent`, which arrive capitalised), the forwarding headers API Gateway adds, query values
+decoded with the last value in `queryStringParameters`, path values still percent-encoded.
+
+`parse_response` applies API Gateway's checks to what the function returned: a JSON object
+with only the allowed keys, a numeric `statusCode`, string header values, list
+multi-value headers and a string body; anything else is a 502 "Internal server error".
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from fnmatch import fnmatchcase
+from typing import Any
+
+import orjson
+
+from tollway.dataplane.context import Response, RestContext, clf_time
+from tollway.dataplane.errors import MalformedProxyResponse
+from tollway.dataplane.variables import identity
+
+_OMITTED_HEADERS = frozenset({"content-length", "connection"})
+_CANONICAL = {"authorization": "Authorization", "user-agent": "User-Agent"}
+_RESPONSE_KEYS = frozenset(
+    {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
+)
+_REMAPPED = frozenset({"connection", "content-length", "date", "server"})
+
+
+def matches_media_type(content_type: str | None, patterns: tuple[str, ...]) -> bool:
+    """Whether a Content-Type/Accept media type is one of `binaryMediaTypes` (wildcards
+    such as `image/*` and `*/*` allowed)."""
+    if not patterns or not content_type:
+        return False
+    media = content_type.split(";", 1)[0].split(",", 1)[0].strip().lower()
+    return any(fnmatchcase(media, p.lower()) for p in patterns)
+
+
+def _event_headers(ctx: RestContext) -> tuple[dict[str, str], dict[str, list[str]]]:
+    request = ctx.request
+    multi: dict[str, list[str]] = {}
+    for name, value in request.headers:
+        lowered = name.lower()
+        if lowered in _OMITTED_HEADERS:
+            continue
+        multi.setdefault(_CANONICAL.get(lowered, name), []).append(value)
+    forwarded = request.header("X-Forwarded-For")
+    _set(
+        multi,
+        "X-Forwarded-For",
+        f"{forwarded}, {request.source_ip}" if forwarded else request.source_ip,
+    )
+    _set(multi, "X-Forwarded-Port", str(request.port))
+    _set(multi, "X-Forwarded-Proto", request.scheme)
+    _set(multi, "X-Amzn-Trace-Id", ctx.trace_id)
+    return {k: v[-1] for k, v in multi.items()}, multi
+
+
+def _set(multi: dict[str, list[str]], name: str, value: str) -> None:
+    lowered = name.lower()
+    for key in [k for k in multi if k.lower() == lowered]:
+        del multi[key]
+    multi[name] = [value]
+
+
+def request_context(ctx: RestContext) -> dict[str, Any]:
+    method = ctx.method
+    stage = ctx.stage
+    host = ctx.request.host.split(":", 1)[0]
+    return {
+        "resourceId": method.resource_id if method else None,
+        "resourcePath": method.resource_path if method else None,
+        "httpMethod": ctx.request.method,
+        "extendedRequestId": ctx.extended_request_id,
+        "requestTime": clf_time(ctx.request_time),
+        "path": ctx.request.stage_path,
+        "accountId": stage.account_id,
+        "protocol": "HTTP/1.1",
+        "stage": stage.stage_name,
+        "domainPrefix": host.split(".", 1)[0],
+        "requestTimeEpoch": ctx.request_time_epoch,
+        "requestId": ctx.request_id,
+        "identity": identity(ctx),
+        "domainName": host,
+        "deploymentId": stage.deployment_id,
+        "apiId": stage.api_id,
+    }
+
+
+def build_event(ctx: RestContext) -> dict[str, Any]:
+    request = ctx.request
+    headers, multi_headers = _event_headers(ctx)
+    body: str | None = None
+    is_base64 = False
+    if request.body:
+        if matches_media_type(request.header("Content-Type"), ctx.stage.binary_media_types):
+            body, is_base64 = base64.b64encode(request.body).decode(), True
+        else:
+            body = request.body.decode("utf-8", "replace")
+    return {
+        "resource": ctx.method.resource_path if ctx.method else None,
+        "path": request.path,
+        "httpMethod": request.method,
+        "headers": headers or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": request.query or None,
+        "multiValueQueryStringParameters": request.multi_query or None,
+        "pathParameters": ctx.path_parameters or None,
+        "stageVariables": ctx.stage.variables or None,
+        "requestContext": request_context(ctx),
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def _malformed(reason: str) -> MalformedProxyResponse:
+    return MalformedProxyResponse(
+        f"Execution failed due to configuration error: Malformed Lambda proxy response ({reason})"
+    )
+
+
+_INVALID_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _header_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if not isinstance(value, str):
+        raise _malformed(f"header value {value!r} is not a string")
+    if _INVALID_VALUE.search(value):
+        raise _malformed(f"header value {value!r} contains control characters")
+    return value
+
+
+def parse_response(payload: bytes, ctx: RestContext) -> Response:
+    try:
+        document = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        raise _malformed("not JSON") from None
+    if not isinstance(document, dict):
+        raise _malformed("not a JSON object")
+    unknown = set(document) - _RESPONSE_KEYS
+    if unknown:
+        raise _malformed(f"unexpected keys {sorted(unknown)}")
+    status = document.get("statusCode", 200)
+    if isinstance(status, str) and status.isdigit():
+        status = int(status)
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise _malformed(f"statusCode {status!r}")
+    headers = document.get("headers") or {}
+    multi = document.get("multiValueHeaders") or {}
+    if not isinstance(headers, dict) or not isinstance(multi, dict):
+        raise _malformed("headers must be objects")
+    out: list[tuple[str, str]] = []
+    singles = {k.lower(): (k, v) for k, v in headers.items()}
+    for name, values in multi.items():
+        if not isinstance(values, list):
+            raise _malformed(f"multiValueHeaders[{name!r}] is not a list")
+        # A name in both maps gets the multi values first, then the single one.
+        own = singles.pop(name.lower(), None)
+        out.extend((name, _header_value(v)) for v in values)
+        if own is not None:
+            out.append((name, _header_value(own[1])))
+    out.extend((name, _header_value(value)) for name, value in singles.values())
+    body = document.get("body")
+    if body is None:
+        data = b""
+    elif isinstance(body, str):
+        data = body.encode()
+    else:
+        raise _malformed("body is not a string")
+    if document.get("isBase64Encoded") and data:
+        accept = ctx.request.header("Accept")
+        if matches_media_type(accept, ctx.stage.binary_media_types):
+            try:
+                data = base64.b64decode(data, validate=True)
+            except binascii.Error:
+                raise _malformed("body is not valid base64") from None
+    headers_out = [
+        ("x-amzn-Remapped-" + k, v) if k.lower() in _REMAPPED else (k, v)
+        for k, v in out
+        if k.lower() != "transfer-encoding"
+    ]
+    if not any(k.lower() == "content-type" for k, _ in headers_out):
+        headers_out.append(("Content-Type", "application/json"))
+    return Response(status, headers_out, data)

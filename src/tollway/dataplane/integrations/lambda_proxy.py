@@ -1,0 +1,104 @@
+"""AWS_PROXY integration with Lambda: the function gets the request as a payload 1.0 event
+and answers with the HTTP response (spec §2.1-2.3).
+
+The integration URI names the function
+(`arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function-arn}/invocations`);
+stage variables in it were substituted when the stage was compiled. The function is looked
+up at request time, so a function created or updated after the deployment is used at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Protocol
+
+import orjson
+
+from tollway.dataplane.context import RestContext
+from tollway.dataplane.errors import (
+    ApiConfigurationError,
+    IntegrationTimeout,
+    LambdaInvocationFailed,
+)
+from tollway.dataplane.integrations.lambda_event import build_event, parse_response
+from tollway.functions.errors import FunctionNotFound, InvocationDenied
+
+log = logging.getLogger("tollway.dataplane")
+
+
+class InvokeOutcome(Protocol):
+    @property
+    def payload(self) -> bytes: ...
+
+    @property
+    def function_error(self) -> str | None: ...
+
+
+class FunctionInvoker(Protocol):
+    """The Lambda host as API Gateway calls it (functions.registry.FunctionRegistry)."""
+
+    async def invoke_as_service(
+        self, function_ref: str, payload: bytes, *, principal: str, source_arn: str
+    ) -> InvokeOutcome: ...
+
+
+class LambdaProxyIntegration:
+    proxy = True
+
+    def __init__(
+        self,
+        *,
+        function_ref: str,
+        http_method: str,
+        timeout_ms: int,
+        invoker: FunctionInvoker,
+        arn_prefix: str,
+    ) -> None:
+        self._function_ref = function_ref
+        self._http_method = http_method
+        self._timeout = timeout_ms / 1000
+        self._invoker = invoker
+        self._arn_prefix = arn_prefix  # arn:aws:execute-api:{region}:{account}:{api}/{stage}/
+
+    async def invoke(self, ctx: RestContext) -> None:
+        if self._http_method != "POST":
+            # AWS invokes Lambda with the integration's method; only POST works.
+            raise ApiConfigurationError(
+                log="Execution failed due to configuration error: AWS_PROXY integrations "
+                f"must use httpMethod POST, not {self._http_method}"
+            )
+        resource = ctx.method.resource_path if ctx.method else "/"
+        source_arn = f"{self._arn_prefix}{ctx.request.method}{resource}"
+        payload = orjson.dumps(build_event(ctx))
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self._timeout):
+                result = await self._invoker.invoke_as_service(
+                    self._function_ref,
+                    payload,
+                    principal="apigateway.amazonaws.com",
+                    source_arn=source_arn,
+                )
+        except TimeoutError:
+            raise IntegrationTimeout(log="Execution failed due to a timeout error") from None
+        except FunctionNotFound as e:
+            raise ApiConfigurationError(
+                log=f"Execution failed due to configuration error: Invalid function: {e}"
+            ) from None
+        except InvocationDenied as e:
+            raise ApiConfigurationError(
+                log="Execution failed due to configuration error: Invalid permissions on "
+                f"Lambda function ({e})"
+            ) from None
+        finally:
+            ctx.integration_latency = int((time.perf_counter() - started) * 1000)
+        ctx.integration_status = 200
+        if result.function_error:
+            ctx.integration_error = result.payload.decode("utf-8", "replace")
+            raise LambdaInvocationFailed(
+                "Lambda execution failed with status 200 due to customer function error: "
+                + ctx.integration_error
+            )
+        ctx.response = parse_response(result.payload, ctx)

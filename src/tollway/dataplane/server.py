@@ -1,0 +1,126 @@
+"""The gateway listener: API Gateway's invoke endpoint over ASGI.
+
+Finds the API and stage a request is for (endpoint.py), reads the body (at most 10 MB, the
+REST payload limit: more is REQUEST_TOO_LARGE, 413), runs the REST pipeline and sends what it
+produced. A request for no API Tollway knows gets a 404 saying how invoke URLs look (AWS
+would not answer at all: the host would not resolve); an unknown stage is AWS's 403
+"Missing Authentication Token".
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+
+from tollway.dataplane.compile import unknown_stage
+from tollway.dataplane.context import Request, Response, RestContext
+from tollway.dataplane.endpoint import PATH_PREFIX, resolve
+from tollway.dataplane.errors import RequestTooLarge
+from tollway.dataplane.handlers.gateway_response import render_error
+from tollway.dataplane.pipeline import Pipeline
+from tollway.dataplane.registry import DeploymentRegistry
+
+log = logging.getLogger("tollway.dataplane")
+
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+_HEALTH = b"/_tollway/health"
+
+
+class GatewayServer:
+    def __init__(
+        self, registry: DeploymentRegistry, pipeline: Pipeline, *, account_id: str, region: str
+    ) -> None:
+        self.registry = registry
+        self.pipeline = pipeline
+        self.account_id = account_id
+        self.region = region
+        self.ready = False
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        if raw_path == _HEALTH:
+            status, body = (
+                (200, b'{"status":"ok"}') if self.ready else (503, b'{"status":"starting"}')
+            )
+            await _send(send, Response(status, [("Content-Type", "application/json")], body))
+            return
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        host = next((v for k, v in headers if k.lower() == "host"), "")
+        path = raw_path.decode("latin-1")
+        endpoint = resolve(host, path)
+        if endpoint is None or not self.registry.knows(endpoint.api_id):
+            await _send(send, _no_api(host, path, endpoint.api_id if endpoint else None))
+            return
+        body, too_large = await _read_body(receive)
+        client = scope.get("client") or ("", 0)
+        server = scope.get("server") or ("", 0)
+        request = Request(
+            method=scope["method"],
+            path=endpoint.path,
+            stage_path=endpoint.stage_path,
+            query_string=scope["query_string"].decode("latin-1"),
+            headers=headers,
+            body=body,
+            source_ip=client[0],
+            host=host,
+            scheme=scope.get("scheme", "http"),
+            port=server[1] or 0,
+        )
+        stage = self.registry.lookup(endpoint.api_id, endpoint.stage_name) or unknown_stage(
+            endpoint.api_id, endpoint.stage_name, self.account_id, self.region
+        )
+        ctx = RestContext(request, stage)
+        if too_large:
+            ctx.response = render_error(ctx, RequestTooLarge())
+            self.pipeline.finish(ctx)
+        else:
+            await self.pipeline.run(ctx)
+        assert ctx.response is not None
+        await _send(send, ctx.response)
+
+
+async def _read_body(receive: Any) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= MAX_PAYLOAD_BYTES:
+            chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    if size > MAX_PAYLOAD_BYTES:
+        return b"", True
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks), False
+
+
+def _no_api(host: str, path: str, api_id: str | None) -> Response:
+    if api_id:
+        message = f"Tollway serves no REST API with id '{api_id}'"
+    else:
+        message = (
+            f"No API for host '{host}' and path '{path}': invoke URLs are "
+            f"http://{{api-id}}.execute-api.<anything>/{{stage}}/... or "
+            f"{PATH_PREFIX}{{api-id}}/{{stage}}/..."
+        )
+    body = orjson.dumps({"message": message})
+    return Response(
+        404, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "NotFoundException")], body
+    )
+
+
+async def _send(send: Any, response: Response) -> None:
+    headers = [
+        (k.encode("latin-1", "replace"), v.encode("latin-1", "replace"))
+        for k, v in response.headers
+    ]
+    headers.append((b"Content-Length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})

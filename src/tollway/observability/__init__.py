@@ -1,0 +1,1 @@
+"""What Tollway tells operators: access logs, (later) metrics and traces."""
