@@ -1,0 +1,82 @@
+"""Rendering typed errors as the API's gateway responses (spec §10)."""
+
+from __future__ import annotations
+
+import orjson
+from tests.unit.dataplane.conftest import context, definition, stage
+
+from tollway.dataplane.errors import (
+    IntegrationTimeout,
+    MalformedProxyResponse,
+    MissingAuthenticationToken,
+    RequestTooLarge,
+)
+from tollway.dataplane.handlers.gateway_response import render_error
+
+
+def test_default_response_body_and_headers() -> None:
+    ctx = context(stage(definition()))
+    response = render_error(ctx, MissingAuthenticationToken())
+    assert response.status == 403
+    assert orjson.loads(response.body) == {"message": "Missing Authentication Token"}
+    assert response.headers == [
+        ("Content-Type", "application/json"),
+        ("x-amzn-RequestId", ctx.request_id),
+        ("x-amz-apigw-id", ctx.extended_request_id),
+        ("x-amzn-ErrorType", "MissingAuthenticationTokenException"),
+    ]
+
+
+def test_customised_type_and_inherited_default_4xx() -> None:
+    d = definition()
+    d["gatewayResponses"]["MISSING_AUTHENTICATION_TOKEN"] = {
+        "responseType": "MISSING_AUTHENTICATION_TOKEN",
+        "statusCode": "404",
+        "responseParameters": {
+            "gatewayresponse.header.X-Where": "method.request.header.X-In",
+            "gatewayresponse.header.X-Fixed": "'f'",
+        },
+        "responseTemplates": {
+            "application/json": '{"m": "$context.error.message", '
+            '"t": "$context.error.responseType", "s": "$stageVariables.s"}'
+        },
+    }
+    d["gatewayResponses"]["DEFAULT_4XX"] = {"responseType": "DEFAULT_4XX", "statusCode": "418"}
+    compiled = stage(d, variables={"s": "v"})
+    ctx = context(compiled, headers=[("X-In", "here")])
+    response = render_error(ctx, MissingAuthenticationToken())
+    assert response.status == 404
+    assert orjson.loads(response.body) == {
+        "m": "Missing Authentication Token",
+        "t": "MISSING_AUTHENTICATION_TOKEN",
+        "s": "v",
+    }
+    assert ("X-Where", "here") in response.headers and ("X-Fixed", "f") in response.headers
+    assert render_error(context(compiled), RequestTooLarge()).status == 418
+
+
+def test_default_5xx_status_overrides_an_error_own_status_only_when_customised() -> None:
+    error = MalformedProxyResponse("bad")
+    assert render_error(context(stage(definition())), error).status == 502
+    d = definition()
+    d["gatewayResponses"]["DEFAULT_5XX"] = {"responseType": "DEFAULT_5XX", "statusCode": "599"}
+    compiled = stage(d)
+    assert render_error(context(compiled), error).status == 599
+    assert render_error(context(compiled), IntegrationTimeout()).status == 599
+
+
+def test_template_chosen_by_accept() -> None:
+    d = definition()
+    d["gatewayResponses"]["DEFAULT_4XX"] = {
+        "responseType": "DEFAULT_4XX",
+        "responseTemplates": {
+            "application/json": '{"j": 1}',
+            "application/xml": "<x>$context.error.message</x>",
+        },
+    }
+    ctx = context(stage(d), headers=[("Accept", "application/xml")])
+    response = render_error(ctx, MissingAuthenticationToken())
+    assert (response.body, response.headers[0]) == (
+        b"<x>Missing Authentication Token</x>",
+        ("Content-Type", "application/xml"),
+    )

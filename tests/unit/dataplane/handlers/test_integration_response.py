@@ -1,0 +1,96 @@
+"""The integration response stage: selection by pattern, templates by Accept, header mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.unit.dataplane.conftest import add, context, definition, stage
+
+from tollway.dataplane.context import Response
+from tollway.dataplane.errors import ApiConfigurationError
+from tollway.dataplane.handlers.integration_response import IntegrationResponse
+from tollway.dataplane.handlers.route import ResourceRouter
+from tollway.dataplane.pipeline import HandlerChain
+
+RESPONSES: dict[str, dict[str, Any]] = {
+    "200": {
+        "statusCode": "200",
+        "responseTemplates": {
+            "application/json": "{\"got\": $input.json('$.v')}",
+            "application/xml": "<got/>",
+        },
+        "responseParameters": {
+            "method.response.header.X-From": "integration.response.header.X-Up",
+            "method.response.header.X-Static": "'s'",
+        },
+    },
+    "400": {"statusCode": "400", "selectionPattern": "4\\d{2}"},
+    "500": {
+        "statusCode": "500",
+        "selectionPattern": "5.*",
+        "responseTemplates": {"text/plain": "oops"},
+    },
+}
+
+
+async def _respond(
+    selection: str | None, accept: str | None = None, responses: dict[str, Any] | None = None
+) -> Any:
+    d = definition()
+    add(
+        d,
+        "/r",
+        "GET",
+        {"type": "HTTP", "httpMethod": "GET", "uri": "http://b.test/"},
+        responses=RESPONSES if responses is None else responses,
+    )
+    headers = [("Accept", accept)] if accept else []
+    ctx = context(stage(d), "GET", "/r", headers)
+    await ResourceRouter()(HandlerChain(), ctx)
+    ctx.endpoint_response = Response(
+        int(selection or 200), [("X-Up", "u"), ("Server", "b")], b'{"v": [1, 2]}'
+    )
+    ctx.selection_value = selection
+    await IntegrationResponse()(HandlerChain(), ctx)
+    return ctx.response
+
+
+async def test_default_response_with_template_and_mapped_headers_only() -> None:
+    response = await _respond("200")
+    assert response.status == 200
+    assert response.body == b'{"got": [1,2]}'
+    assert response.headers == [
+        ("Content-Type", "application/json"),
+        ("X-From", "u"),
+        ("X-Static", "s"),
+    ]
+
+
+@pytest.mark.parametrize(("selection", "status"), [("404", 400), ("503", 500), ("302", 200)])
+async def test_selection_pattern_is_a_whole_string_regex(selection: str, status: int) -> None:
+    assert (await _respond(selection)).status == status
+
+
+async def test_template_chosen_by_accept_with_fallbacks() -> None:
+    xml = await _respond("200", "application/xml")
+    assert (xml.body, xml.headers[0]) == (b"<got/>", ("Content-Type", "application/xml"))
+    other = await _respond("200", "text/csv")
+    assert other.headers[0] == ("Content-Type", "application/json")
+    only_text = await _respond("503", "application/json")
+    assert (only_text.body, only_text.headers[0]) == (b"oops", ("Content-Type", "text/plain"))
+
+
+async def test_no_templates_passes_the_body_through() -> None:
+    response = await _respond("404")
+    assert response.body == b'{"v": [1, 2]}'
+
+
+async def test_no_match_and_no_default_is_a_configuration_error() -> None:
+    with pytest.raises(ApiConfigurationError) as error:
+        await _respond("200", responses={"400": RESPONSES["400"]})
+    assert error.value.log is not None
+    assert error.value.log.endswith(
+        "No match for output mapping and no default output mapping configured. "
+        "Endpoint Response Status Code: 200"
+    )
