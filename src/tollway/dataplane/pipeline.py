@@ -16,8 +16,10 @@ from typing import Protocol
 
 from tollway.dataplane.context import RestContext
 from tollway.dataplane.errors import ApiConfigurationError, GatewayError
+from tollway.model.gateway_responses import DEFAULTS
 
 log = logging.getLogger("tollway.dataplane")
+_SERVER_FAULTS = frozenset(t for t, d in DEFAULTS.items() if d.status and d.status >= 500)
 
 
 class HandlerChain:
@@ -56,7 +58,9 @@ class Pipeline:
                     break
         except GatewayError as error:
             if error.log:
-                log.info("request %s: %s", ctx.request_id, error.log)
+                # What AWS writes to the execution log: a warning when the API is broken.
+                level = logging.WARNING if error.response_type in _SERVER_FAULTS else logging.INFO
+                log.log(level, "request %s: %s", ctx.request_id, error.log)
             ctx.response = self._render_error(ctx, error)  # type: ignore[assignment]
         except Exception:
             # Never a traceback to the client: AWS's 500, and the details in our log.

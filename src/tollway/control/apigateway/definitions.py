@@ -33,7 +33,6 @@ from tollway.model.rest import resource_path as path_of
 ops = OperationTable("apigateway")
 
 
-
 # --- models ---------------------------------------------------------------------------------
 
 DEFAULT_MODELS = {
