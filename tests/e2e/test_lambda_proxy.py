@@ -422,3 +422,16 @@ def test_stage_variables_choose_the_function(
     deploy(apigw, api_id, "two", variables={"fn": second})
     assert http.get(server.url(api_id, "one", "/")).text == first
     assert http.get(server.url(api_id, "two", "/")).text == second
+
+
+def test_get_function_code_location_serves_the_package(lam: Any, http: httpx.Client) -> None:
+    name = f"fn-{uuid.uuid4().hex[:8]}"
+    create_function(lam, name, ECHO_EVENT)
+    location = lam.get_function(FunctionName=name)["Code"]["Location"]
+    package = http.get(location)
+    assert package.headers["Content-Type"] == "application/zip"
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(package.content)) as archive:
+        assert archive.read("app.py").decode() == ECHO_EVENT

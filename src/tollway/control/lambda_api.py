@@ -43,6 +43,7 @@ from tollway.store import ConcurrentModification, Delete, Record
 ops = OperationTable("lambda")
 
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
+CODE_PATH = "/_tollway/functions/{}/code"
 _ROLE = re.compile(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _PYTHON = re.compile(r"^python3\.\d+$")
@@ -215,9 +216,11 @@ def create_function(call: Call) -> dict[str, Any]:
 @ops("GetFunction")
 def get_function(call: Call) -> dict[str, Any]:
     record = _load(call)
+    # AWS answers a presigned S3 URL; Tollway's admin listener serves the package itself.
+    location = f"http://{call.headers.get('host', '127.0.0.1')}{CODE_PATH.format(record.key)}"
     out: dict[str, Any] = {
         "Configuration": record.body["configuration"],
-        "Code": {"RepositoryType": "S3", "Location": "(stored by Tollway)"},
+        "Code": {"RepositoryType": "S3", "Location": location},
     }
     if record.body.get("tags"):
         out["Tags"] = record.body["tags"]

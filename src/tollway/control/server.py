@@ -48,6 +48,9 @@ class ControlServer:
         request_id = ids.request_id()
         raw_path = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.decode("latin-1")
+        if path.startswith("/_tollway/functions/") and path.endswith("/code"):
+            await _send(send, self._function_code(path.split("/")[3]), request_id)
+            return
         if path == "/_tollway/health":
             status = 200 if self.ready else 503
             body = b'{"status":"ok"}' if self.ready else b'{"status":"starting"}'
@@ -57,6 +60,15 @@ class ControlServer:
             return
         response = await self._handle(scope, receive, path, request_id)
         await _send(send, response, request_id)
+
+    def _function_code(self, name: str) -> WireResponse:
+        """The download behind GetFunction's `Code.Location`."""
+        package = self.plane.functions.package(name) if self.plane.functions else None
+        if package is None:
+            return WireResponse(
+                404, [("Content-Type", "application/json")], b'{"message":"no such function"}'
+            )
+        return WireResponse(200, [("Content-Type", "application/zip")], package)
 
     async def _handle(self, scope: Scope, receive: Any, path: str, request_id: str) -> WireResponse:
         service = None

@@ -51,6 +51,21 @@ from tollway.model.rest import (
     resource_path,
 )
 
+NOT_CUSTOMISABLE = frozenset({"REQUEST_TOO_LARGE"})
+
+# Integration request headers API Gateway sets itself: mapping one fails every request with
+# 500 ("<header> header already present", spec §3.3).
+OWNED_HEADERS = frozenset(
+    {"content-length", "transfer-encoding", "x-amzn-trace-id", "x-amzn-apigateway-api-id"}
+)
+OWNED_HEADERS_AWS = OWNED_HEADERS | {
+    "authorization",
+    "connection",
+    "expect",
+    "proxy-authenticate",
+    "te",
+}
+
 CLF_FORMAT = (
     "$context.identity.sourceIp $context.identity.caller $context.identity.user "
     '[$context.requestTime] "$context.httpMethod $context.resourcePath $context.protocol" '
@@ -180,6 +195,7 @@ def _compile_method(
         return compiled
     try:
         compiled.request_mapping = _request_mapping(integration, variables)
+        _check_owned_headers(integration)
         if not handler.proxy:
             compiled.request_templates = _templates(integration.get("requestTemplates"))
             _compile_responses(compiled, integration, variables)
@@ -251,6 +267,15 @@ def _request_mapping(integration: Integration, variables: dict[str, str]) -> Req
     return mapping
 
 
+def _check_owned_headers(integration: Integration) -> None:
+    owned = OWNED_HEADERS_AWS if integration["type"].startswith("AWS") else OWNED_HEADERS
+    for target in integration.get("requestParameters") or {}:
+        for prefix in ("integration.request.header.", "integration.request.multivalueheader."):
+            name = target.removeprefix(prefix)
+            if name != target and name.lower() in owned:
+                raise MappingError(f"{name} header already present")
+
+
 def _templates(raw: dict[str, str | None] | None) -> Templates:
     compiled = {ctype: MappingTemplate.compile(text or "") for ctype, text in (raw or {}).items()}
     return Templates(compiled, next(iter(compiled), None))
@@ -292,9 +317,10 @@ def _text(get: Callable[[RestContext], Any]) -> Callable[[RestContext], str | No
 def _compile_gateway_responses(
     definition: RestApiDefinition, variables: dict[str, str]
 ) -> dict[str, CompiledGatewayResponse]:
-    customised = definition["gatewayResponses"]
     out = {}
     for response_type in DEFAULTS:
+        # AWS does not let REQUEST_TOO_LARGE be customised (Doc known issues).
+        customised = {} if response_type in NOT_CUSTOMISABLE else definition["gatewayResponses"]
         response = effective_response(customised, response_type)
         own: Mapping[str, Any] = (
             customised.get(response_type)

@@ -21,6 +21,7 @@ from tollway.dataplane.errors import RequestTooLarge
 from tollway.dataplane.handlers.gateway_response import render_error
 from tollway.dataplane.pipeline import Pipeline
 from tollway.dataplane.registry import DeploymentRegistry
+from tollway.model import ids
 
 log = logging.getLogger("tollway.dataplane")
 
@@ -41,6 +42,28 @@ class GatewayServer:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
+        try:
+            await self._serve(scope, receive, send)
+        except Exception:
+            # The pipeline renders its own failures; this is for anything around it. Never a
+            # traceback or a server's own page to the client: AWS's 500, details in the log.
+            request_id = ids.request_id()
+            log.exception("request %s failed before reaching the pipeline", request_id)
+            body = b'{"message": "Internal server error"}'
+            await _send(
+                send,
+                Response(
+                    500,
+                    [
+                        ("Content-Type", "application/json"),
+                        ("x-amzn-RequestId", request_id),
+                        ("x-amzn-ErrorType", "InternalServerErrorException"),
+                    ],
+                    body,
+                ),
+            )
+
+    async def _serve(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         if raw_path == _HEALTH:
             status, body = (

@@ -16,7 +16,9 @@ import asyncio
 import base64
 import fnmatch
 import hashlib
+import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +101,22 @@ class FunctionRegistry:
         )
         self._specs[record.key] = (record.version, spec)
         return spec
+
+    def package(self, name: str) -> bytes | None:
+        """The function's deployment package as a zip (GetFunction's Code.Location), or None
+        if there is no such function."""
+        record = self.record(name)
+        if record is None:
+            return None
+        code = record.body["code"]
+        if not code.get("localPath"):
+            return self._store.get_blob(code["blob"])
+        buffer = io.BytesIO()
+        root = Path(code["localPath"])
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                archive.write(path, path.relative_to(root))
+        return buffer.getvalue()
 
     def forget(self, name: str) -> None:
         """The function changed or was deleted: drop its spec and end its workers."""

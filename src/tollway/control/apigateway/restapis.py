@@ -34,6 +34,8 @@ def api_output(definition: RestApiDefinition) -> dict[str, Any]:
 def _store_new(call: Call, definition: RestApiDefinition) -> None:
     record = Record(API_KIND, definition["api"]["id"], cast(dict[str, Any], definition))
     commit(call, [record])
+    # The gateway now knows the API exists: its (missing) stages answer AWS's 403.
+    call.plane.changes.api_changed(definition["api"]["id"])
 
 
 @ops("CreateRestApi")
