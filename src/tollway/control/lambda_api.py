@@ -284,10 +284,11 @@ def update_function_configuration(call: Call) -> dict[str, Any]:
 
 
 @ops("DeleteFunction")
-def delete_function(call: Call) -> None:
+def delete_function(call: Call) -> dict[str, Any]:
     record = _load(call)
     call.plane.store.commit([], [Delete(FUNCTION_KIND, record.key)])
     _registry(call).forget(record.key)
+    return {"StatusCode": 204}
 
 
 @ops("Invoke")

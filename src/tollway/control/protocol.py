@@ -19,6 +19,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -149,10 +151,16 @@ class _Problems:
             f"Member must satisfy enum value set: [{', '.join(order)}]"
         )
 
+    def constraint(self, value: Any, where: str, rule: str) -> None:
+        self.messages.append(f"Value '{value}' at '{where}' failed to satisfy constraint: {rule}")
+
     def missing(self, where: str) -> None:
         self.messages.append(
             f"Value null at '{where}' failed to satisfy constraint: Member must not be null"
         )
+
+    def extend(self, other: _Problems) -> None:
+        self.messages.extend(other.messages)
 
     def raise_if_any(self) -> None:
         if self.messages:
@@ -198,8 +206,22 @@ def _parse_json_value(shape: Shape, value: Any, where: str, problems: _Problems)
     if kind == "list":
         if not isinstance(value, list):
             raise _type_error(value, shape)
+        member = shape.member
+        if member.type_name == "string" and member.enum:
+            # A list of enum values is reported as a whole, in Java's list notation.
+            if not all(isinstance(v, str) for v in value):
+                raise _type_error(next(v for v in value if not isinstance(v, str)), member)
+            if any(v not in member.enum for v in value):
+                order = _ENUM_ORDER.get(frozenset(member.enum), tuple(member.enum))
+                problems.constraint(
+                    "[" + ", ".join(value) + "]",
+                    where,
+                    "Member must satisfy constraint: [Member must satisfy enum value set: "
+                    f"[{', '.join(order)}]]",
+                )
+            return list(value)
         return [
-            _parse_json_value(shape.member, v, f"{where}.{i + 1}.member", problems)
+            _parse_json_value(member, v, f"{where}.{i + 1}.member", problems)
             for i, v in enumerate(value)
         ]
     if kind == "map":
@@ -211,8 +233,7 @@ def _parse_json_value(shape: Shape, value: Any, where: str, problems: _Problems)
     if kind == "string":
         if not isinstance(value, str):
             raise _type_error(value, shape)
-        if shape.enum and value not in shape.enum:
-            problems.enum(value, where, shape.enum)
+        _check_string(shape, value, where, problems)
         return value
     if kind == "boolean":
         if not isinstance(value, bool):
@@ -221,6 +242,7 @@ def _parse_json_value(shape: Shape, value: Any, where: str, problems: _Problems)
     if kind in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _type_error(value, shape)
+        _check_range(shape, int(value), where, problems)
         return int(value)
     if kind in ("double", "float"):
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -236,6 +258,45 @@ def _parse_json_value(shape: Shape, value: Any, where: str, problems: _Problems)
     return value
 
 
+def _check_string(shape: Shape, value: str, where: str, problems: _Problems) -> None:
+    """The model's constraints on a string: enum, length, pattern (whole-value match)."""
+    if shape.enum:
+        if value not in shape.enum:
+            problems.enum(value, where, shape.enum)
+        return
+    metadata = shape.metadata
+    if "min" in metadata and len(value) < metadata["min"]:
+        problems.constraint(
+            value, where, f"Member must have length greater than or equal to {metadata['min']}"
+        )
+    elif "max" in metadata and len(value) > metadata["max"]:
+        problems.constraint(
+            value, where, f"Member must have length less than or equal to {metadata['max']}"
+        )
+    pattern = metadata.get("pattern")
+    if pattern and _pattern(pattern).fullmatch(value) is None:
+        problems.constraint(
+            value, where, f"Member must satisfy regular expression pattern: {pattern}"
+        )
+
+
+def _check_range(shape: Shape, value: int, where: str, problems: _Problems) -> None:
+    metadata = shape.metadata
+    if "min" in metadata and value < metadata["min"]:
+        problems.constraint(
+            value, where, f"Member must have value greater than or equal to {metadata['min']}"
+        )
+    elif "max" in metadata and value > metadata["max"]:
+        problems.constraint(
+            value, where, f"Member must have value less than or equal to {metadata['max']}"
+        )
+
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def _parse_structure(
     shape: Shape, value: Mapping[str, Any], where: str, problems: _Problems
 ) -> dict[str, Any]:
@@ -245,8 +306,9 @@ def _parse_structure(
             continue
         wire = member_shape.serialization.get("name", member)
         if wire in value:
+            name = _camel(member)
             out[member] = _parse_json_value(
-                member_shape, value[wire], f"{where}.{member}" if where else member, problems
+                member_shape, value[wire], f"{where}.{name}" if where else name, problems
             )
     return out
 
@@ -258,15 +320,17 @@ def _from_text(shape: Shape, raw: str, where: str, problems: _Problems) -> Any:
         return raw.lower() == "true"
     if kind in ("integer", "long"):
         try:
-            return int(raw)
+            number = int(raw)
         except ValueError:
             raise SerializationException(
                 f"Value '{raw}' at '{where}' is not a valid {kind}"
             ) from None
+        _check_range(shape, number, where, problems)
+        return number
     if kind in ("double", "float"):
         return float(raw)
-    if kind == "string" and shape.enum and raw not in shape.enum:
-        problems.enum(raw, where, shape.enum)
+    if kind == "string":
+        _check_string(shape, raw, where, problems)
     return raw
 
 
@@ -283,7 +347,8 @@ def parse_request(
     shape = op.input_shape
     if shape is None:
         return {}
-    problems = _Problems()
+    # AWS lists the body's problems before those of the URI, query string and headers.
+    problems, body_problems = _Problems(), _Problems()
     body_prefix = (op.name[0].lower() + op.name[1:] + "Input") if service.prefixes_input else ""
     params: dict[str, Any] = {}
     bound_query = {key for key, _ in route.query_literals}
@@ -294,7 +359,7 @@ def parse_request(
         wire = member_shape.serialization.get("name", member)
         if location == "uri":
             if wire in labels:
-                params[member] = _from_text(member_shape, labels[wire], member, problems)
+                params[member] = _from_text(member_shape, labels[wire], _camel(member), problems)
         elif location == "querystring":
             if member_shape.type_name == "map":
                 continue  # filled below from whatever the other members leave
@@ -304,11 +369,11 @@ def parse_request(
                 if member_shape.type_name == "list":
                     params[member] = list(values)
                 else:
-                    params[member] = _from_text(member_shape, values[-1], member, problems)
+                    params[member] = _from_text(member_shape, values[-1], _camel(member), problems)
         elif location == "header":
             value = headers.get(wire.lower())
             if value is not None:
-                params[member] = _from_text(member_shape, value, member, problems)
+                params[member] = _from_text(member_shape, value, _camel(member), problems)
         elif location == "headers":
             prefix = wire.lower()
             params[member] = {
@@ -329,20 +394,30 @@ def parse_request(
         if payload_shape.type_name in ("blob", "string"):
             params[payload] = body
         elif body:
-            params[payload] = _parse_json_value(payload_shape, _load_json(body), payload, problems)
+            params[payload] = _parse_json_value(
+                payload_shape, _load_json(body), _camel(payload), body_problems
+            )
     elif body:
         document = _load_json(body)
         if not isinstance(document, dict):
             raise SerializationException("Request body must be a JSON object")
-        params.update(_parse_structure(shape, document, body_prefix, problems))
+        params.update(_parse_structure(shape, document, body_prefix, body_problems))
 
     for member in shape.required_members:
         if params.get(member) is None:
             location = shape.members[member].serialization.get("location")
-            where = member if location or not body_prefix else f"{body_prefix}.{member}"
+            name = _camel(member)
+            where = name if location or not body_prefix else f"{body_prefix}.{name}"
             problems.missing(where)
-    problems.raise_if_any()
+    body_problems.extend(problems)
+    body_problems.raise_if_any()
     return params
+
+
+def _camel(member: str) -> str:
+    """Member names as AWS's validation messages write them: `FunctionName` is
+    `functionName` (apigateway's members are camelCase already)."""
+    return member[:1].lower() + member[1:]
 
 
 def _load_json(body: bytes) -> Any:

@@ -98,7 +98,7 @@ def test_blob_members_in_json_are_base64() -> None:
         LAMBDA,
         "POST",
         "/2015-03-31/functions",
-        b'{"FunctionName": "f", "Role": "r", "Code": {"ZipFile": "UEsDBA=="}}',
+        b'{"FunctionName": "f", "Role": "arn:aws:iam::000000000000:role/r", "Code": {"ZipFile": "UEsDBA=="}}',
     )
     assert params["Code"] == {"ZipFile": b"PK\x03\x04"}
 

@@ -184,6 +184,7 @@ def update_method(call: Call) -> dict[str, Any]:
     target = cast(dict[str, Any], method)
     apply_patches(target, call.params.get("patchOperations") or [], METHOD_PATCH)
     rules.check_request_parameters(target.get("requestParameters"))
+    rules.check_authorization_type(target["authorizationType"])
     if target.get("requestValidatorId") == "":
         target.pop("requestValidatorId")
     _check_method_references(document.definition, method)

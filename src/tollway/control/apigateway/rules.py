@@ -206,12 +206,7 @@ def new_method(
 ) -> Method:
     """A method as PutMethod creates it (no responses, no integration yet)."""
     check_http_method(http_method)
-    authorization_type = authorization_type or "NONE"
-    if authorization_type not in AUTHORIZATION_TYPES:
-        raise BadRequestException(
-            "Invalid authorization type specified. Valid options are "
-            + ",".join(AUTHORIZATION_TYPES)
-        )
+    authorization_type = check_authorization_type(authorization_type or "NONE")
     if authorization_type in ("CUSTOM", "COGNITO_USER_POOLS") and not authorizer_id:
         raise BadRequestException(
             "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or "
@@ -233,6 +228,15 @@ def new_method(
     }
     method.update({k: v for k, v in optional.items() if v is not None})
     return cast(Method, method)
+
+
+def check_authorization_type(authorization_type: str) -> str:
+    if authorization_type not in AUTHORIZATION_TYPES:
+        raise BadRequestException(
+            "Invalid authorization type specified. Valid options are "
+            + ",".join(AUTHORIZATION_TYPES)
+        )
+    return authorization_type
 
 
 def new_method_response(

@@ -10,6 +10,7 @@ from tollway.dataplane.errors import (
     MalformedProxyResponse,
     MissingAuthenticationToken,
     RequestTooLarge,
+    UnsupportedMediaType,
 )
 from tollway.dataplane.handlers.gateway_response import render_error
 
@@ -52,7 +53,9 @@ def test_customised_type_and_inherited_default_4xx() -> None:
         "s": "v",
     }
     assert ("X-Where", "here") in response.headers and ("X-Fixed", "f") in response.headers
-    assert render_error(context(compiled), RequestTooLarge()).status == 418
+    assert render_error(context(compiled), UnsupportedMediaType()).status == 418
+    # AWS does not let REQUEST_TOO_LARGE be customised, not even through DEFAULT_4XX.
+    assert render_error(context(compiled), RequestTooLarge()).status == 413
 
 
 def test_default_5xx_status_overrides_an_error_own_status_only_when_customised() -> None:
