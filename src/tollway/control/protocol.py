@@ -274,7 +274,8 @@ def _check_string(shape: Shape, value: str, where: str, problems: _Problems) -> 
             value, where, f"Member must have length less than or equal to {metadata['max']}"
         )
     pattern = metadata.get("pattern")
-    if pattern and _pattern(pattern).fullmatch(value) is None:
+    compiled = _pattern(pattern) if pattern else None
+    if compiled is not None and compiled.fullmatch(value) is None:
         problems.constraint(
             value, where, f"Member must satisfy regular expression pattern: {pattern}"
         )
@@ -293,8 +294,13 @@ def _check_range(shape: Shape, value: int, where: str, problems: _Problems) -> N
 
 
 @functools.cache
-def _pattern(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _pattern(pattern: str) -> re.Pattern[str] | None:
+    """The model's pattern as a Python regex; None for the few written in Java-only syntax
+    (such as `\\p{L}`), which are then not checked rather than failing the request."""
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
 
 
 def _parse_structure(
@@ -489,7 +495,7 @@ def serialize_response(route: Route, output: Mapping[str, Any] | None) -> WireRe
                 body = orjson.dumps(_serialize_value(member_shape, value))
         else:
             body_members[member] = value
-    if not payload:
+    if not payload and status not in (204, 304):  # those statuses carry no body
         body = orjson.dumps(_serialize_value(shape, body_members))
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", "application/json"))

@@ -165,3 +165,15 @@ def test_errors_use_the_error_shape_of_the_service() -> None:
 
     wire = serialize_error(LAMBDA, ResourceNotFoundException("no fn"))
     assert orjson.loads(wire.body) == {"Type": "User", "Message": "no fn"}
+
+
+def test_model_patterns_python_cannot_compile_are_not_checked() -> None:
+    # botocore's lambda model writes some patterns in Java-only syntax (`\p{L}`).
+    params = _parse(
+        LAMBDA,
+        "POST",
+        "/2015-03-31/functions",
+        b'{"FunctionName": "f", "Role": "arn:aws:iam::000000000000:role/r", '
+        b'"Code": {}, "Tags": {"t\\u00e9": "v\\u00e9"}}',
+    )
+    assert params["Tags"] == {"t\u00e9": "v\u00e9"}

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 import orjson
 from jsonpath_ng import jsonpath as jp
-from jsonpath_ng.ext import parse as parse_jsonpath
+from jsonpath_ng.ext.parser import parse as parse_jsonpath
 
 from tollway.dataplane.mapping.values import EvaluationError
 
