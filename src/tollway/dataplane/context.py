@@ -144,7 +144,7 @@ class RestContext:
         "mapped",
         "template_applied",
         "selection_value",
-        "_variables",
+        "variables",
     )
 
     def __init__(self, request: Request, stage: CompiledStage) -> None:
@@ -175,19 +175,12 @@ class RestContext:
         self.integration_latency: int | None = None  # integration, milliseconds
         self.integration_status: int | None = None  # integration
         self.integration_error: str | None = None  # integration
-        self._variables: dict[str, Any] | None = None
+        # `$context` as a nested map, built by variables.context_map when a template asks
+        self.variables: dict[str, Any] | None = None
 
     @property
     def request_time_epoch(self) -> int:
         return int(self.request_time * 1000)
-
-    def context_variables(self) -> dict[str, Any]:
-        """`$context` as a nested map, built once per request when a template asks for it."""
-        if self._variables is None:
-            from tollway.dataplane.variables import context_map
-
-            self._variables = context_map(self)
-        return self._variables
 
 
 @dataclass(slots=True)

@@ -1,95 +1,35 @@
-"""The REST request pipeline: the ordered list of stages, and how a request runs through it.
+"""The REST request pipeline: the ordered list of stages, on one screen.
 
     route -> integration request -> integration -> integration response -> method response
     on a typed error: the gateway response;  always: the access log
 
-Later stages (authorizers, API keys, throttling, validation, cache) slot into REST_STAGES at
-their place. Each stage is `async __call__(chain, ctx)`; it reads and fills the context, raises
-a typed GatewayError to fail the request, or calls `chain.stop()` once the response is final.
+Later stages (authorizers, API keys, throttling, validation, cache) slot into `rest_stages`
+at their place. How a request runs through them is chain.py.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
 
+from tollway.dataplane.chain import Pipeline, Stage
 from tollway.dataplane.context import RestContext
-from tollway.dataplane.errors import ApiConfigurationError, GatewayError
-from tollway.model.gateway_responses import DEFAULTS
-
-log = logging.getLogger("tollway.dataplane")
-_SERVER_FAULTS = frozenset(t for t, d in DEFAULTS.items() if d.status and d.status >= 500)
-
-
-class HandlerChain:
-    """One request's pass through the stages."""
-
-    __slots__ = ("stopped",)
-
-    def __init__(self) -> None:
-        self.stopped = False
-
-    def stop(self) -> None:
-        self.stopped = True
+from tollway.dataplane.handlers.gateway_response import render_error
+from tollway.dataplane.handlers.integration import Integration
+from tollway.dataplane.handlers.integration_request import IntegrationRequest
+from tollway.dataplane.handlers.integration_response import IntegrationResponse
+from tollway.dataplane.handlers.method_response import MethodResponse
+from tollway.dataplane.handlers.route import ResourceRouter
 
 
-class Stage(Protocol):
-    def __call__(self, chain: HandlerChain, ctx: RestContext) -> Awaitable[None]: ...
-
-
-class Pipeline:
-    def __init__(
-        self,
-        stages: Sequence[Stage],
-        render_error: Callable[[RestContext, GatewayError], object],
-        finish: Sequence[Callable[[RestContext], None]],
-    ) -> None:
-        self.stages = tuple(stages)
-        self._render_error = render_error
-        self._finish = tuple(finish)
-
-    async def run(self, ctx: RestContext) -> None:
-        chain = HandlerChain()
-        try:
-            for stage in self.stages:
-                await stage(chain, ctx)
-                if chain.stopped:
-                    break
-        except GatewayError as error:
-            if error.log:
-                # What AWS writes to the execution log: a warning when the API is broken.
-                level = logging.WARNING if error.response_type in _SERVER_FAULTS else logging.INFO
-                log.log(level, "request %s: %s", ctx.request_id, error.log)
-            ctx.response = self._render_error(ctx, error)  # type: ignore[assignment]
-        except Exception:
-            # Never a traceback to the client: AWS's 500, and the details in our log.
-            log.exception("request %s failed inside Tollway", ctx.request_id)
-            ctx.response = self._render_error(ctx, ApiConfigurationError())  # type: ignore[assignment]
-        self.finish(ctx)
-
-    def finish(self, ctx: RestContext) -> None:
-        """The steps every request ends with, failed or not (the access log)."""
-        for finish in self._finish:
-            try:
-                finish(ctx)
-            except Exception:
-                log.exception("request %s: finishing step failed", ctx.request_id)
+def rest_stages() -> list[Stage]:
+    return [
+        ResourceRouter(),  # which resource and method
+        IntegrationRequest(),  # parameter mapping, request template, passthrough
+        Integration(),  # MOCK / HTTP / HTTP_PROXY / AWS_PROXY
+        IntegrationResponse(),  # selection pattern, response template, header mapping
+        MethodResponse(),  # the headers API Gateway adds
+    ]
 
 
 def rest_pipeline(finish: Sequence[Callable[[RestContext], None]]) -> Pipeline:
-    from tollway.dataplane.handlers.gateway_response import render_error
-    from tollway.dataplane.handlers.integration import Integration
-    from tollway.dataplane.handlers.integration_request import IntegrationRequest
-    from tollway.dataplane.handlers.integration_response import IntegrationResponse
-    from tollway.dataplane.handlers.method_response import MethodResponse
-    from tollway.dataplane.handlers.route import ResourceRouter
-
-    REST_STAGES: list[Stage] = [
-        ResourceRouter(),
-        IntegrationRequest(),
-        Integration(),
-        IntegrationResponse(),
-        MethodResponse(),
-    ]
-    return Pipeline(REST_STAGES, render_error, finish)
+    return Pipeline(rest_stages(), render_error, finish)

@@ -14,12 +14,12 @@ from typing import Any
 
 import orjson
 
+from tollway.dataplane.chain import Pipeline
 from tollway.dataplane.compile import unknown_stage
 from tollway.dataplane.context import Request, Response, RestContext
 from tollway.dataplane.endpoint import PATH_PREFIX, resolve
 from tollway.dataplane.errors import RequestTooLarge
 from tollway.dataplane.handlers.gateway_response import render_error
-from tollway.dataplane.pipeline import Pipeline
 from tollway.dataplane.registry import DeploymentRegistry
 from tollway.model import ids
 

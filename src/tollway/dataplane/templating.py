@@ -10,6 +10,7 @@ from typing import Any
 
 from tollway.dataplane.context import RestContext
 from tollway.dataplane.mapping.vtl import TemplateInput
+from tollway.dataplane.variables import context_map
 
 
 class _LazyContext(Mapping[str, Any]):
@@ -19,13 +20,13 @@ class _LazyContext(Mapping[str, Any]):
         self._ctx = ctx
 
     def __getitem__(self, key: str) -> Any:
-        return self._ctx.context_variables()[key]
+        return context_map(self._ctx)[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._ctx.context_variables())
+        return iter(context_map(self._ctx))
 
     def __len__(self) -> int:
-        return len(self._ctx.context_variables())
+        return len(context_map(self._ctx))
 
 
 def template_input(ctx: RestContext, body: bytes) -> TemplateInput:

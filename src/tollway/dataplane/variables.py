@@ -8,6 +8,7 @@ set as a nested map (`context_map`). A getter returns None where AWS has no valu
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -50,8 +51,6 @@ def _response_length(ctx: RestContext) -> int | None:
 
 
 def _response_latency(ctx: RestContext) -> int:
-    import time
-
     return int((time.perf_counter() - ctx.started) * 1000)
 
 
@@ -138,7 +137,9 @@ def identity(ctx: RestContext) -> dict[str, Any]:
 
 
 def context_map(ctx: RestContext) -> dict[str, Any]:
-    """`$context` as the nested map mapping templates see."""
+    """`$context` as the nested map mapping templates see, built once per request."""
+    if ctx.variables is not None:
+        return ctx.variables
     out: dict[str, Any] = {}
     for name, get in GETTERS.items():
         head, _, tail = name.partition(".")
@@ -147,4 +148,5 @@ def context_map(ctx: RestContext) -> dict[str, Any]:
             out.setdefault(head, {})[tail] = value
         else:
             out[head] = value
+    ctx.variables = out
     return out

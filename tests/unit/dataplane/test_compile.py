@@ -7,8 +7,8 @@ import re
 
 from tests.unit.dataplane.conftest import RecordingUpstream, add, context, definition, stage
 
+from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.handlers.route import ResourceRouter
-from tollway.dataplane.pipeline import HandlerChain
 from tollway.model.rest import RestApiDefinition
 
 

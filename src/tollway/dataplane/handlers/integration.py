@@ -7,8 +7,8 @@ integration-response stage.
 
 from __future__ import annotations
 
+from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.context import RestContext
-from tollway.dataplane.pipeline import HandlerChain
 
 
 class Integration:

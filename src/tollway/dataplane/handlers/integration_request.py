@@ -9,11 +9,11 @@ through, WHEN_NO_TEMPLATES passes it only if no template is defined at all, NEVE
 
 from __future__ import annotations
 
+from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.context import MappedRequest, RestContext
 from tollway.dataplane.errors import ApiConfigurationError, UnsupportedMediaType
 from tollway.dataplane.mapping.parameters import as_text
 from tollway.dataplane.mapping.vtl import TemplateError
-from tollway.dataplane.pipeline import HandlerChain
 from tollway.dataplane.templating import template_input
 
 

@@ -10,12 +10,12 @@ templates the body passes through. Only mapped headers reach the client.
 
 from __future__ import annotations
 
+from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.compiled import CompiledIntegrationResponse, CompiledMethod
 from tollway.dataplane.context import Response, RestContext
 from tollway.dataplane.errors import ApiConfigurationError
 from tollway.dataplane.handlers.integration_request import media_type
 from tollway.dataplane.mapping.vtl import TemplateError
-from tollway.dataplane.pipeline import HandlerChain
 from tollway.dataplane.templating import template_input
 
 

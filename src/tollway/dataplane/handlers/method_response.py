@@ -7,8 +7,8 @@ integrations.
 
 from __future__ import annotations
 
+from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.context import RestContext
-from tollway.dataplane.pipeline import HandlerChain
 
 TRACED_TYPES = frozenset({"AWS_PROXY", "AWS", "HTTP"})
 

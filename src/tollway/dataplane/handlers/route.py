@@ -7,9 +7,9 @@ Token"), as on AWS.
 
 from __future__ import annotations
 
+from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.context import RestContext
 from tollway.dataplane.errors import ApiConfigurationError, MissingAuthenticationToken
-from tollway.dataplane.pipeline import HandlerChain
 
 
 class ResourceRouter:

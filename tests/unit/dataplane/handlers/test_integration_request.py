@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from tests.unit.dataplane.conftest import add, context, definition, stage
 
+from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.errors import UnsupportedMediaType
 from tollway.dataplane.handlers.integration_request import IntegrationRequest, media_type
 from tollway.dataplane.handlers.route import ResourceRouter
-from tollway.dataplane.pipeline import HandlerChain
 
 HTTP = {"type": "HTTP", "httpMethod": "POST", "uri": "http://backend.test/{id}"}
 

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from tests.unit.dataplane.conftest import add, context, definition, stage
 
+from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.context import Response
 from tollway.dataplane.errors import ApiConfigurationError
 from tollway.dataplane.handlers.integration_response import IntegrationResponse
 from tollway.dataplane.handlers.route import ResourceRouter
-from tollway.dataplane.pipeline import HandlerChain
 
 RESPONSES: dict[str, dict[str, Any]] = {
     "200": {

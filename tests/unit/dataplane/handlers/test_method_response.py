@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from tests.unit.dataplane.conftest import add, context, definition, stage
 
+from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.context import Response
 from tollway.dataplane.handlers.method_response import MethodResponse
 from tollway.dataplane.handlers.route import ResourceRouter
-from tollway.dataplane.pipeline import HandlerChain
 
 LAMBDA_URI = (
     "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from tests.unit.dataplane.conftest import add, context, definition, stage
 
+from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.errors import ApiConfigurationError, MissingAuthenticationToken
 from tollway.dataplane.handlers.route import ResourceRouter
-from tollway.dataplane.pipeline import HandlerChain
 
 
 async def test_fills_method_and_path_parameters() -> None:

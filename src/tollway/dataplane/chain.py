@@ -1,0 +1,75 @@
+"""How a request runs through a list of stages (pipeline.py orders them).
+
+Each stage is `async __call__(chain, ctx)`: it reads and fills the context, raises a typed
+GatewayError to fail the request, or calls `chain.stop()` once the response is final. A typed
+error is rendered as the API's gateway response; anything else becomes AWS's 500 and is logged
+with the request id. The finishing steps (the access log) run for every request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+from tollway.dataplane.context import RestContext
+from tollway.dataplane.errors import ApiConfigurationError, GatewayError
+from tollway.model.gateway_responses import DEFAULTS
+
+log = logging.getLogger("tollway.dataplane")
+_SERVER_FAULTS = frozenset(t for t, d in DEFAULTS.items() if d.status and d.status >= 500)
+
+
+class HandlerChain:
+    """One request's pass through the stages."""
+
+    __slots__ = ("stopped",)
+
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+class Stage(Protocol):
+    def __call__(self, chain: HandlerChain, ctx: RestContext) -> Awaitable[None]: ...
+
+
+class Pipeline:
+    def __init__(
+        self,
+        stages: Sequence[Stage],
+        render_error: Callable[[RestContext, GatewayError], object],
+        finish: Sequence[Callable[[RestContext], None]],
+    ) -> None:
+        self.stages = tuple(stages)
+        self._render_error = render_error
+        self._finish = tuple(finish)
+
+    async def run(self, ctx: RestContext) -> None:
+        chain = HandlerChain()
+        try:
+            for stage in self.stages:
+                await stage(chain, ctx)
+                if chain.stopped:
+                    break
+        except GatewayError as error:
+            if error.log:
+                # What AWS writes to the execution log: a warning when the API is broken.
+                level = logging.WARNING if error.response_type in _SERVER_FAULTS else logging.INFO
+                log.log(level, "request %s: %s", ctx.request_id, error.log)
+            ctx.response = self._render_error(ctx, error)  # type: ignore[assignment]
+        except Exception:
+            # Never a traceback to the client: AWS's 500, and the details in our log.
+            log.exception("request %s failed inside Tollway", ctx.request_id)
+            ctx.response = self._render_error(ctx, ApiConfigurationError())  # type: ignore[assignment]
+        self.finish(ctx)
+
+    def finish(self, ctx: RestContext) -> None:
+        """The steps every request ends with, failed or not (the access log)."""
+        for finish in self._finish:
+            try:
+                finish(ctx)
+            except Exception:
+                log.exception("request %s: finishing step failed", ctx.request_id)
