@@ -29,7 +29,7 @@ from tollway.control.server import ControlServer
 from tollway.dataplane.handlers.access_log import AccessLog
 from tollway.dataplane.http_protocol import CasePreservingHttpToolsProtocol
 from tollway.dataplane.integrations import IntegrationServices
-from tollway.dataplane.integrations.upstream import AiohttpUpstream
+from tollway.dataplane.integrations.upstream_httptools import HttpToolsUpstream
 from tollway.dataplane.pipeline import rest_pipeline
 from tollway.dataplane.registry import DeploymentRegistry
 from tollway.dataplane.server import GatewayServer
@@ -90,7 +90,7 @@ class Tollway:
         self.changes = LocalChangeFeed()
         self.host = FunctionHost(max_concurrency=settings.function_concurrency)
         self.functions = FunctionRegistry(self.store, self.host, settings)
-        self.upstream = AiohttpUpstream()
+        self.upstream = HttpToolsUpstream()
         services = IntegrationServices(
             self.upstream, self.functions, settings.region, settings.account_id
         )

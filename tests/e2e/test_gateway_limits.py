@@ -57,12 +57,19 @@ def api(apigw: Any, lam: Any, upstream: str) -> str:
         {"type": "HTTP_PROXY", "integrationHttpMethod": "ANY", "uri": f"{upstream}/proxied"},
     )
     http_resource = add_path(apigw, api_id, root, "/http")
-    add_method(apigw, api_id, http_resource, "GET", {
-        "type": "HTTP", "integrationHttpMethod": "GET", "uri": f"{upstream}/plain"})  # fmt: skip
-    apigw.put_method_response(restApiId=api_id, resourceId=http_resource, httpMethod="GET",
-                              statusCode="200")  # fmt: skip
-    apigw.put_integration_response(restApiId=api_id, resourceId=http_resource, httpMethod="GET",
-                                   statusCode="200")  # fmt: skip
+    add_method(
+        apigw,
+        api_id,
+        http_resource,
+        "GET",
+        {"type": "HTTP", "integrationHttpMethod": "GET", "uri": f"{upstream}/plain"},
+    )
+    apigw.put_method_response(
+        restApiId=api_id, resourceId=http_resource, httpMethod="GET", statusCode="200"
+    )
+    apigw.put_integration_response(
+        restApiId=api_id, resourceId=http_resource, httpMethod="GET", statusCode="200"
+    )
     function = f"fn-{uuid.uuid4().hex[:8]}"
     create_function(lam, function, "def handler(e, c):\n    return {'body': 'from-lambda'}\n")
     add_method(
@@ -80,16 +87,22 @@ def api(apigw: Any, lam: Any, upstream: str) -> str:
 
 
 def test_request_body_over_10_mb_is_413(server: Server, api: str, http: httpx.Client) -> None:
-    response = http.post(server.url(api, "test", "/mock"), content=b"a" * (TEN_MB + 1),
-                         headers={"Content-Type": "application/json"})  # fmt: skip
+    response = http.post(
+        server.url(api, "test", "/mock"),
+        content=b"a" * (TEN_MB + 1),
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 413
     assert response.json() == {"message": "Request Too Long"}
     assert UUID.fullmatch(response.headers["x-amzn-RequestId"])
 
 
 def test_request_body_of_10_mb_passes(server: Server, api: str, http: httpx.Client) -> None:
-    response = http.post(server.url(api, "test", "/mock"), content=b"a" * TEN_MB,
-                         headers={"Content-Type": "application/json"})  # fmt: skip
+    response = http.post(
+        server.url(api, "test", "/mock"),
+        content=b"a" * TEN_MB,
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 200
     assert response.text == "accepted"
 
@@ -98,34 +111,50 @@ def test_request_body_just_under_10_mb_reaches_the_upstream(
     server: Server, api: str, http: httpx.Client
 ) -> None:
     size = TEN_MB - 1024
-    response = http.post(server.url(api, "test", "/proxy"), content=b"b" * size,
-                         headers={"Content-Type": "text/plain"})  # fmt: skip
+    response = http.post(
+        server.url(api, "test", "/proxy"),
+        content=b"b" * size,
+        headers={"Content-Type": "text/plain"},
+    )
     assert response.status_code == 200
     assert len(response.json()["body"]) == size
 
 
-def test_request_too_large_cannot_be_customised(server: Server, apigw: Any,
-                                               http: httpx.Client) -> None:  # fmt: skip
+def test_request_too_large_cannot_be_customised(
+    server: Server, apigw: Any, http: httpx.Client
+) -> None:
     """Doc known issues: customising REQUEST_TOO_LARGE is not supported (spec §10.1)."""
     api_id, root = new_api(apigw, f"limits-{uuid.uuid4().hex[:8]}")
     mock_method(apigw, api_id, add_path(apigw, api_id, root, "/mock"), "POST", "accepted")
     apigw.put_gateway_response(
-        restApiId=api_id, responseType="REQUEST_TOO_LARGE", statusCode="418",
+        restApiId=api_id,
+        responseType="REQUEST_TOO_LARGE",
+        statusCode="418",
         responseParameters={"gatewayresponse.header.X-Custom": "'yes'"},
         responseTemplates={"application/json": '{"custom": true}'},
-    )  # fmt: skip
+    )
     deploy(apigw, api_id, "test")
-    response = http.post(server.url(api_id, "test", "/mock"), content=b"a" * (TEN_MB + 1),
-                         headers={"Content-Type": "application/json"})  # fmt: skip
+    response = http.post(
+        server.url(api_id, "test", "/mock"),
+        content=b"a" * (TEN_MB + 1),
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 413
     assert response.json() == {"message": "Request Too Long"}
     assert "X-Custom" not in response.headers
 
 
-def test_the_connection_serves_again_after_a_413(server: Server, api: str,
-                                                 http: httpx.Client) -> None:  # fmt: skip
-    assert http.post(server.url(api, "test", "/mock"), content=b"a" * (TEN_MB + 1),
-                     headers={"Content-Type": "application/json"}).status_code == 413  # fmt: skip
+def test_the_connection_serves_again_after_a_413(
+    server: Server, api: str, http: httpx.Client
+) -> None:
+    assert (
+        http.post(
+            server.url(api, "test", "/mock"),
+            content=b"a" * (TEN_MB + 1),
+            headers={"Content-Type": "application/json"},
+        ).status_code
+        == 413
+    )
     response = http.get(server.url(api, "test", "/mock"))
     assert response.status_code == 200
     assert response.text == "mocked"
@@ -154,9 +183,9 @@ def _raw_exchange(server: Server, payload: bytes) -> bytes:
         b"GET /_tollway/health HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n",
     ],
 )
-def test_malformed_http_is_400_and_the_server_keeps_serving(server: Server, api: str,
-                                                            http: httpx.Client,
-                                                            payload: bytes) -> None:  # fmt: skip
+def test_malformed_http_is_400_and_the_server_keeps_serving(
+    server: Server, api: str, http: httpx.Client, payload: bytes
+) -> None:
     answer = _raw_exchange(server, payload)
     assert answer.startswith(b"HTTP/1.1 400 ")
     assert http.get(f"{server.gateway}/_tollway/health").status_code == 200
@@ -206,8 +235,9 @@ def test_trace_header_only_on_lambda_aws_and_http_responses(
         assert "X-Amzn-Trace-Id" not in response.headers
 
 
-def test_lambda_response_trace_id_is_the_one_forwarded(server: Server, api: str,
-                                                       http: httpx.Client) -> None:  # fmt: skip
+def test_lambda_response_trace_id_is_the_one_forwarded(
+    server: Server, api: str, http: httpx.Client
+) -> None:
     trace = "Root=1-5759e988-bd862e3fe1be46a994272793"
     response = http.get(server.url(api, "test", "/lambda"), headers={"X-Amzn-Trace-Id": trace})
     assert response.headers["X-Amzn-Trace-Id"].startswith(trace)
@@ -236,8 +266,9 @@ def _access_line(server: Server, request_id: str) -> str:
         time.sleep(0.1)
 
 
-def test_access_log_has_a_clf_line_per_request(server: Server, api: str,
-                                               http: httpx.Client) -> None:  # fmt: skip
+def test_access_log_has_a_clf_line_per_request(
+    server: Server, api: str, http: httpx.Client
+) -> None:
     response = http.get(server.url(api, "test", "/logged/42"))
     assert response.status_code == 200
     request_id = response.headers["x-amzn-RequestId"]
@@ -262,16 +293,22 @@ def test_access_log_records_gateway_errors(server: Server, api: str, http: httpx
     ), line
 
 
-def test_access_log_uses_the_stage_format(server: Server, apigw: Any,
-                                          http: httpx.Client) -> None:  # fmt: skip
+def test_access_log_uses_the_stage_format(server: Server, apigw: Any, http: httpx.Client) -> None:
     api_id, root = new_api(apigw, f"limits-{uuid.uuid4().hex[:8]}")
     mock_method(apigw, api_id, add_path(apigw, api_id, root, "/json"), "GET", "json-logged")
     deploy(apigw, api_id, "test")
-    apigw.update_stage(restApiId=api_id, stageName="test", patchOperations=[
-        {"op": "replace", "path": "/accessLogSettings/destinationArn",
-         "value": "arn:aws:logs:us-east-1:000000000000:log-group:tollway-e2e"},
-        {"op": "replace", "path": "/accessLogSettings/format", "value": JSON_PRESET},
-    ])  # fmt: skip
+    apigw.update_stage(
+        restApiId=api_id,
+        stageName="test",
+        patchOperations=[
+            {
+                "op": "replace",
+                "path": "/accessLogSettings/destinationArn",
+                "value": "arn:aws:logs:us-east-1:000000000000:log-group:tollway-e2e",
+            },
+            {"op": "replace", "path": "/accessLogSettings/format", "value": JSON_PRESET},
+        ],
+    )
     response = http.get(server.url(api_id, "test", "/json"))
     assert response.status_code == 200
     request_id = response.headers["x-amzn-RequestId"]
@@ -289,3 +326,26 @@ def test_access_log_uses_the_stage_format(server: Server, apigw: Any,
         "protocol": "HTTP/1.1",
         "responseLength": str(len("json-logged")),
     }
+
+
+def test_head_and_expect_continue_round_trips(server: Server, api: str) -> None:
+    """Responses go out in one write; HEAD (no body write) and `Expect: 100-continue` (an
+    interim response) must still complete."""
+    host, port = urlsplit(server.gateway).hostname, urlsplit(server.gateway).port
+    assert host is not None and port is not None
+    with socket.create_connection((host, port), timeout=10) as sock:
+        path = f"/_aws/execute-api/{api}/test/mock"
+        sock.sendall(f"HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        head = sock.recv(65536)
+        assert head.startswith(b"HTTP/1.1 403 ") and head.endswith(b"\r\n\r\n")
+        body = b"payload"
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+        )
+        assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        answer = b""
+        while not answer.endswith(b"accepted"):
+            answer += sock.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 200 OK\r\n")

@@ -151,3 +151,5 @@ def _declare_function(plane: ControlPlane, base: Path, name: str, declared: Any)
     existing = plane.store.get(FUNCTION_KIND, name)
     version = existing.version if existing is not None else 0
     plane.store.commit([Record(FUNCTION_KIND, name, body, version=version)])
+    if plane.functions is not None:
+        plane.functions.forget(name)

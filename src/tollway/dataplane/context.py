@@ -7,7 +7,6 @@ stage named beside it. Stages communicate only through this object.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -116,11 +115,6 @@ def clf_time(epoch: float) -> str:
     return str(_CLF_CACHE[1])
 
 
-def trace_id(epoch: float) -> str:
-    """An X-Ray trace header value as API Gateway generates one: `Root=1-<time>-<random>`."""
-    return f"Root=1-{int(epoch):08x}-{os.urandom(12).hex()}"
-
-
 class RestContext:
     """One REST API request on its way through the pipeline."""
 
@@ -153,9 +147,10 @@ class RestContext:
         self.stage = stage  # endpoint: the stage (and its compiled deployment) serving this
         self.method: CompiledMethod | None = None  # route
         self.path_parameters: dict[str, str] = {}  # route
-        self.request_id = ids.request_id()
-        self.extended_request_id = ids.extended_request_id()
-        self.trace_id = request.header("X-Amzn-Trace-Id") or trace_id(now)
+        self.request_id, self.extended_request_id, random_hex = ids.request_ids()
+        # The client's trace header is propagated; otherwise API Gateway starts a trace, an
+        # X-Ray header `Root=1-<epoch hex>-<24 hex digits>`.
+        self.trace_id = request.header("X-Amzn-Trace-Id") or f"Root=1-{int(now):08x}-{random_hex}"
         self.request_time = now
         self.started = time.perf_counter()
         # integration request: the payload for a non-proxy backend, after template mapping

@@ -65,13 +65,21 @@ class FunctionRegistry:
         self._host = host
         self._settings = settings
         self._specs: dict[str, tuple[int, FunctionSpec]] = {}
+        # Records by name, so invoking does not read the store; every change goes through
+        # `forget`, which drops the entry.
+        self._records: dict[str, Record] = {}
 
     def arn(self, name: str) -> str:
         s = self._settings
         return f"arn:aws:lambda:{s.region}:{s.account_id}:function:{name}"
 
     def record(self, name: str) -> Record | None:
-        return self._store.get(FUNCTION_KIND, name)
+        record = self._records.get(name)
+        if record is None:
+            record = self._store.get(FUNCTION_KIND, name)
+            if record is not None:
+                self._records[name] = record
+        return record
 
     def spec(self, record: Record) -> FunctionSpec:
         cached = self._specs.get(record.key)
@@ -121,6 +129,7 @@ class FunctionRegistry:
     def forget(self, name: str) -> None:
         """The function changed or was deleted: drop its spec and end its workers."""
         self._specs.pop(name, None)
+        self._records.pop(name, None)
         task = asyncio.get_running_loop().create_task(self._host.retire(name))
         task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
 

@@ -29,6 +29,17 @@ def short_id() -> str:
     return _random_id(6)
 
 
+def request_ids() -> tuple[str, str, str]:
+    """A data-plane request's ids from one system call: the request id (a UUID), the
+    extended request id (16 base64 characters) and 24 hex digits for its trace id."""
+    raw = os.urandom(39)
+    return (
+        str(uuid.UUID(bytes=raw[:16], version=4)),
+        base64.b64encode(raw[16:27]).decode(),
+        raw[27:].hex(),
+    )
+
+
 def request_id() -> str:
     """`$context.requestId` / `x-amzn-RequestId`: a UUID."""
     return str(uuid.uuid4())
