@@ -1,0 +1,291 @@
+"""The servers under test and their configuration: nginx (upstream, reverse proxy) and Tollway.
+
+Everything is generated into the run's temporary directory: nginx gets its own prefix, config,
+pid, error log and temp paths (never /etc/nginx), Tollway its own OpenAPI file, function code
+and data directory. Each server is pinned to a core with `taskset` (which execs the command, so
+the pid we hold is the server's own).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from children import Child, Children
+
+NGINX = "/usr/sbin/nginx"
+STAGE = "dev"
+FUNCTION_NAME = "bench-hello"
+
+# The same ~100-byte JSON document from every backend, so that scenarios differ only in the
+# path a request takes, not in what it carries.
+BODY = {
+    "message": "hello from the benchmark",
+    "service": "tollway-bench",
+    "items": [1, 2, 3],
+    "ok": True,
+    "n": 42,
+}
+BODY_TEXT = json.dumps(BODY, separators=(",", ":"))
+
+_START_TIMEOUT = 30.0
+# Keep-alive connections are never closed for their request count: wrk and Tollway's pooled
+# client reuse each connection for the whole run, as they do with Tollway (uvicorn has no such
+# limit). nginx's default of 1000 would add reconnects to the nginx side only.
+_KEEPALIVE_REQUESTS = 10_000_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _nginx_config(work: Path, name: str, port: int, location: str, extra_http: str = "") -> str:
+    temp = work / f"{name}-temp"
+    temp.mkdir(exist_ok=True)
+    return f"""\
+worker_processes 1;
+daemon off;
+pid {work}/{name}.pid;
+error_log {work}/{name}-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    keepalive_requests {_KEEPALIVE_REQUESTS};
+    keepalive_timeout 120s;
+{extra_http}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+{location}
+        }}
+    }}
+}}
+"""
+
+
+def upstream_config(work: Path, port: int) -> str:
+    # nginx's `return` takes a quoted string; the body has no single quotes to escape.
+    location = f"""\
+            default_type application/json;
+            return 200 '{BODY_TEXT}';"""
+    return _nginx_config(work, "upstream", port, location)
+
+
+def proxy_config(work: Path, port: int, upstream_port: int) -> str:
+    upstream = f"""\
+    upstream bench_upstream {{
+        server 127.0.0.1:{upstream_port};
+        keepalive 64;
+        keepalive_requests {_KEEPALIVE_REQUESTS};
+    }}"""
+    location = """\
+            proxy_pass http://bench_upstream;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";"""
+    return _nginx_config(work, "proxy", port, location, upstream)
+
+
+def start_nginx(children: Children, work: Path, name: str, config: str, core: int) -> Child:
+    config_path = work / f"{name}.conf"
+    config_path.write_text(config)
+    # -e: nginx opens its error log before reading the config; keep even that one out of /var.
+    command = [
+        "taskset",
+        "-c",
+        str(core),
+        NGINX,
+        "-p",
+        str(work),
+        "-c",
+        str(config_path),
+        "-e",
+        str(work / f"{name}-error.log"),
+    ]
+    return children.start(f"nginx-{name}", command, work / f"{name}.out", work)
+
+
+def openapi_document(upstream_port: int) -> dict[str, object]:
+    """The benchmark API: one route per integration type, all answering BODY."""
+    lambda_uri = (
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        f"arn:aws:lambda:us-east-1:000000000000:function:{FUNCTION_NAME}/invocations"
+    )
+    ok = {"200": {"description": "ok"}}
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": "tollway-bench", "version": "1.0"},
+        "paths": {
+            "/mock": {
+                "get": {
+                    "responses": ok,
+                    "x-amazon-apigateway-integration": {
+                        "type": "mock",
+                        "requestTemplates": {"application/json": '{"statusCode": 200}'},
+                        "responses": {
+                            "default": {
+                                "statusCode": "200",
+                                "responseTemplates": {"application/json": BODY_TEXT},
+                            }
+                        },
+                    },
+                }
+            },
+            "/proxy": {
+                "get": {
+                    "responses": ok,
+                    "x-amazon-apigateway-integration": {
+                        "type": "http_proxy",
+                        "httpMethod": "GET",
+                        "uri": f"http://127.0.0.1:{upstream_port}/",
+                    },
+                }
+            },
+            "/lambda": {
+                "get": {
+                    "responses": ok,
+                    "x-amazon-apigateway-integration": {
+                        "type": "aws_proxy",
+                        "httpMethod": "POST",
+                        "uri": lambda_uri,
+                    },
+                }
+            },
+        },
+        "x-tollway-functions": {
+            FUNCTION_NAME: {"handler": "app.handler", "code": "functions/hello", "timeout": 10}
+        },
+    }
+
+
+FUNCTION_SOURCE = f'''\
+"""The benchmark's Lambda function: the smallest proxy-integration answer."""
+
+BODY = {BODY_TEXT!r}
+
+
+def handler(event, context):
+    return {{"statusCode": 200, "headers": {{"Content-Type": "application/json"}}, "body": BODY}}
+'''
+
+
+@dataclass(frozen=True)
+class TollwayServer:
+    child: Child
+    port: int
+    api_id: str
+    data_dir: Path
+
+    def url(self, route: str) -> str:
+        return f"http://127.0.0.1:{self.port}/_aws/execute-api/{self.api_id}/{STAGE}/{route}"
+
+
+def write_api(work: Path, upstream_port: int) -> Path:
+    """The OpenAPI file and the function code it names (JSON is valid YAML)."""
+    code = work / "functions" / "hello"
+    code.mkdir(parents=True, exist_ok=True)
+    (code / "app.py").write_text(FUNCTION_SOURCE)
+    api = work / "bench-api.json"
+    api.write_text(json.dumps(openapi_document(upstream_port), indent=2))
+    return api
+
+
+def tollway_command(api: Path, data_dir: Path, access_log: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "tollway",
+        "serve",
+        str(api),
+        "--port",
+        "0",
+        "--admin-port",
+        "0",
+        "--data-dir",
+        str(data_dir),
+        "--access-log",
+        access_log,
+        "--log-level",
+        "warning",
+    ]
+
+
+def start_tollway(
+    children: Children, work: Path, api: Path, name: str, access_log: str, core: int
+) -> TollwayServer:
+    data_dir = work / f"{name}-data"
+    command = ["taskset", "-c", str(core), *tollway_command(api, data_dir, access_log)]
+    child = children.start(name, command, work / f"{name}.out", work)
+    # Port 0 lets Tollway pick free ports; the banner says which, and the API id.
+    banner = re.compile(r"http://127\.0\.0\.1:(\d+)/_aws/execute-api/([^/\s]+)/" + STAGE + "/")
+    deadline = time.monotonic() + _START_TIMEOUT
+    while time.monotonic() < deadline:
+        match = banner.search(child.log_path.read_text(errors="replace"))
+        if match:
+            server = TollwayServer(child, int(match.group(1)), match.group(2), data_dir)
+            wait_http_ok(f"http://127.0.0.1:{server.port}/_tollway/health", child)
+            return server
+        if child.process.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise RuntimeError(f"{name} did not start; its output:\n{child.log_tail()}")
+
+
+def wait_http_ok(url: str, child: Child, timeout: float = _START_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    last_error = ""
+    while time.monotonic() < deadline:
+        if child.process.poll() is not None:
+            raise RuntimeError(f"{child.name} exited; its output:\n{child.log_tail()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError) as e:
+            last_error = str(e)
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} not ready after {timeout:.0f}s ({last_error})")
+
+
+def check_answer(url: str) -> None:
+    """One request before the load: the scenario must answer 200 with BODY, or it measures
+    something else (an error page is cheap to serve)."""
+    with urllib.request.urlopen(url, timeout=15) as response:
+        status, text = response.status, response.read().decode()
+    if status != 200 or json.loads(text) != BODY:
+        raise RuntimeError(f"{url} answered {status} {text[:200]!r}, not the benchmark body")
+
+
+def start_floor(children: Children, work: Path, upstream_url: str, core: int) -> tuple[Child, str]:
+    """The bare uvicorn app of floor.py, and its base URL."""
+    port = free_port()
+    floor = Path(__file__).resolve().parent / "floor.py"
+    command = [
+        "taskset",
+        "-c",
+        str(core),
+        sys.executable,
+        str(floor),
+        "--port",
+        str(port),
+        "--upstream",
+        upstream_url,
+    ]
+    child = children.start("python-floor", command, work / "floor.out", work)
+    base = f"http://127.0.0.1:{port}/"
+    wait_http_ok(base + "mock", child)
+    return child, base
