@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
+from tollway.asgi import read_body, send_response
 from tollway.control.errors import NotSupportedByTollway, RequestTooLargeException, ServiceError
 from tollway.control.operations import Call, ControlPlane, OperationTable
 from tollway.control.protocol import (
@@ -73,7 +74,11 @@ class ControlServer:
     async def _handle(self, scope: Scope, receive: Any, path: str, request_id: str) -> WireResponse:
         service = None
         try:
-            body = await _read_body(receive)
+            body = await read_body(receive, MAX_REQUEST_BYTES)
+            if body is None:
+                raise RequestTooLargeException(
+                    f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for this operation"
+                )
             query = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             headers = _headers(scope["headers"])
             route, labels = self.router.match(scope["method"], path, query)
@@ -114,27 +119,6 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> Mapping[str, str]:
     return headers
 
 
-async def _read_body(receive: Any) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_REQUEST_BYTES:
-            raise RequestTooLargeException(
-                f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for this operation"
-            )
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
-
-
 async def _send(send: Any, response: WireResponse, request_id: str) -> None:
-    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
-    headers.append((b"x-amzn-RequestId", request_id.encode()))
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": response.body})
+    headers = [*response.headers, ("x-amzn-RequestId", request_id)]
+    await send_response(send, response.status, headers, response.body)

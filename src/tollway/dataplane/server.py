@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from tollway.asgi import read_body, send_response
 from tollway.dataplane.chain import Pipeline
 from tollway.dataplane.compile import unknown_stage
 from tollway.dataplane.context import Request, Response, RestContext
@@ -78,7 +79,7 @@ class GatewayServer:
         if endpoint is None or not self.registry.knows(endpoint.api_id):
             await _send(send, _no_api(host, path, endpoint.api_id if endpoint else None))
             return
-        body, too_large = await _read_body(receive)
+        payload = await read_body(receive, MAX_PAYLOAD_BYTES)
         client = scope.get("client") or ("", 0)
         server = scope.get("server") or ("", 0)
         request = Request(
@@ -87,7 +88,7 @@ class GatewayServer:
             stage_path=endpoint.stage_path,
             query_string=scope["query_string"].decode("latin-1"),
             headers=headers,
-            body=body,
+            body=payload or b"",
             source_ip=client[0],
             host=host,
             scheme=scope.get("scheme", "http"),
@@ -97,31 +98,13 @@ class GatewayServer:
             endpoint.api_id, endpoint.stage_name, self.account_id, self.region
         )
         ctx = RestContext(request, stage)
-        if too_large:
+        if payload is None:
             ctx.response = render_error(ctx, RequestTooLarge())
             self.pipeline.finish(ctx)
         else:
             await self.pipeline.run(ctx)
         assert ctx.response is not None
         await _send(send, ctx.response)
-
-
-async def _read_body(receive: Any) -> tuple[bytes, bool]:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= MAX_PAYLOAD_BYTES:
-            chunks.append(chunk)
-        if not message.get("more_body"):
-            break
-    if size > MAX_PAYLOAD_BYTES:
-        return b"", True
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks), False
 
 
 def _no_api(host: str, path: str, api_id: str | None) -> Response:
@@ -140,10 +123,4 @@ def _no_api(host: str, path: str, api_id: str | None) -> Response:
 
 
 async def _send(send: Any, response: Response) -> None:
-    headers = [
-        (k.encode("latin-1", "replace"), v.encode("latin-1", "replace"))
-        for k, v in response.headers
-    ]
-    headers.append((b"Content-Length", str(len(response.body)).encode()))
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": response.body})
+    await send_response(send, response.status, response.headers, response.body)
