@@ -153,7 +153,14 @@ def _read(body: bytes, options: ImportOptions) -> ApiDocument:
             f"Invalid basepath parameter value: {mode}. Valid options are "
             f"{','.join(BASE_PATH_MODES)}"
         )
-    return read_document(tree, version, base_path_mode=mode)
+    document = read_document(tree, version, base_path_mode=mode)
+    if isinstance(tree, dict) and "x-tollway-functions" in tree:
+        # Tollway's own extension (control/files.py) means something only to `tollway serve`.
+        document.notes.append(
+            "x-tollway-functions is read by `tollway serve` only: the functions it declares "
+            "were not created here (create them with the Lambda API)"
+        )
+    return document
 
 
 def _emptied(existing: RestApiDefinition) -> RestApiDefinition:

@@ -924,3 +924,17 @@ def test_fail_on_warnings_without_warnings_imports() -> None:
     definition, warnings = import_new(body, strict, created=CREATED)
     assert warnings == []
     assert definition["api"]["name"] == "PetStore"
+
+
+def test_tollway_functions_extension_is_reported_outside_serve() -> None:
+    document = {
+        "openapi": "3.0.1",
+        "info": {"title": "t"},
+        "paths": {},
+        "x-tollway-functions": {"f": {"handler": "app.handler", "code": "."}},
+    }
+    _, warnings = import_new(json.dumps(document).encode(), options(), created=0)
+    assert warnings == [
+        "x-tollway-functions is read by `tollway serve` only: the functions it declares were "
+        "not created here (create them with the Lambda API)"
+    ]
