@@ -145,9 +145,14 @@ def test_integration_checks(fields: dict[str, Any], message: str) -> None:
 
 
 def test_stage_variables_may_stand_for_parts_of_an_http_uri() -> None:
-    rules.new_integration(
+    integration = rules.new_integration(
         "r", {"type": "HTTP_PROXY", "httpMethod": "ANY", "uri": "http://${stageVariables.host}/x"}
     )
+    assert integration["uri"] == "http://${stageVariables.host}/x"
+    with pytest.raises(BadRequestException):
+        rules.new_integration(
+            "r", {"type": "HTTP_PROXY", "httpMethod": "ANY", "uri": "${stageVariables.url}"}
+        )
 
 
 def test_gateway_response_checks() -> None:
