@@ -240,6 +240,23 @@ def add_path(apigw: Any, api_id: str, root_id: str, path: str) -> str:
     return parent
 
 
+def function_api(
+    apigw: Any, function_name: str, *, stage: str = "test", name: str = "e2e", **integration: Any
+) -> str:
+    """A REST API whose root `GET` calls `function_name` through AWS_PROXY, deployed to
+    `stage`; `integration` overrides PutIntegration's fields (timeoutInMillis, ...)."""
+    api_id, root = new_api(apigw, name)
+    fields = {
+        "type": "AWS_PROXY",
+        "integrationHttpMethod": "POST",
+        "uri": lambda_uri(function_name),
+        **integration,
+    }
+    add_method(apigw, api_id, root, "GET", fields)
+    deploy(apigw, api_id, stage)
+    return api_id
+
+
 def mock_method(
     apigw: Any, api_id: str, resource_id: str, verb: str, body: str, status: str = "200"
 ) -> None:

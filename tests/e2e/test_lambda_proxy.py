@@ -20,6 +20,7 @@ from tests.e2e.conftest import (
     add_path,
     create_function,
     deploy,
+    function_api,
     lambda_uri,
     new_api,
 )
@@ -294,15 +295,7 @@ def handler(event, context):
 """
     name = f"fn-{uuid.uuid4().hex[:8]}"
     create_function(lam, name, source, timeout=1)
-    api_id, root = new_api(apigw)
-    add_method(
-        apigw,
-        api_id,
-        root,
-        "GET",
-        {"type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": lambda_uri(name)},
-    )
-    deploy(apigw, api_id)
+    api_id = function_api(apigw, name)
     url = server.url(api_id, "test", "/")
     assert http.get(url, params={"do": "exit"}).status_code == 502
     assert http.get(url).text == "fine"
@@ -316,20 +309,7 @@ def test_integration_timeout_is_504(
     source = "import time\ndef handler(e, c):\n    time.sleep(2)\n    return {'statusCode': 200}\n"
     name = f"fn-{uuid.uuid4().hex[:8]}"
     create_function(lam, name, source, timeout=10)
-    api_id, root = new_api(apigw)
-    add_method(
-        apigw,
-        api_id,
-        root,
-        "GET",
-        {
-            "type": "AWS_PROXY",
-            "integrationHttpMethod": "POST",
-            "uri": lambda_uri(name),
-            "timeoutInMillis": 200,
-        },
-    )
-    deploy(apigw, api_id)
+    api_id = function_api(apigw, name, timeoutInMillis=200)
     response = http.get(server.url(api_id, "test", "/"))
     assert response.status_code == 504
     assert response.json() == {"message": "Endpoint request timed out"}
@@ -340,15 +320,7 @@ def test_missing_permission_is_500(
 ) -> None:
     name = f"fn-{uuid.uuid4().hex[:8]}"
     create_function(lam, name, ECHO_EVENT, permit=False)
-    api_id, root = new_api(apigw)
-    add_method(
-        apigw,
-        api_id,
-        root,
-        "GET",
-        {"type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": lambda_uri(name)},
-    )
-    deploy(apigw, api_id)
+    api_id = function_api(apigw, name)
     url = server.url(api_id, "test", "/")
     response = http.get(url)
     assert response.status_code == 500
@@ -365,19 +337,7 @@ def test_missing_permission_is_500(
 
 
 def test_missing_function_is_500(server: Server, apigw: Any, http: httpx.Client) -> None:
-    api_id, root = new_api(apigw)
-    add_method(
-        apigw,
-        api_id,
-        root,
-        "GET",
-        {
-            "type": "AWS_PROXY",
-            "integrationHttpMethod": "POST",
-            "uri": lambda_uri("no-such-function"),
-        },
-    )
-    deploy(apigw, api_id)
+    api_id = function_api(apigw, "no-such-function")
     response = http.get(server.url(api_id, "test", "/"))
     assert response.status_code == 500
     assert response.json() == {"message": "Internal server error"}
@@ -388,15 +348,7 @@ def test_non_post_integration_method_is_500(
 ) -> None:
     name = f"fn-{uuid.uuid4().hex[:8]}"
     create_function(lam, name, ECHO_EVENT)
-    api_id, root = new_api(apigw)
-    add_method(
-        apigw,
-        api_id,
-        root,
-        "GET",
-        {"type": "AWS_PROXY", "integrationHttpMethod": "GET", "uri": lambda_uri(name)},
-    )
-    deploy(apigw, api_id)
+    api_id = function_api(apigw, name, integrationHttpMethod="GET")
     assert http.get(server.url(api_id, "test", "/")).status_code == 500
 
 

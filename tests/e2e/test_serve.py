@@ -20,11 +20,9 @@ import pytest
 
 from tests.e2e.conftest import (
     Server,
-    add_method,
     create_function,
     deploy,
-    lambda_uri,
-    new_api,
+    function_api,
     start_server,
 )
 
@@ -118,14 +116,7 @@ def test_everything_survives_a_restart(tmp_path: Path) -> None:
     apigw, lam = first.client("apigateway"), first.client("lambda")
     name = f"fn-{uuid.uuid4().hex[:8]}"
     create_function(lam, name, "def handler(e, c):\n    return {'body': 'still here'}\n")
-    api_id, root = new_api(apigw, "kept")
-    add_method(
-        apigw,
-        api_id,
-        root,
-        "GET",
-        {"type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": lambda_uri(name)},
-    )
+    api_id = function_api(apigw, name, name="kept")
     deployment = deploy(apigw, api_id, "prod", variables={"v": "1"})
     assert first.stop() == 0
 
@@ -148,15 +139,7 @@ def test_sigterm_finishes_requests_in_flight_and_ends_workers(tmp_path: Path) ->
     name = f"fn-{uuid.uuid4().hex[:8]}"
     slow = "import time\ndef handler(e, c):\n    time.sleep(1.5)\n    return {'body': 'done'}\n"
     create_function(lam, name, slow)
-    api_id, root = new_api(apigw, "slow")
-    add_method(
-        apigw,
-        api_id,
-        root,
-        "GET",
-        {"type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": lambda_uri(name)},
-    )
-    deploy(apigw, api_id)
+    api_id = function_api(apigw, name, name="slow")
     result: dict[str, Any] = {}
 
     def call() -> None:
