@@ -34,7 +34,9 @@ from tollway.dataplane.pipeline import rest_pipeline
 from tollway.dataplane.registry import DeploymentRegistry
 from tollway.dataplane.server import GatewayServer
 from tollway.functions.host import FunctionHost
+from tollway.functions.logs import FunctionLogs
 from tollway.functions.registry import FunctionRegistry
+from tollway.functions.remote import RemoteInvoker
 from tollway.observability.access_log import AccessLogSink
 from tollway.settings import Settings
 from tollway.state.changes import LocalChangeFeed
@@ -64,6 +66,8 @@ def _config(app: Any, protocol: Any) -> uvicorn.Config:
         access_log=False,
         server_header=False,
         timeout_keep_alive=60,
+        # API Gateway's sourceIp is the TCP peer; X-Forwarded-For must not rewrite it.
+        proxy_headers=False,
     )
 
 
@@ -88,9 +92,16 @@ class Tollway:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = SqliteStore(settings.store_path)
         self.changes = LocalChangeFeed()
-        self.host = FunctionHost(max_concurrency=settings.function_concurrency)
-        self.functions = FunctionRegistry(self.store, self.host, settings)
+        self.function_logs = FunctionLogs(settings.logs_dir)
+        self.host = FunctionHost(
+            max_concurrency=settings.function_concurrency,
+            idle_timeout=settings.function_idle_timeout,
+            log_sink=self.function_logs.append,
+        )
         self.upstream = HttpToolsUpstream()
+        self.functions = FunctionRegistry(
+            self.store, self.host, settings, RemoteInvoker(self.upstream)
+        )
         services = IntegrationServices(
             self.upstream, self.functions, settings.region, settings.account_id
         )
@@ -148,7 +159,10 @@ class Tollway:
         self._print("Tollway stopped.")
 
     async def close(self) -> None:
+        await self.functions.events.close()
+        self.functions.close()
         await self.host.close()
+        self.function_logs.close()
         await self.upstream.close()
         await self.access_log.close()
         self.store.close()

@@ -34,6 +34,13 @@ class Settings:
     function_concurrency: int = field(
         default=10, metadata={"help": "warm workers per function at most (Lambda concurrency)"}
     )
+    function_idle_timeout: float = field(
+        default=300.0, metadata={"help": "seconds an idle function worker is kept warm"}
+    )
+    event_retry_delay: float = field(
+        default=60.0,
+        metadata={"help": "seconds before retrying a failed Event invocation (doubles after)"},
+    )
 
     @property
     def store_path(self) -> Path:
@@ -46,6 +53,10 @@ class Settings:
     @property
     def functions_dir(self) -> Path:
         return self.data_dir / "functions"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
 
 
 def env_name(field_name: str) -> str:
@@ -78,6 +89,11 @@ def _convert(name: str, raw: str) -> object:
             return int(raw)
         except ValueError:
             raise ValueError(f"{env_name(name)} must be an integer, not {raw!r}") from None
+    if kind == "float":
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"{env_name(name)} must be a number, not {raw!r}") from None
     if kind == "Path":
         return Path(raw)
     return raw

@@ -184,8 +184,9 @@ def test_create_function_refusals(lam: Any) -> None:
     status, kind, message = aws_error(lam.create_function, **{**base, "Runtime": "nodejs20.x"})
     assert (status, kind) == (400, "InvalidParameterValueException")
     assert message == (
-        "Runtime nodejs20.x is not supported by Tollway yet: only Python runtimes (python3.x) "
-        "run here"
+        "Runtime nodejs20.x is not supported by Tollway's own host: only Python runtimes "
+        "(python3.x) run here; serve other runtimes from a Runtime Interface Emulator and tag "
+        "the function tollway:endpoint"
     )
     assert aws_error(lam.create_function, **{**base, "Role": "not-a-role"}) == (
         400,
@@ -286,7 +287,7 @@ def test_update_function_configuration_reaches_the_function(lam: Any) -> None:
     assert updated["Environment"] == {"Variables": {"GREETING": "bonjour"}}
     result = invoke(lam, name, {})[1]
     assert result["env"]["GREETING"] == "bonjour"
-    assert result["memory_limit_in_mb"] == 512
+    assert result["memory_limit_in_mb"] == "512"
     assert result["env"]["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"
     assert 0 < result["remaining"] <= 30_000
     assert lam.get_function_configuration(FunctionName=name)["Timeout"] == 30
@@ -384,7 +385,7 @@ def test_the_handler_sees_lambdas_context_and_environment(lam: Any) -> None:
     assert result["function_name"] == name
     assert result["function_version"] == "$LATEST"
     assert result["invoked_function_arn"] == arn(name)
-    assert result["memory_limit_in_mb"] == 256
+    assert result["memory_limit_in_mb"] == "256"
     assert result["aws_request_id"] == response["ResponseMetadata"]["RequestId"]
     assert result["env"] == {
         "AWS_LAMBDA_FUNCTION_NAME": name,
@@ -439,7 +440,7 @@ def test_add_permission_get_policy_remove_permission(lam: Any) -> None:
         {
             "Sid": "account",
             "Effect": "Allow",
-            "Principal": {"AWS": ACCOUNT},
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
             "Action": "lambda:InvokeFunction",
             "Resource": arn(name),
         },
@@ -477,5 +478,21 @@ def test_removing_an_unknown_statement_is_not_found(lam: Any, echo: str) -> None
     assert aws_error(lam.remove_permission, FunctionName=echo, StatementId="nope") == (
         404,
         "ResourceNotFoundException",
+        "No policy is associated with the given resource.",
+    )
+    lam.add_permission(
+        FunctionName=echo,
+        StatementId="s3",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+    )
+    assert aws_error(lam.remove_permission, FunctionName=echo, StatementId="nope") == (
+        404,
+        "ResourceNotFoundException",
         "Statement nope is not found in resource policy.",
+    )
+    assert aws_error(lam.remove_permission, FunctionName="missing-fn", StatementId="s3") == (
+        404,
+        "ResourceNotFoundException",
+        f"No policy found for: arn:aws:lambda:us-east-1:{ACCOUNT}:function:missing-fn",
     )

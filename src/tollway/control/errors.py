@@ -12,9 +12,10 @@ class ServiceError(Exception):
     code = "InternalFailure"
     status = 500
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **fields: str) -> None:
         super().__init__(message)
         self.message = message
+        self.fields = fields  # other members of the error shape (Lambda's `Reason`, ...)
 
 
 class BadRequestException(ServiceError):
@@ -89,6 +90,26 @@ class InvalidRequestContentException(ServiceError):
 class RequestTooLargeException(ServiceError):
     code = "RequestTooLargeException"
     status = 413
+
+
+class RequestEntityTooLargeException(ServiceError):
+    code = "RequestEntityTooLargeException"
+    status = 413
+
+
+class PreconditionFailedException(ServiceError):
+    code = "PreconditionFailedException"
+    status = 412
+
+
+class TooManyRequestsException(ServiceError):
+    code = "TooManyRequestsException"
+    status = 429
+
+
+class LambdaServiceException(ServiceError):
+    code = "ServiceException"
+    status = 500
 
 
 CONCURRENT_MODIFICATION = (

@@ -13,9 +13,13 @@ Tollway extension `x-tollway-functions` (not sent to AWS's importer):
       petstore-pets:               # the function name in the integration URI's ARN
         handler: app.handler
         code: functions/pets       # a directory, relative to the file
-        runtime: python3.11        # optional; also timeout, memorySize, environment
+        runtime: python3.11        # optional; also timeout, memorySize, environment, layers
+      other-language:
+        endpoint: http://127.0.0.1:9000   # served by a Lambda Invoke API (e.g. the Runtime
+        functionName: function            # Interface Emulator); functionName, profile optional
 
-Such functions run from their directory as it is (a new worker picks up edits), and get the
+Such functions run from their directory as it is (saving a file there gives the next call new
+workers with the new code), and get the
 `apigateway.amazonaws.com` invoke permission SAM would give them.
 """
 
@@ -33,7 +37,7 @@ import yaml
 from tollway.control.apigateway import deployments, restapis
 from tollway.control.apigateway.documents import API_KIND
 from tollway.control.errors import ServiceError
-from tollway.control.lambda_api import new_configuration
+from tollway.control.lambda_api.functions import new_configuration, warn_about_runtime
 from tollway.control.operations import Call, ControlPlane
 from tollway.functions.registry import FUNCTION_KIND
 from tollway.model import ids
@@ -111,22 +115,38 @@ def _directory_digest(directory: Path) -> tuple[str, int]:
 
 
 def _declare_function(plane: ControlPlane, base: Path, name: str, declared: Any) -> None:
-    if not isinstance(declared, dict) or "handler" not in declared or "code" not in declared:
-        raise FileError(f"{EXTENSION}.{name} needs at least `handler` and `code`")
-    code_dir = (base / declared["code"]).resolve()
-    if not code_dir.is_dir():
-        raise FileError(f"{EXTENSION}.{name}: code directory {code_dir} does not exist")
-    sha, size = _directory_digest(code_dir)
+    remote = isinstance(declared, dict) and "endpoint" in declared
+    if not isinstance(declared, dict) or (
+        not remote and ("handler" not in declared or "code" not in declared)
+    ):
+        raise FileError(
+            f"{EXTENSION}.{name} needs at least `handler` and `code` (or a remote `endpoint`)"
+        )
     call = _call(plane, "CreateFunction", {})
+    if remote:
+        code: dict[str, Any] = {"none": True}
+        sha, size = "", 0
+    else:
+        code_dir = (base / declared["code"]).resolve()
+        if not code_dir.is_dir():
+            raise FileError(f"{EXTENSION}.{name}: code directory {code_dir} does not exist")
+        sha, size = _directory_digest(code_dir)
+        code = {"localPath": str(code_dir)}
     params = {
         "Runtime": declared.get("runtime", "python3.11"),
         "Role": f"arn:aws:iam::{plane.settings.account_id}:role/tollway-serve",
-        "Handler": declared["handler"],
+        "Handler": declared.get("handler"),
         "Timeout": declared.get("timeout", 3),
         "MemorySize": declared.get("memorySize", 128),
         "Environment": {"Variables": dict(declared.get("environment") or {})},
+        "Layers": list(declared.get("layers") or []),
     }
-    config = new_configuration(call, name, params, sha, size)
+    try:
+        config = new_configuration(call, name, params, sha, size, remote=remote)
+    except ServiceError as e:
+        raise FileError(f"{EXTENSION}.{name}: {e.code}: {e.message}") from None
+    if not remote:
+        warn_about_runtime(name, config["Runtime"])
     source = f"arn:aws:execute-api:{plane.settings.region}:{plane.settings.account_id}:*/*/*/*"
     policy = {
         "Version": "2012-10-17",
@@ -142,12 +162,13 @@ def _declare_function(plane: ControlPlane, base: Path, name: str, declared: Any)
             }
         ],
     }
-    body = {
-        "configuration": config,
-        "code": {"localPath": str(code_dir)},
-        "tags": {},
-        "policy": policy,
-    }
+    body: dict[str, Any] = {"configuration": config, "code": code, "tags": {}, "policy": policy}
+    if remote:
+        body["remote"] = {
+            key: declared[key]
+            for key in ("endpoint", "functionName", "profile", "region")
+            if declared.get(key)
+        }
     existing = plane.store.get(FUNCTION_KIND, name)
     version = existing.version if existing is not None else 0
     plane.store.commit([Record(FUNCTION_KIND, name, body, version=version)])

@@ -513,5 +513,7 @@ def serialize_error(service: Service | None, error: ServiceError) -> WireRespons
                 body[member] = error.message
             elif member == "Type":
                 body[member] = "User"
+            elif member in error.fields:
+                body[member] = error.fields[member]
     headers = [("x-amzn-ErrorType", error.code), ("Content-Type", "application/json")]
     return WireResponse(error.status, headers, orjson.dumps(body))

@@ -25,6 +25,7 @@ from tollway.control.protocol import (
     serialize_error,
     serialize_response,
 )
+from tollway.functions.registry import LAYER_KIND
 from tollway.model import ids
 
 log = logging.getLogger("tollway.control")
@@ -33,6 +34,14 @@ log = logging.getLogger("tollway.control")
 MAX_REQUEST_BYTES = 70 * 1024 * 1024
 
 Scope = dict[str, Any]
+
+
+def _zip_download(data: bytes | None) -> WireResponse:
+    if data is None:
+        return WireResponse(
+            404, [("Content-Type", "application/json")], b'{"message":"no such package"}'
+        )
+    return WireResponse(200, [("Content-Type", "application/zip")], data)
 
 
 class ControlServer:
@@ -50,7 +59,13 @@ class ControlServer:
         raw_path = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.decode("latin-1")
         if path.startswith("/_tollway/functions/") and path.endswith("/code"):
-            await _send(send, self._function_code(path.split("/")[3]), request_id)
+            query = parse_qs(scope["query_string"].decode("latin-1"))
+            version = (query.get("Qualifier") or ["$LATEST"])[0]
+            await _send(send, self._function_code(path.split("/")[3], version), request_id)
+            return
+        if path.startswith("/_tollway/layers/") and path.endswith("/content"):
+            parts = path.split("/")
+            await _send(send, self._layer_content(parts[3], parts[4]), request_id)
             return
         if path == "/_tollway/health":
             status = 200 if self.ready else 503
@@ -62,14 +77,16 @@ class ControlServer:
         response = await self._handle(scope, receive, path, request_id)
         await _send(send, response, request_id)
 
-    def _function_code(self, name: str) -> WireResponse:
+    def _function_code(self, name: str, version: str) -> WireResponse:
         """The download behind GetFunction's `Code.Location`."""
-        package = self.plane.functions.package(name) if self.plane.functions else None
-        if package is None:
-            return WireResponse(
-                404, [("Content-Type", "application/json")], b'{"message":"no such function"}'
-            )
-        return WireResponse(200, [("Content-Type", "application/zip")], package)
+        functions = self.plane.functions
+        return _zip_download(functions.package(name, version) if functions else None)
+
+    def _layer_content(self, name: str, version: str) -> WireResponse:
+        """The download behind GetLayerVersion's `Content.Location`."""
+        record = self.plane.store.get(LAYER_KIND, name)
+        entry = (record.body.get("versions") or {}).get(version) if record else None
+        return _zip_download(self.plane.store.get_blob(entry["blob"]) if entry else None)
 
     async def _handle(self, scope: Scope, receive: Any, path: str, request_id: str) -> WireResponse:
         service = None

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tollway.functions.worker import RUNTIME
@@ -22,6 +24,19 @@ if TYPE_CHECKING:
 def log_stream_name(version: str) -> str:
     """A new CloudWatch log stream name, one per worker: ``2024/05/01/[$LATEST]<32 hex>``."""
     return time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{version}]{secrets.token_hex(16)}"
+
+
+def layer_paths(layer_dirs: Sequence[Path], runtime: str) -> list[str]:
+    """Where a Python function finds its layers' code, in import order.
+
+    Lambda extracts every layer into ``/opt`` in the function's order (a later layer's files
+    win) and puts ``/opt/python/lib/python3.X/site-packages`` then ``/opt/python`` on the
+    path. Layers stay in their own directories here, so the later layer comes first.
+    """
+    ordered = list(reversed(layer_dirs))
+    return [str(d / "python" / "lib" / runtime / "site-packages") for d in ordered] + [
+        str(d / "python") for d in ordered
+    ]
 
 
 def lambda_environment(spec: FunctionSpec, log_stream: str) -> dict[str, str]:
@@ -38,7 +53,10 @@ def lambda_environment(spec: FunctionSpec, log_stream: str) -> dict[str, str]:
         env["LD_LIBRARY_PATH"] = library_path
     env.update(spec.environment)
     user_pythonpath = spec.environment.get("PYTHONPATH")
-    env["PYTHONPATH"] = task_root + (os.pathsep + user_pythonpath if user_pythonpath else "")
+    paths = [task_root, *layer_paths(spec.layer_dirs, spec.interpreter.runtime)]
+    if user_pythonpath:
+        paths.append(user_pythonpath)
+    env["PYTHONPATH"] = os.pathsep.join(paths)
     env.update(
         {
             "_HANDLER": spec.handler,

@@ -11,8 +11,23 @@ workers are used from then on (its concurrency limit counts the new pool alone).
 are reused last-in first-out, so the warmest serves and the rest age out after
 ``idle_timeout`` seconds idle. At the limit, callers queue first-in first-out.
 
+Pools are per function version (``$LATEST``, ``1``, ...), as Lambda keeps execution
+environments per version. A function's concurrency is counted across its versions: with
+reserved concurrency (PutFunctionConcurrency) an invocation beyond it is refused at once
+(``FunctionThrottled``, Lambda's TooManyRequestsException); without, the host's
+``max_concurrency`` bounds each pool and further callers queue — a laptop cannot run
+Lambda's 1,000 concurrent environments, and queueing is kinder than throttling there.
+
 Errors are Lambda's: the function's own (``Unhandled``, payload from the runtime), a timeout
-(``Sandbox.Timedout``; the worker is killed) and a runtime exit (``Runtime.ExitError``). The
+(``Sandbox.Timedout``; the worker is killed), a runtime exit (``Runtime.ExitError``) and
+running out of memory (``Runtime.OutOfMemory``): a worker whose resident memory passes the
+function's MemorySize is killed, as Lambda's cgroup kills the sandbox. Memory is checked on
+every reply (the runtime reports its peak) and every 50 ms while an invocation runs.
+
+Each invocation is logged as Lambda logs it: ``START``, the function's output, ``END`` and a
+``REPORT`` line with its duration, billed duration, memory size, peak memory and, on a cold
+start, the init duration. The lines go to the log sink as they happen (``tollway logs
+--follow``) and, whole, into ``InvokeResult.log`` (Invoke's ``LogType: Tail``). The
 init phase gets Lambda's 10 seconds or the function's timeout if that is longer, as AWS
 retries a slow init within the invocation. A caller that stops waiting (cancellation) does
 not stop the invocation: as on Lambda it runs to its end, then its worker returns to the pool.
@@ -24,21 +39,28 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import uuid
+import time
 from collections import deque
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from tollway.functions import report
 from tollway.functions.environment import lambda_environment, log_stream_name
+from tollway.functions.errors import FunctionThrottled
+from tollway.functions.interpreters import CURRENT_INTERPRETER, Interpreter
 from tollway.functions.runtime import FATAL, OK
-from tollway.functions.worker import Ending, LogSink, Reply, Worker, describe_exit
+from tollway.functions.worker import Ending, Reply, Worker, describe_exit
+from tollway.model import ids
 
 INIT_TIMEOUT = 10.0  # seconds; Lambda's limit for the init phase
+MEMORY_CHECK_INTERVAL = 0.05  # seconds between resident-memory checks of busy workers
 _EXIT_GRACE = 1.0  # seconds a worker that closed its socket gets to exit by itself
 _CLOSED = "FunctionHost is closed"
+
+LogSink = Callable[[str, str], None]  # (function name, complete lines of log text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +78,13 @@ class FunctionSpec:
     environment: Mapping[str, str] = field(default_factory=dict)
     region: str = "us-east-1"
     revision: str = ""  # changes with code or configuration; older revisions' workers end
+    reserved_concurrency: int | None = None  # PutFunctionConcurrency; None: the host's limit
+    layer_dirs: tuple[Path, ...] = ()  # unpacked layers, in the function's Layers order
+    interpreter: Interpreter = CURRENT_INTERPRETER
+
+    @property
+    def pool_key(self) -> str:
+        return f"{self.name}:{self.version}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +93,7 @@ class InvokeResult:
 
     payload: bytes  # the handler's JSON result, or Lambda's error object
     function_error: str | None  # None on success, else "Unhandled" (X-Amz-Function-Error)
-    log: str  # what the function printed during the invocation (stdout+stderr; last MiB)
+    log: str  # START, what the function printed (stdout+stderr; last MiB), END, REPORT
     executed_version: str
 
 
@@ -85,10 +114,33 @@ class _Pool:
     retired: bool = False
 
 
-def _log_line(function_name: str, request_id: str, line: str) -> None:
+def _log_text(function_name: str, text: str) -> None:
+    logger = logging.getLogger(f"tollway.functions.{function_name}")
+    for line in text.splitlines():
+        logger.info(line)
+
+
+def _echo_line(function_name: str, request_id: str, line: str) -> None:
+    # The function's own output on the server's console too, as `sam local` shows it.
     logging.getLogger(f"tollway.functions.{function_name}").info(
         line, extra={"aws_request_id": request_id}
     )
+
+
+@dataclass(eq=False, slots=True)
+class _Invocation:
+    """What the host tracks of one invocation in flight, for its log lines."""
+
+    spec: FunctionSpec
+    request_id: str
+    started: float  # perf_counter at START
+    init_ms: float | None  # the cold start's init duration, None when warm
+    init_output: str  # what init printed (a cold start's output before START)
+
+
+def _whole_lines(output: str) -> str:
+    # Output that did not end its last line still ends before the platform's next line.
+    return output + "\n" if output and not output.endswith("\n") else output
 
 
 def _error_payload(error_type: str, message: str) -> bytes:
@@ -106,53 +158,83 @@ class FunctionHost:
         max_concurrency: int = 10,
         idle_timeout: float = 300.0,
         log_sink: LogSink | None = None,
+        echo_output: bool = True,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         self._max = max_concurrency
         self._idle_timeout = idle_timeout
         self._reap_interval = min(max(idle_timeout / 4, 0.01), 30.0)
-        self._sink = log_sink or _log_line
+        self._log = log_sink or _log_text
+        self._echo = echo_output and log_sink is not None
         self._pools: dict[str, _Pool] = {}
+        self._in_flight: dict[str, int] = {}  # by function name, across its versions
         self._workers: set[Worker] = set()
+        self._busy: dict[Worker, int] = {}  # worker -> its memory limit in bytes
         self._tasks: set[asyncio.Task[Any]] = set()
         self._reaper: asyncio.TimerHandle | None = None
+        self._memory_check: asyncio.TimerHandle | None = None
         self._closed = False
 
     async def invoke(
-        self, spec: FunctionSpec, payload: bytes, *, request_id: str | None = None
+        self,
+        spec: FunctionSpec,
+        payload: bytes,
+        *,
+        request_id: str | None = None,
+        invoked_arn: str | None = None,
     ) -> InvokeResult:
-        """Invoke the function synchronously (RequestResponse), as Lambda's Invoke does."""
+        """Invoke the function synchronously (RequestResponse), as Lambda's Invoke does.
+
+        Raises FunctionThrottled when the function is at its reserved concurrency.
+        """
         if self._closed:
             raise RuntimeError(_CLOSED)
-        request_id = request_id or str(uuid.uuid4())
+        request_id = request_id or ids.request_id()
+        in_flight = self._in_flight.get(spec.name, 0)
+        if spec.reserved_concurrency is not None and in_flight >= spec.reserved_concurrency:
+            raise FunctionThrottled(spec.name, spec.reserved_concurrency)
+        self._in_flight[spec.name] = in_flight + 1
         pool = self._pool_for(spec)
         try:
-            worker = await self._acquire(pool, spec, request_id)
+            worker, init_ms = await self._acquire(pool, spec, request_id)
         except _ColdStartFailed as failure:
+            self._leave(spec.name)
             return failure.result
-        pending = worker.call(request_id, spec.arn, payload, spec.timeout)
+        except BaseException:
+            self._leave(spec.name)
+            raise
+        invocation = _Invocation(
+            spec,
+            request_id,
+            time.perf_counter(),
+            init_ms,
+            worker.take_output() if init_ms is not None else "",
+        )
+        self._log(spec.name, report.start(request_id, spec.version))
+        pending = worker.call(request_id, invoked_arn or spec.arn, payload, spec.timeout)
+        self._watch_memory(worker, spec)
         try:
             outcome = await asyncio.shield(pending)
         except asyncio.CancelledError:
-            pending.add_done_callback(
-                partial(self._finish_abandoned, pool, worker, spec, request_id)
-            )
+            pending.add_done_callback(partial(self._finish_abandoned, pool, worker, invocation))
             raise
-        return await self._finish(pool, worker, spec, request_id, outcome)
+        return await self._finish(pool, worker, invocation, outcome)
 
     async def retire(self, function_name: str) -> None:
-        """End the function's workers: idle ones now, busy ones when their invocation ends."""
-        pool = self._pools.pop(function_name, None)
-        if pool is not None:
-            await asyncio.gather(*self._retire(pool))
+        """End the function's workers (every version): idle ones now, busy ones when their
+        invocation ends."""
+        prefix = function_name + ":"
+        pools = [key for key in self._pools if key.startswith(prefix)]
+        await asyncio.gather(*(t for key in pools for t in self._retire(self._pools.pop(key))))
 
     async def close(self) -> None:
         """End every worker (in-flight invocations get Runtime.ExitError) and reap them."""
         self._closed = True
-        if self._reaper is not None:
-            self._reaper.cancel()
-            self._reaper = None
+        for timer in (self._reaper, self._memory_check):
+            if timer is not None:
+                timer.cancel()
+        self._reaper = self._memory_check = None
         for pool in self._pools.values():
             self._fail_waiters(pool)
         for worker in list(self._workers):
@@ -160,15 +242,27 @@ class FunctionHost:
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    def in_flight(self, function_name: str) -> int:
+        """Invocations of the function running or waiting for a worker now."""
+        return self._in_flight.get(function_name, 0)
+
     # -- pool ----------------------------------------------------------------------------------
 
     def _pool_for(self, spec: FunctionSpec) -> _Pool:
-        pool = self._pools.get(spec.name)
+        key = spec.pool_key
+        pool = self._pools.get(key)
         if pool is None or pool.revision != spec.revision:
             if pool is not None:
                 self._retire(pool)
-            pool = self._pools[spec.name] = _Pool(spec.revision)
+            pool = self._pools[key] = _Pool(spec.revision)
         return pool
+
+    def _leave(self, function_name: str) -> None:
+        left = self._in_flight[function_name] - 1
+        if left:
+            self._in_flight[function_name] = left
+        else:
+            del self._in_flight[function_name]
 
     def _retire(self, pool: _Pool) -> list[asyncio.Task[int]]:
         pool.retired = True
@@ -176,14 +270,23 @@ class FunctionHost:
         pool.size -= len(idle)
         return [self._end(worker) for worker in idle]
 
-    async def _acquire(self, pool: _Pool, spec: FunctionSpec, request_id: str) -> Worker:
+    def _limit(self, spec: FunctionSpec) -> int:
+        # Reserved concurrency is the user's explicit bound (invocations beyond it are refused
+        # before they get here); otherwise the host's own.
+        reserved = spec.reserved_concurrency
+        return reserved if reserved is not None else self._max
+
+    async def _acquire(
+        self, pool: _Pool, spec: FunctionSpec, request_id: str
+    ) -> tuple[Worker, float | None]:
+        """A warm worker (init None) or a new one and its init duration in ms."""
         while pool.idle:
             worker = pool.idle.pop()
             if worker.alive:
-                return worker
+                return worker, None
             self._end(worker)  # it died while idle
             pool.size -= 1
-        if pool.size < self._max:
+        if pool.size < self._limit(spec):
             pool.size += 1
             return await self._start(pool, spec, request_id)
         waiter: asyncio.Future[Worker | None] = asyncio.get_running_loop().create_future()
@@ -195,7 +298,7 @@ class FunctionHost:
                 self._hand_back(pool, waiter.result())
             raise
         if granted is not None and granted.alive:
-            return granted
+            return granted, None
         if granted is not None:  # it died after it was handed over; start one in its place
             self._end(granted)
         return await self._start(pool, spec, request_id)
@@ -263,9 +366,31 @@ class FunctionHost:
         if any_idle:
             self._reaper = loop.call_later(self._reap_interval, self._reap)
 
+    # -- memory --------------------------------------------------------------------------------
+
+    def _watch_memory(self, worker: Worker, spec: FunctionSpec) -> None:
+        self._busy[worker] = spec.memory_size * 1024 * 1024
+        if self._memory_check is None:
+            self._memory_check = asyncio.get_running_loop().call_later(
+                MEMORY_CHECK_INTERVAL, self._check_memory
+            )
+
+    def _check_memory(self) -> None:
+        """Kill busy workers over their memory limit; runs only while invocations do."""
+        self._memory_check = None
+        for worker, limit in list(self._busy.items()):
+            if worker.alive and worker.rss_bytes() > limit:
+                worker.terminate(Ending.OUT_OF_MEMORY)
+        if self._busy and not self._closed:
+            self._memory_check = asyncio.get_running_loop().call_later(
+                MEMORY_CHECK_INTERVAL, self._check_memory
+            )
+
     # -- workers -------------------------------------------------------------------------------
 
-    async def _start(self, pool: _Pool, spec: FunctionSpec, request_id: str) -> Worker:
+    async def _start(
+        self, pool: _Pool, spec: FunctionSpec, request_id: str
+    ) -> tuple[Worker, float]:
         """Cold start in the slot already counted in ``pool.size``."""
         task = self._track(self._spawn(spec, request_id))
         try:
@@ -278,22 +403,24 @@ class FunctionHost:
             self._free_slot(pool)
             raise
 
-    def _adopt(self, pool: _Pool, task: asyncio.Task[Worker]) -> None:
+    def _adopt(self, pool: _Pool, task: asyncio.Task[tuple[Worker, float]]) -> None:
         if task.cancelled() or task.exception() is not None:
             self._free_slot(pool)
         else:
-            self._release(pool, task.result())
+            self._release(pool, task.result()[0])
 
-    async def _spawn(self, spec: FunctionSpec, request_id: str) -> Worker:
+    async def _spawn(self, spec: FunctionSpec, request_id: str) -> tuple[Worker, float]:
         if self._closed:
             raise RuntimeError(_CLOSED)
+        started = time.perf_counter()
         env = lambda_environment(spec, log_stream_name(spec.version))
         worker = await Worker.spawn(
             function_name=spec.name,
             env=env,
             cwd=env["LAMBDA_TASK_ROOT"],
-            sink=self._sink,
+            sink=self._on_output,
             request_id=request_id,
+            interpreter=spec.interpreter,
         )
         self._workers.add(worker)
         try:
@@ -303,61 +430,107 @@ class FunctionHost:
         except BaseException:
             self._end(worker)
             raise
+        init_ms = (time.perf_counter() - started) * 1000
         if ending is not None:
-            raise _ColdStartFailed(await self._report(worker, spec, request_id, ending))
-        return worker
+            invocation = _Invocation(spec, request_id, started, init_ms, "")
+            self._log(spec.name, report.start(request_id, spec.version))
+            raise _ColdStartFailed(await self._report(worker, invocation, ending))
+        return worker, init_ms
+
+    def _on_output(self, function_name: str, request_id: str, line: str) -> None:
+        self._log(function_name, line + "\n")
+        if self._echo:
+            _echo_line(function_name, request_id, line)
 
     async def _finish(
-        self,
-        pool: _Pool,
-        worker: Worker,
-        spec: FunctionSpec,
-        request_id: str,
-        outcome: Reply | Ending,
+        self, pool: _Pool, worker: Worker, invocation: _Invocation, outcome: Reply | Ending
     ) -> InvokeResult:
-        if isinstance(outcome, Ending):
-            try:
-                return await self._report(worker, spec, request_id, outcome)
-            finally:
-                self._free_slot(pool)
-        status, body = outcome
-        log = worker.take_output()
-        if status == FATAL:  # init failed: the runtime exits, as AWS's does after init errors
-            self._discard(pool, worker)
-        else:
-            self._release(pool, worker)
-        return InvokeResult(body, None if status == OK else "Unhandled", log, spec.version)
+        self._busy.pop(worker, None)
+        spec = invocation.spec
+        try:
+            if isinstance(outcome, Ending):
+                try:
+                    return await self._report(worker, invocation, outcome)
+                finally:
+                    self._free_slot(pool)
+            if worker.peak_kib * 1024 > spec.memory_size * 1024 * 1024:
+                # It replied, but passed its limit on the way: Lambda would have killed it.
+                worker.terminate(Ending.OUT_OF_MEMORY)
+                try:
+                    return await self._report(worker, invocation, Ending.OUT_OF_MEMORY)
+                finally:
+                    self._free_slot(pool)
+            status, body = outcome
+            output = _whole_lines(worker.take_output())
+            if status == FATAL:  # init failed: the runtime exits, as AWS's does after init errors
+                self._discard(pool, worker)
+            else:
+                self._release(pool, worker)
+            log = self._close_log(invocation, worker.peak_kib, output, None)
+            error = None if status == OK else "Unhandled"
+            return InvokeResult(body, error, log, spec.version)
+        finally:
+            self._leave(spec.name)
 
     def _finish_abandoned(
         self,
         pool: _Pool,
         worker: Worker,
-        spec: FunctionSpec,
-        request_id: str,
+        invocation: _Invocation,
         pending: asyncio.Future[Reply | Ending],
     ) -> None:
-        self._track(self._finish(pool, worker, spec, request_id, pending.result()))
+        self._track(self._finish(pool, worker, invocation, pending.result()))
+
+    def _close_log(
+        self, invocation: _Invocation, peak_kib: int, output: str, failure: str | None
+    ) -> str:
+        """Log END and REPORT; the invocation's whole log, as Invoke's Tail returns it."""
+        spec = invocation.spec
+        duration_ms = (time.perf_counter() - invocation.started) * 1000
+        end = report.end(invocation.request_id) + report.report(
+            invocation.request_id,
+            duration_ms=duration_ms,
+            memory_size=spec.memory_size,
+            max_memory_used_mb=peak_kib // 1024,
+            init_ms=invocation.init_ms,
+            failure=failure,
+        )
+        self._log(spec.name, end)
+        return (
+            invocation.init_output
+            + report.start(invocation.request_id, spec.version)
+            + output
+            + end
+        )
 
     async def _report(
-        self, worker: Worker, spec: FunctionSpec, request_id: str, ending: Ending
+        self, worker: Worker, invocation: _Invocation, ending: Ending
     ) -> InvokeResult:
-        """Reap a worker that timed out or exited; Lambda's error for the invocation."""
+        """Reap a worker that timed out, exited or ran out of memory: Lambda's error for the
+        invocation, and its log."""
+        spec, request_id = invocation.spec, invocation.request_id
         grace = _EXIT_GRACE if ending is Ending.EXITED else 0.0
         returncode = await asyncio.shield(self._end(worker, grace))
+        output = _whole_lines(worker.take_output())
         if ending is Ending.TIMED_OUT:
-            payload = _error_payload(
-                "Sandbox.Timedout",
-                f"RequestId: {request_id} Error: Task timed out after {spec.timeout:.2f} seconds",
-            )
+            # Lambda's REPORT says `Status: timeout`; it no longer logs a separate line.
+            error_type = "Sandbox.Timedout"
+            message = f"Task timed out after {spec.timeout:.2f} seconds"
+        elif ending is Ending.OUT_OF_MEMORY:
+            error_type = "Runtime.OutOfMemory"
+            message = "Runtime exited with error: signal: killed"
         else:
-            payload = _error_payload(
-                "Runtime.ExitError",
-                f"RequestId: {request_id} Error: Runtime exited with error: "
-                + describe_exit(returncode),
-            )
-        return InvokeResult(payload, "Unhandled", worker.take_output(), spec.version)
+            error_type = "Runtime.ExitError"
+            message = "Runtime exited with error: " + describe_exit(returncode)
+        if ending is not Ending.TIMED_OUT:
+            output += report.exit_line(request_id, message, error_type)
+        payload = _error_payload(error_type, f"RequestId: {request_id} Error: {message}")
+        failure = "timeout" if ending is Ending.TIMED_OUT else error_type
+        log = self._close_log(invocation, worker.peak_kib, output, failure)
+        return InvokeResult(payload, "Unhandled", log, spec.version)
 
     def _end(self, worker: Worker, grace: float = 0.0) -> asyncio.Task[int]:
+        self._busy.pop(worker, None)
         task = worker.end(grace)
         if worker in self._workers:
             self._tasks.add(task)

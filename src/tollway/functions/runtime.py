@@ -13,14 +13,18 @@ unbuffered, as AWS's runtime does, so log lines reach the host as they are print
 directory (``argv[2]``, also exported as ``PYTHONPATH``) goes first on ``sys.path`` only after
 the imports below, so a function's ``json.py`` cannot break the shim.
 
-Standard library only, and light: every import here is paid on each cold start. The host
+Standard library only, Python 3.9 syntax (a ``python3.9`` function runs it on that interpreter),
+and light: every import here is paid on each cold start. The host
 imports this module too, for the frame formats; nothing runs unless it is ``__main__``.
 
 Frames (big-endian). Request: ``REQUEST`` header (payload length, deadline in epoch ms,
 request-id length, ARN length), then request id, invoked ARN and payload. Response:
-``RESPONSE`` header (body length, status), then the body. The worker sends one ``READY``
+``RESPONSE`` header (body length, status, the process's peak resident memory in KiB so far),
+then the body. The worker sends one ``READY``
 response after init and one response per request; after a ``FATAL`` response it exits.
 """
+
+from __future__ import annotations
 
 import contextlib
 import importlib
@@ -37,7 +41,7 @@ from collections.abc import Callable
 from typing import Any, BinaryIO, NoReturn
 
 REQUEST = struct.Struct("!IdHH")
-RESPONSE = struct.Struct("!IB")
+RESPONSE = struct.Struct("!IBI")
 
 READY = 0  # init finished (successfully or not); requests may follow
 OK = 1  # body is the handler's JSON result
@@ -80,7 +84,8 @@ class LambdaContext:
         self.invoked_function_arn = invoked_arn
         self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
         self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
-        self.memory_limit_in_mb = int(env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
+        # A string, as awslambdaric reads it from the environment.
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
         self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
         self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
         self.identity = None
@@ -250,8 +255,33 @@ def _flush() -> None:
             stream.flush()  # type: ignore[union-attr]
 
 
+# ru_maxrss is in KiB on Linux, in bytes on macOS.
+_RSS_UNIT = 1024 if sys.platform == "darwin" else 1
+_PAGE_KIB = (os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096) // 1024
+_inherited_maxrss = 0  # ru_maxrss at start: Linux carries the spawning process's peak over exec
+_statm = -1  # /proc/self/statm, kept open: one pread gives the resident size
+_peak_kib = 0
+
+
+def _peak_memory() -> int:
+    """The process's peak resident memory in KiB, as Lambda's "Max Memory Used" counts it.
+
+    The current resident size (statm, about 1 us) and, once it has passed what this process
+    inherited, ru_maxrss, which also catches a spike freed before the reply.
+    """
+    global _peak_kib
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // _RSS_UNIT
+    if peak <= _inherited_maxrss:
+        peak = 0
+    if _statm >= 0:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            peak = max(peak, int(os.pread(_statm, 128, 0).split()[1]) * _PAGE_KIB)
+    _peak_kib = max(_peak_kib, peak)
+    return _peak_kib
+
+
 def _send(fd: int, status: int, body: bytes) -> None:
-    data = memoryview(RESPONSE.pack(len(body), status) + body)
+    data = memoryview(RESPONSE.pack(len(body), status, _peak_memory()) + body)
     while data:
         data = data[os.write(fd, data) :]
 
@@ -272,6 +302,10 @@ def _end() -> NoReturn:
 
 
 def main() -> None:
+    global _inherited_maxrss, _statm
+    _inherited_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // _RSS_UNIT
+    with contextlib.suppress(OSError):
+        _statm = os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC)
     fd, pythonpath = int(sys.argv[1]), sys.argv[2]
     del sys.argv[1:]
     os.set_inheritable(fd, False)  # keep the function's child processes off the control socket

@@ -25,19 +25,20 @@ import logging
 import os
 import signal
 import socket
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from tollway.functions.interpreters import CURRENT_INTERPRETER, Interpreter
 from tollway.functions.runtime import REQUEST, RESPONSE
 
 RUNTIME = str(Path(__file__).resolve().with_name("runtime.py"))
 
 LogSink = Callable[[str, str, str], None]  # (function name, request id, line)
 logger = logging.getLogger(__name__)
-Reply = tuple[int, bytes]
+Reply = tuple[int, bytes]  # (status, body)
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 _LOG_LIMIT = 1 << 20  # per invocation, the tail kept for InvokeResult.log (the sink sees all)
 _READ_SIZE = 1 << 18
@@ -48,6 +49,7 @@ class Ending(enum.Enum):
 
     TIMED_OUT = "timed out"
     EXITED = "exited"
+    OUT_OF_MEMORY = "out of memory"  # killed by the host for passing its memory limit
 
 
 # Go's names (os.ProcessState.String()), which Lambda's "Runtime exited with error" uses.
@@ -103,6 +105,7 @@ class Worker:
         self.alive = True  # False once it is being ended or has lost its control socket
         self.idle_since = 0.0  # loop time it last went idle (set by the pool)
         self.request_id = request_id  # the invocation printed lines are attributed to
+        self.peak_kib = 0  # the process's peak resident memory, as of its last reply
         self._loop = loop
         self._process = process
         self._control = control
@@ -132,20 +135,22 @@ class Worker:
         cwd: str,
         sink: LogSink,
         request_id: str,
+        interpreter: Interpreter | None = None,
     ) -> Worker:
         """Start the process (init runs in it from now on; ``ready`` waits for it).
 
         ``env["PYTHONPATH"]`` is handed to the runtime to apply after its own imports, so it
         is not in the environment the interpreter starts with.
         """
+        interpreter = interpreter or CURRENT_INTERPRETER
         env = dict(env)
         pythonpath = env.pop("PYTHONPATH", "")
         parent, child = socket.socketpair()
         output_r, output_w = os.pipe()
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-P",
+                interpreter.path,
+                interpreter.isolation_flag,
                 "-u",
                 RUNTIME,
                 str(child.fileno()),
@@ -168,6 +173,32 @@ class Worker:
         return cls(
             asyncio.get_running_loop(), process, parent, output_r, function_name, sink, request_id
         )
+
+    def rss_bytes(self) -> int:
+        """The process's resident memory now (0 if it cannot be read: not Linux, or gone)."""
+        try:
+            with open(f"/proc/{self.pid}/statm", "rb") as statm:
+                return int(statm.read().split()[1]) * _PAGE_SIZE
+        except (OSError, IndexError, ValueError):
+            return 0
+
+    def _read_peak(self) -> None:
+        # VmHWM: the peak resident memory, for the REPORT line of an invocation that never
+        # replied (it timed out or was killed).
+        try:
+            with open(f"/proc/{self.pid}/status", "rb") as status:
+                for line in status:
+                    if line.startswith(b"VmHWM:"):
+                        self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+                        return
+        except (OSError, IndexError, ValueError):
+            return
+
+    def terminate(self, ending: Ending) -> None:
+        """End the current invocation as ``ending`` (timeout, memory) and kill the worker."""
+        self._read_peak()
+        self.kill()
+        self._resolve(ending)
 
     async def ready(self, limit: float) -> Ending | None:
         """Wait for init to finish; an Ending if the worker died or took over ``limit`` s."""
@@ -283,8 +314,7 @@ class Worker:
 
     def _on_timeout(self) -> None:
         self._timer = None
-        self.kill()
-        self._resolve(Ending.TIMED_OUT)
+        self.terminate(Ending.TIMED_OUT)
 
     def _on_control(self) -> None:
         try:
@@ -301,7 +331,7 @@ class Worker:
         inbox = self._inbox
         inbox += data
         while len(inbox) >= RESPONSE.size:
-            size, status = RESPONSE.unpack_from(inbox)
+            size, status, self.peak_kib = RESPONSE.unpack_from(inbox)
             end = RESPONSE.size + size
             if len(inbox) < end:
                 break

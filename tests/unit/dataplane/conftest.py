@@ -47,7 +47,13 @@ class RecordingUpstream:
 
 class NoFunctions:
     async def invoke_as_service(
-        self, function_ref: str, payload: bytes, *, principal: str, source_arn: str
+        self,
+        function_ref: str,
+        payload: bytes,
+        *,
+        principal: str,
+        source_arn: str,
+        time_limit: float | None = None,
     ) -> Any:
         raise AssertionError("no function should be invoked")
 

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+import sys
 import textwrap
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
@@ -16,7 +17,9 @@ from typing import Any
 import pytest
 import uvloop
 
+from tollway.functions.errors import FunctionThrottled
 from tollway.functions.host import FunctionHost, FunctionSpec, InvokeResult
+from tollway.functions.interpreters import Interpreter, find_interpreter
 from tollway.functions.worker import RUNTIME
 
 APP = textwrap.dedent(
@@ -123,6 +126,26 @@ APP = textwrap.dedent(
         return {"pid": os.getpid(), "met": os.path.exists(other)}
 
 
+    def hog(event, context):
+        block = bytearray(event["mib"] * 2**20)
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        time.sleep(event.get("hold", 0))
+        return {"pid": os.getpid(), "size": len(block)}
+
+
+    def spike(event, context):
+        block = bytearray(event["mib"] * 2**20)
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        del block
+        return {"pid": os.getpid()}
+
+
+    def which_python(event, context):
+        return {"version": list(sys.version_info[:2]), "executable": sys.executable}
+
+
     def record(event, context):
         with open(os.path.join(HERE, "order.log"), "a") as f:
             f.write(f"{event['n']}\\n")
@@ -142,13 +165,13 @@ def code_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def lines() -> list[tuple[str, str, str]]:
+def lines() -> list[tuple[str, str]]:
     return []
 
 
 @pytest.fixture
-async def host(lines: list[tuple[str, str, str]]) -> AsyncIterator[FunctionHost]:
-    host = FunctionHost(log_sink=lambda *line: lines.append(line))
+async def host(lines: list[tuple[str, str]]) -> AsyncIterator[FunctionHost]:
+    host = FunctionHost(log_sink=lambda *text: lines.append(text), echo_output=False)
     yield host
     await host.close()
 
@@ -168,6 +191,20 @@ def make_spec(code_dir: Path, handler: str = "app.counter", **changes: object) -
 
 def body(result: InvokeResult) -> Any:
     return json.loads(result.payload)
+
+
+PLATFORM_LINE = re.compile(r"^(START|END|REPORT) RequestId: .*\n", re.M)
+
+
+def output(result: InvokeResult) -> str:
+    """What the function printed: the log without Lambda's START, END and REPORT lines."""
+    return PLATFORM_LINE.sub("", result.log)
+
+
+def printed_pid(result: InvokeResult) -> int:
+    match = re.search(r"^pid (\d+)$", result.log, re.M)
+    assert match is not None, result.log
+    return int(match.group(1))
 
 
 def alive(pid: int) -> bool:
@@ -192,7 +229,13 @@ async def test_round_trip_with_event_and_context(host: FunctionHost, code_dir: P
     result = await host.invoke(spec, b'{"a": [1, "x"]}', request_id="req-1")
     assert result.function_error is None
     assert result.executed_version == "$LATEST"
-    assert result.log == ""
+    assert re.fullmatch(
+        r"START RequestId: req-1 Version: \$LATEST\n"
+        r"END RequestId: req-1\n"
+        r"REPORT RequestId: req-1\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\t"
+        r"Memory Size: 256 MB\tMax Memory Used: \d+ MB\tInit Duration: \d+\.\d\d ms\t\n",
+        result.log,
+    )
     out = body(result)
     stream = out.pop("log_stream_name")
     remaining = out.pop("remaining")
@@ -202,7 +245,7 @@ async def test_round_trip_with_event_and_context(host: FunctionHost, code_dir: P
         "function_name": "fn",
         "function_version": "$LATEST",
         "invoked_function_arn": "arn:aws:lambda:us-east-1:000000000000:function:fn",
-        "memory_limit_in_mb": 256,
+        "memory_limit_in_mb": "256",
         "log_group_name": "/aws/lambda/fn",
         "identity": None,
         "client_context": None,
@@ -298,7 +341,7 @@ async def test_import_error(host: FunctionHost, code_dir: Path) -> None:
         b"{\"errorMessage\":\"Unable to import module 'nothere': No module named 'nothere'\","
         b'"errorType":"Runtime.ImportModuleError","requestId":"r1","stackTrace":[]}'
     )
-    assert result.log == (
+    assert output(result) == (
         "[ERROR] Runtime.ImportModuleError: Unable to import module 'nothere': "
         "No module named 'nothere'\nTraceback (most recent call last):\n"
     )
@@ -357,7 +400,7 @@ async def test_exception_shape_and_the_worker_stays_warm(
             separators=(",", ":"),
         ).encode()
     )
-    assert result.log == (
+    assert output(result) == (
         "[ERROR] ValueError: boom 7\nTraceback (most recent call last):\n"
         f'  File "{app}", line {FAIL_LINE}, in fail\n    _inner(event["value"])\n'
         f'  File "{app}", line {INNER_LINE}, in _inner\n    raise ValueError(f"boom {{value}}")\n'
@@ -374,8 +417,15 @@ async def test_timeout_kills_the_worker(host: FunctionHost, code_dir: Path) -> N
         b'{"errorType":"Sandbox.Timedout",'
         b'"errorMessage":"RequestId: r1 Error: Task timed out after 0.50 seconds"}'
     )
-    pid = int(result.log.removeprefix("pid ").strip())
+    pid = printed_pid(result)
     assert not alive(pid)
+    assert re.fullmatch(
+        r"START RequestId: r1 Version: \$LATEST\npid \d+\n"
+        r"END RequestId: r1\nREPORT RequestId: r1\tDuration: \d+\.\d\d ms\t"
+        r"Billed Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\t"
+        r"Init Duration: \d+\.\d\d ms\tStatus: timeout\n",
+        result.log,
+    )
     after = body(await host.invoke(spec, b'{"seconds": 0}'))
     assert after == {"count": 1, "pid": after["pid"]}
     assert after["pid"] != pid
@@ -403,13 +453,16 @@ async def test_runtime_exit(host: FunctionHost, code_dir: Path, how: str, descri
 async def test_exit_during_init(host: FunctionHost, code_dir: Path) -> None:
     (code_dir / "quits.py").write_text("import sys\nprint('bye')\nsys.exit(2)\n")
     result = await host.invoke(make_spec(code_dir, "quits.handler"), b"{}", request_id="r1")
-    assert result == InvokeResult(
+    assert (result.payload, result.function_error, result.executed_version) == (
         b'{"errorType":"Runtime.ExitError",'
         b'"errorMessage":"RequestId: r1 Error: Runtime exited with error: exit status 2"}',
         "Unhandled",
-        "bye\n",
         "$LATEST",
     )
+    assert output(result) == (
+        "bye\nRequestId: r1 Error: Runtime exited with error: exit status 2\nRuntime.ExitError\n"
+    )
+    assert result.log.splitlines()[-1].endswith("\tStatus: error\tError Type: Runtime.ExitError")
 
 
 async def test_unserialisable_result(host: FunctionHost, code_dir: Path) -> None:
@@ -439,29 +492,35 @@ async def test_empty_and_invalid_payloads(host: FunctionHost, code_dir: Path) ->
 
 
 async def test_output_reaches_the_log_and_the_sink(
-    host: FunctionHost, code_dir: Path, lines: list[tuple[str, str, str]]
+    host: FunctionHost, code_dir: Path, lines: list[tuple[str, str]]
 ) -> None:
     spec = make_spec(code_dir, "app.chatty")
     result = await host.invoke(spec, b"{}", request_id="r1")
     assert result.payload == b'"ok"'
     expected = ["to stdout", "to stderr", "raw fd 2", "from a child"]
-    assert result.log.splitlines()[:4] == expected
+    printed = output(result).splitlines()
+    assert printed[:4] == expected
     assert re.fullmatch(
-        r"\[WARNING\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\tr1\tcareful",
-        result.log.splitlines()[4],
+        r"\[WARNING\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\tr1\tcareful", printed[4]
     )
-    assert result.log.endswith("\tcareful\nno newline")
-    assert lines[:4] == [("fn", "r1", line) for line in expected]
-    assert lines[4][2] == result.log.splitlines()[4]
-    assert lines[5:] == [("fn", "r1", "no newline")]
+    # A last line without a newline still ends before END.
+    assert output(result).endswith("\tcareful\nno newline\n")
+    assert result.log.startswith("START RequestId: r1 Version: $LATEST\n")
+    assert "\nno newline\nEND RequestId: r1\nREPORT RequestId: r1\t" in result.log
+    # The sink saw the same text as it happened: START, each line, then END and REPORT.
+    assert "".join(text for _, text in lines) == result.log
+    assert {name for name, _ in lines} == {"fn"}
+    assert lines[0] == ("fn", "START RequestId: r1 Version: $LATEST\n")
+    assert lines[1:5] == [("fn", line + "\n") for line in expected]
+    lines.clear()
     again = await host.invoke(spec, b"{}", request_id="r2")
-    assert again.log.splitlines()[:4] == expected
-    assert again.log.endswith("\tr2\tcareful\nno newline")
-    assert lines[6:10] == [("fn", "r2", line) for line in expected]
-    assert len(lines) == 12
+    assert output(again).splitlines()[:4] == expected
+    assert output(again).endswith("\tr2\tcareful\nno newline\n")
+    assert "".join(text for _, text in lines) == again.log
+    assert "Init Duration" not in again.log  # warm
 
 
-async def test_default_sink_is_the_function_logger(
+async def test_without_a_sink_lines_go_to_the_function_logger(
     code_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     host = FunctionHost()
@@ -471,9 +530,24 @@ async def test_default_sink_is_the_function_logger(
     finally:
         await host.close()
     records = [r for r in caplog.records if r.name.startswith("tollway.functions")]
-    assert [(r.name, r.levelno, r.message[:4]) for r in records] == [
-        ("tollway.functions.fn", logging.INFO, "pid ")
-    ]
+    assert {(r.name, r.levelno) for r in records} == {("tollway.functions.fn", logging.INFO)}
+    assert [r.message.split()[0] for r in records] == ["START", "pid", "END", "REPORT"]
+
+
+async def test_with_a_sink_output_is_echoed_to_the_function_logger(
+    code_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    texts: list[str] = []
+    host = FunctionHost(log_sink=lambda _, text: texts.append(text))
+    try:
+        with caplog.at_level(logging.INFO, logger="tollway.functions.fn"):
+            await host.invoke(make_spec(code_dir, "app.sleep"), b'{"seconds": 0}')
+    finally:
+        await host.close()
+    records = [r for r in caplog.records if r.name.startswith("tollway.functions")]
+    # Only what the function printed: START/END/REPORT stay in the function's log.
+    assert [r.message[:4] for r in records] == ["pid "]
+    assert texts[0].startswith("START ") and texts[-1].startswith("END ")
 
 
 async def test_concurrent_invocations_run_in_parallel(host: FunctionHost, code_dir: Path) -> None:
@@ -512,7 +586,7 @@ async def test_cancelled_caller_leaves_the_invocation_running(code_dir: Path) ->
         assert not (code_dir / "finished").exists()
         after = await host.invoke(spec, b'{"seconds": 0}')
         assert (code_dir / "finished").exists()
-        assert after.log.startswith("pid ")
+        assert output(after).startswith("pid ")
         assert (code_dir / "inits.log").read_text() == "init\n"
     finally:
         await host.close()
@@ -556,7 +630,7 @@ async def test_close_leaves_no_processes(code_dir: Path) -> None:
     assert await eventually((code_dir / "started").exists)
     await host.close()
     stopped = await busy
-    pids.add(int(stopped.log.removeprefix("pid ").strip()))
+    pids.add(printed_pid(stopped))
     assert len(pids) == 4
     assert [pid for pid in pids if alive(pid)] == []
     assert stopped.payload == (
@@ -591,3 +665,123 @@ def test_runs_on_uvloop(code_dir: Path) -> None:
     pid = body(first)["pid"]
     assert body(second) == {"count": 2, "pid": pid}
     assert not alive(pid)
+
+
+async def test_reserved_concurrency_throttles_beyond_it(host: FunctionHost, code_dir: Path) -> None:
+    spec = make_spec(code_dir, "app.sleep", reserved_concurrency=1, timeout=10)
+    busy = asyncio.create_task(host.invoke(spec, b'{"seconds": 1}'))
+    assert await eventually((code_dir / "started").exists)
+    assert host.in_flight("fn") == 1
+    with pytest.raises(FunctionThrottled) as throttled:
+        await host.invoke(spec, b'{"seconds": 0}')
+    assert (throttled.value.function_name, throttled.value.reserved) == ("fn", 1)
+    assert body(await busy)["count"] == 1
+    assert host.in_flight("fn") == 0
+    assert body(await host.invoke(spec, b'{"seconds": 0}'))["count"] == 2
+
+
+async def test_reserved_concurrency_zero_throttles_everything(
+    host: FunctionHost, code_dir: Path
+) -> None:
+    with pytest.raises(FunctionThrottled):
+        await host.invoke(make_spec(code_dir, reserved_concurrency=0), b"{}")
+    assert host.in_flight("fn") == 0
+
+
+async def test_versions_have_their_own_pools(host: FunctionHost, code_dir: Path) -> None:
+    latest = make_spec(code_dir)
+    one = make_spec(code_dir, version="1")
+    first = body(await host.invoke(latest, b"{}"))
+    other = body(await host.invoke(one, b"{}", invoked_arn=latest.arn + ":live"))
+    again = body(await host.invoke(latest, b"{}"))
+    assert first["pid"] == again["pid"] != other["pid"]
+    assert (first["count"], other["count"], again["count"]) == (1, 1, 2)
+
+
+async def test_invoked_arn_and_version_reach_the_context(
+    host: FunctionHost, code_dir: Path
+) -> None:
+    spec = make_spec(code_dir, "app.echo", version="3")
+    out = body(await host.invoke(spec, b"{}", invoked_arn=spec.arn + ":live"))
+    assert out["invoked_function_arn"] == spec.arn + ":live"
+    assert out["function_version"] == "3"
+    assert "[3]" in out["log_stream_name"]
+
+
+async def test_a_worker_over_its_memory_is_killed(host: FunctionHost, code_dir: Path) -> None:
+    spec = make_spec(code_dir, "app.hog", memory_size=128, timeout=10)
+    result = await host.invoke(spec, b'{"mib": 300, "hold": 2}', request_id="r1")
+    assert result.function_error == "Unhandled"
+    assert body(result) == {
+        "errorType": "Runtime.OutOfMemory",
+        "errorMessage": "RequestId: r1 Error: Runtime exited with error: signal: killed",
+    }
+    assert "RequestId: r1 Error: Runtime exited with error: signal: killed\n" in result.log
+    assert re.search(
+        r"\tMax Memory Used: (\d+) MB\t.*Status: error\tError Type: Runtime.OutOfMemory\n$",
+        result.log,
+    )
+    # Killed well before the hold ended, by the host's check, not by the timeout.
+    duration = float(re.search(r"Duration: ([\d.]+) ms", result.log).group(1))  # type: ignore[union-attr]
+    assert duration < 1500
+    ok = await host.invoke(spec, b'{"mib": 10}')
+    assert ok.function_error is None
+
+
+async def test_a_short_spike_over_the_limit_fails_the_invocation(
+    host: FunctionHost, code_dir: Path
+) -> None:
+    # Freed before the reply: the runtime's peak (ru_maxrss) still shows it.
+    spec = make_spec(code_dir, "app.spike", memory_size=128)
+    result = await host.invoke(spec, b'{"mib": 400}', request_id="r1")
+    assert body(result)["errorType"] == "Runtime.OutOfMemory"
+    pid = body(await host.invoke(spec, b'{"mib": 1}'))["pid"]
+    assert pid > 0
+
+
+async def test_max_memory_used_is_reported(host: FunctionHost, code_dir: Path) -> None:
+    spec = make_spec(code_dir, "app.hog", memory_size=512)
+    result = await host.invoke(spec, b'{"mib": 100}')
+    used = int(re.search(r"Max Memory Used: (\d+) MB", result.log).group(1))  # type: ignore[union-attr]
+    assert 100 <= used < 200
+
+
+async def test_layers_are_on_the_path_later_layers_first(
+    host: FunctionHost, code_dir: Path, tmp_path: Path
+) -> None:
+    runtime = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    first, second = tmp_path / "layer1", tmp_path / "layer2"
+    for layer, word in ((first, "first"), (second, "second")):
+        (layer / "python").mkdir(parents=True)
+        (layer / "python" / "shared.py").write_text(f"WORD = {word!r}\n")
+        site = layer / "python" / "lib" / runtime / "site-packages"
+        site.mkdir(parents=True)
+        (site / f"only_{word}.py").write_text("OK = True\n")
+    (code_dir / "uses.py").write_text(
+        "import shared, only_first, only_second\n"
+        "def handler(event, context):\n    return shared.WORD\n"
+    )
+    spec = make_spec(code_dir, "uses.handler", layer_dirs=(first, second))
+    assert body(await host.invoke(spec, b"{}")) == "second"
+
+
+def _other_interpreter() -> Interpreter | None:
+    for minor in (12, 13, 10, 9):
+        if minor == sys.version_info[1]:
+            continue
+        found = find_interpreter(f"python3.{minor}")
+        if found is not None:
+            return found
+    return None
+
+
+async def test_a_function_runs_on_its_runtimes_interpreter(
+    host: FunctionHost, code_dir: Path
+) -> None:
+    other = _other_interpreter()
+    if other is None:
+        pytest.skip("no Python 3.x other than the current one on this machine")
+    spec = make_spec(code_dir, "app.which_python", runtime=other.runtime, interpreter=other)
+    out = body(await host.invoke(spec, b"{}"))
+    assert out["version"] == list(other.version)
+    assert (code_dir / "inits.log").read_text() == "init\n"

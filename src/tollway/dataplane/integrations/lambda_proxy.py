@@ -3,13 +3,18 @@ and answers with the HTTP response (spec §2.1-2.3).
 
 The integration URI names the function
 (`arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function-arn}/invocations`);
-stage variables in it were substituted when the stage was compiled. The function is looked
-up at request time, so a function created or updated after the deployment is used at once.
+stage variables in it were substituted when the stage was compiled, so
+`function:${stageVariables.alias}` names an alias or version. The function is looked up at
+request time, so a function created or updated after the deployment is used at once.
+
+Lambda's outcomes as API Gateway reports them: a function error (unhandled exception, timeout,
+crash) or a malformed response is a 502; an invocation Lambda refuses (throttled by reserved
+concurrency, no permission, no such function) a 500; the integration timeout (29 s by
+default) racing a longer function timeout is a 504.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from typing import Protocol
@@ -23,7 +28,12 @@ from tollway.dataplane.errors import (
     LambdaInvocationFailed,
 )
 from tollway.dataplane.integrations.lambda_event import build_event, parse_response
-from tollway.functions.errors import FunctionNotFound, InvocationDenied
+from tollway.functions.errors import (
+    FunctionNotFound,
+    FunctionThrottled,
+    InvocationDenied,
+    RemoteInvokeError,
+)
 
 log = logging.getLogger("tollway.dataplane")
 
@@ -40,8 +50,15 @@ class FunctionInvoker(Protocol):
     """The Lambda host as API Gateway calls it (functions.registry.FunctionRegistry)."""
 
     async def invoke_as_service(
-        self, function_ref: str, payload: bytes, *, principal: str, source_arn: str
-    ) -> InvokeOutcome: ...
+        self,
+        function_ref: str,
+        payload: bytes,
+        *,
+        principal: str,
+        source_arn: str,
+        time_limit: float | None = None,
+    ) -> InvokeOutcome:
+        """Raises TimeoutError after `time_limit` seconds."""
 
 
 class LambdaProxyIntegration:
@@ -74,13 +91,13 @@ class LambdaProxyIntegration:
         payload = orjson.dumps(build_event(ctx))
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(self._timeout):
-                result = await self._invoker.invoke_as_service(
-                    self._function_ref,
-                    payload,
-                    principal="apigateway.amazonaws.com",
-                    source_arn=source_arn,
-                )
+            result = await self._invoker.invoke_as_service(
+                self._function_ref,
+                payload,
+                principal="apigateway.amazonaws.com",
+                source_arn=source_arn,
+                time_limit=self._timeout,
+            )
         except TimeoutError:
             raise IntegrationTimeout(log="Execution failed due to a timeout error") from None
         except FunctionNotFound as e:
@@ -91,6 +108,16 @@ class LambdaProxyIntegration:
             raise ApiConfigurationError(
                 log="Execution failed due to configuration error: Invalid permissions on "
                 f"Lambda function ({e})"
+            ) from None
+        except FunctionThrottled as e:
+            # Lambda rejected the invocation: API Gateway answers 500, not the 429.
+            raise ApiConfigurationError(
+                log=f"Lambda invocation failed with status: 429. Lambda request id: n/a ({e})"
+            ) from None
+        except RemoteInvokeError as e:
+            raise ApiConfigurationError(
+                log=f"Lambda invocation failed with status: {e.status} ({e.error_type}: "
+                f"{e.message})"
             ) from None
         finally:
             ctx.integration_latency = int((time.perf_counter() - started) * 1000)
