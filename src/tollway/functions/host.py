@@ -81,6 +81,7 @@ class FunctionSpec:
     reserved_concurrency: int | None = None  # PutFunctionConcurrency; None: the host's limit
     layer_dirs: tuple[Path, ...] = ()  # unpacked layers, in the function's Layers order
     interpreter: Interpreter = CURRENT_INTERPRETER
+    development: bool = False  # code_dir is a directory the user edits: import from source
 
     @property
     def pool_key(self) -> str:
@@ -171,6 +172,7 @@ class FunctionHost:
         self._in_flight: dict[str, int] = {}  # by function name, across its versions
         self._workers: set[Worker] = set()
         self._busy: dict[Worker, int] = {}  # worker -> its memory limit in bytes
+        self._unannounced: dict[str, str] = {}  # request id -> START line not yet logged
         self._tasks: set[asyncio.Task[Any]] = set()
         self._reaper: asyncio.TimerHandle | None = None
         self._memory_check: asyncio.TimerHandle | None = None
@@ -211,7 +213,9 @@ class FunctionHost:
             init_ms,
             worker.take_output() if init_ms is not None else "",
         )
-        self._log(spec.name, report.start(request_id, spec.version))
+        # START is logged with the first line the function prints, or with END: one write to
+        # the log for an invocation that prints nothing.
+        self._unannounced[request_id] = report.start(request_id, spec.version)
         pending = worker.call(request_id, invoked_arn or spec.arn, payload, spec.timeout)
         self._watch_memory(worker, spec)
         try:
@@ -421,6 +425,7 @@ class FunctionHost:
             sink=self._on_output,
             request_id=request_id,
             interpreter=spec.interpreter,
+            source_only=spec.development,
         )
         self._workers.add(worker)
         try:
@@ -433,12 +438,12 @@ class FunctionHost:
         init_ms = (time.perf_counter() - started) * 1000
         if ending is not None:
             invocation = _Invocation(spec, request_id, started, init_ms, "")
-            self._log(spec.name, report.start(request_id, spec.version))
+            self._unannounced[request_id] = report.start(request_id, spec.version)
             raise _ColdStartFailed(await self._report(worker, invocation, ending))
         return worker, init_ms
 
     def _on_output(self, function_name: str, request_id: str, line: str) -> None:
-        self._log(function_name, line + "\n")
+        self._log(function_name, self._unannounced.pop(request_id, "") + line + "\n")
         if self._echo:
             _echo_line(function_name, request_id, line)
 
@@ -482,11 +487,17 @@ class FunctionHost:
         self._track(self._finish(pool, worker, invocation, pending.result()))
 
     def _close_log(
-        self, invocation: _Invocation, peak_kib: int, output: str, failure: str | None
+        self,
+        invocation: _Invocation,
+        peak_kib: int,
+        output: str,
+        failure: str | None,
+        duration_ms: float | None = None,
     ) -> str:
         """Log END and REPORT; the invocation's whole log, as Invoke's Tail returns it."""
         spec = invocation.spec
-        duration_ms = (time.perf_counter() - invocation.started) * 1000
+        if duration_ms is None:
+            duration_ms = (time.perf_counter() - invocation.started) * 1000
         end = report.end(invocation.request_id) + report.report(
             invocation.request_id,
             duration_ms=duration_ms,
@@ -495,7 +506,7 @@ class FunctionHost:
             init_ms=invocation.init_ms,
             failure=failure,
         )
-        self._log(spec.name, end)
+        self._log(spec.name, self._unannounced.pop(invocation.request_id, "") + end)
         return (
             invocation.init_output
             + report.start(invocation.request_id, spec.version)
@@ -526,7 +537,9 @@ class FunctionHost:
             output += report.exit_line(request_id, message, error_type)
         payload = _error_payload(error_type, f"RequestId: {request_id} Error: {message}")
         failure = "timeout" if ending is Ending.TIMED_OUT else error_type
-        log = self._close_log(invocation, worker.peak_kib, output, failure)
+        # A timed-out invocation lasted exactly its timeout, as Lambda reports it.
+        duration = spec.timeout * 1000 if ending is Ending.TIMED_OUT else None
+        log = self._close_log(invocation, worker.peak_kib, output, failure, duration)
         return InvokeResult(payload, "Unhandled", log, spec.version)
 
     def _end(self, worker: Worker, grace: float = 0.0) -> asyncio.Task[int]:

@@ -282,6 +282,7 @@ class FunctionRegistry:
             reserved_concurrency=body.get("concurrency"),
             layer_dirs=tuple(self._layer_dir(layer["Arn"]) for layer in config.get("Layers", [])),
             interpreter=interpreter_for(config["Runtime"]),
+            development=bool(code.get("localPath")),
         )
         self._specs[(record.key, version)] = (record.version, generation, spec)
         return spec

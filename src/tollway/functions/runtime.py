@@ -11,7 +11,8 @@ function). The host starts it by file path with ``python -P -u``: ``-P`` keeps t
 which holds Tollway's own ``host.py`` and ``code.py``, off ``sys.path``; ``-u`` makes output
 unbuffered, as AWS's runtime does, so log lines reach the host as they are printed. The code
 directory (``argv[2]``, also exported as ``PYTHONPATH``) goes first on ``sys.path`` only after
-the imports below, so a function's ``json.py`` cannot break the shim.
+the imports below, so a function's ``json.py`` cannot break the shim. ``argv[3]`` is ``1`` for
+a development directory, whose modules are then always compiled from source.
 
 Standard library only, Python 3.9 syntax (a ``python3.9`` function runs it on that interpreter),
 and light: every import here is paid on each cold start. The host
@@ -49,6 +50,16 @@ ERROR = 2  # body is a Lambda error object; the worker stays warm
 FATAL = 3  # body is Lambda's init error object; the worker exits
 
 _Handler = Callable[[Any, Any], Any]
+_FUNCTION = tuple(
+    os.environ.get(name)
+    for name in (
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+    )
+)
 _request_id = ""  # the current invocation's, for the log formatter (AWS's _GLOBAL_AWS_REQUEST_ID)
 
 
@@ -79,15 +90,17 @@ class LambdaContext:
     )
 
     def __init__(self, request_id: str, invoked_arn: str, deadline_ms: float) -> None:
-        env = os.environ
         self.aws_request_id = request_id
         self.invoked_function_arn = invoked_arn
-        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
-        # A string, as awslambdaric reads it from the environment.
-        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        # Read from the environment once, at start, as awslambdaric's bootstrap does;
+        # memory_limit_in_mb is a string there too.
+        (
+            self.function_name,
+            self.function_version,
+            self.memory_limit_in_mb,
+            self.log_group_name,
+            self.log_stream_name,
+        ) = _FUNCTION
         self.identity = None
         self.client_context = None
         self._deadline_ms = deadline_ms
@@ -257,27 +270,22 @@ def _flush() -> None:
 
 # ru_maxrss is in KiB on Linux, in bytes on macOS.
 _RSS_UNIT = 1024 if sys.platform == "darwin" else 1
-_PAGE_KIB = (os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096) // 1024
-_inherited_maxrss = 0  # ru_maxrss at start: Linux carries the spawning process's peak over exec
-_statm = -1  # /proc/self/statm, kept open: one pread gives the resident size
-_peak_kib = 0
+_status = -1  # /proc/self/status, kept open: one pread gives VmHWM
 
 
 def _peak_memory() -> int:
     """The process's peak resident memory in KiB, as Lambda's "Max Memory Used" counts it.
 
-    The current resident size (statm, about 1 us) and, once it has passed what this process
-    inherited, ru_maxrss, which also catches a spike freed before the reply.
+    VmHWM (about 4 us to read) is this process's own high-water mark. ru_maxrss would be
+    cheaper but Linux carries the spawning process's peak over exec into it, so a worker
+    started by a large server would report the server's size.
     """
-    global _peak_kib
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // _RSS_UNIT
-    if peak <= _inherited_maxrss:
-        peak = 0
-    if _statm >= 0:
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            peak = max(peak, int(os.pread(_statm, 128, 0).split()[1]) * _PAGE_KIB)
-    _peak_kib = max(_peak_kib, peak)
-    return _peak_kib
+    if _status >= 0:
+        with contextlib.suppress(OSError, ValueError):
+            status = os.pread(_status, 4096, 0)
+            start = status.index(b"VmHWM:") + 6
+            return int(status[start : status.index(b"kB", start)])
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // _RSS_UNIT)
 
 
 def _send(fd: int, status: int, body: bytes) -> None:
@@ -301,13 +309,41 @@ def _end() -> NoReturn:
     os._exit(0)
 
 
+def _compile_from_source(directory: str) -> None:
+    """Import the modules of a development directory from their source, never from
+    ``__pycache__``: a .pyc is trusted when its source's size and modification second match,
+    so an edit of the same size saved in the same second as an earlier import would be
+    served stale. Nothing is written there either (Lambda's /var/task is read-only)."""
+    import importlib.machinery as machinery
+
+    class SourceOnlyLoader(machinery.SourceFileLoader):
+        def get_code(self, fullname: str | None) -> Any:
+            return compile(self.get_data(self.path), self.path, "exec", dont_inherit=True)
+
+    root = os.path.abspath(directory)
+    loaders = [
+        (SourceOnlyLoader, machinery.SOURCE_SUFFIXES),
+        (machinery.ExtensionFileLoader, machinery.EXTENSION_SUFFIXES),
+    ]
+
+    def hook(path: str) -> Any:
+        absolute = os.path.abspath(path or ".")
+        if absolute != root and not absolute.startswith(root + os.sep):
+            raise ImportError("not in the development directory")
+        return machinery.FileFinder(path, *loaders)
+
+    sys.path_hooks.insert(0, hook)
+    sys.path_importer_cache.clear()
+
+
 def main() -> None:
-    global _inherited_maxrss, _statm
-    _inherited_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // _RSS_UNIT
+    global _status
     with contextlib.suppress(OSError):
-        _statm = os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC)
-    fd, pythonpath = int(sys.argv[1]), sys.argv[2]
+        _status = os.open("/proc/self/status", os.O_RDONLY | os.O_CLOEXEC)
+    fd, pythonpath, source_only = int(sys.argv[1]), sys.argv[2], sys.argv[3:4] == ["1"]
     del sys.argv[1:]
+    if source_only:
+        _compile_from_source(pythonpath.split(os.pathsep)[0])
     os.set_inheritable(fd, False)  # keep the function's child processes off the control socket
     # No core files in the code directory (the function may raise the limit again).
     resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))

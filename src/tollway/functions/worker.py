@@ -136,6 +136,7 @@ class Worker:
         sink: LogSink,
         request_id: str,
         interpreter: Interpreter | None = None,
+        source_only: bool = False,
     ) -> Worker:
         """Start the process (init runs in it from now on; ``ready`` waits for it).
 
@@ -155,6 +156,7 @@ class Worker:
                 RUNTIME,
                 str(child.fileno()),
                 pythonpath,
+                "1" if source_only else "0",
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=output_w,
                 stderr=output_w,

@@ -507,11 +507,12 @@ async def test_output_reaches_the_log_and_the_sink(
     assert output(result).endswith("\tcareful\nno newline\n")
     assert result.log.startswith("START RequestId: r1 Version: $LATEST\n")
     assert "\nno newline\nEND RequestId: r1\nREPORT RequestId: r1\t" in result.log
-    # The sink saw the same text as it happened: START, each line, then END and REPORT.
+    # The sink saw the same text as it happened: START with the first line printed, each
+    # further line as it came, then END and REPORT.
     assert "".join(text for _, text in lines) == result.log
     assert {name for name, _ in lines} == {"fn"}
-    assert lines[0] == ("fn", "START RequestId: r1 Version: $LATEST\n")
-    assert lines[1:5] == [("fn", line + "\n") for line in expected]
+    assert lines[0] == ("fn", "START RequestId: r1 Version: $LATEST\nto stdout\n")
+    assert lines[1:4] == [("fn", line + "\n") for line in expected[1:]]
     lines.clear()
     again = await host.invoke(spec, b"{}", request_id="r2")
     assert output(again).splitlines()[:4] == expected
@@ -548,6 +549,7 @@ async def test_with_a_sink_output_is_echoed_to_the_function_logger(
     # Only what the function printed: START/END/REPORT stay in the function's log.
     assert [r.message[:4] for r in records] == ["pid "]
     assert texts[0].startswith("START ") and texts[-1].startswith("END ")
+    assert texts[0].endswith("\n") and texts[0].splitlines()[1].startswith("pid ")
 
 
 async def test_concurrent_invocations_run_in_parallel(host: FunctionHost, code_dir: Path) -> None:
@@ -785,3 +787,14 @@ async def test_a_function_runs_on_its_runtimes_interpreter(
     out = body(await host.invoke(spec, b"{}"))
     assert out["version"] == list(other.version)
     assert (code_dir / "inits.log").read_text() == "init\n"
+
+
+async def test_a_silent_invocation_is_logged_in_one_piece(
+    host: FunctionHost, code_dir: Path, lines: list[tuple[str, str]]
+) -> None:
+    spec = make_spec(code_dir)
+    await host.invoke(spec, b"{}", request_id="r1")
+    lines.clear()
+    result = await host.invoke(spec, b"{}", request_id="r2")
+    assert lines == [("fn", result.log)]
+    assert result.log.startswith("START RequestId: r2 Version: $LATEST\nEND RequestId: r2\n")

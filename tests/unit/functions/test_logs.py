@@ -257,7 +257,7 @@ def test_follow_keeps_up_with_a_writer_in_another_thread(tmp_path: Path) -> None
         for i in range(count):
             logs.append("fn", f"line {i:02d}\n")
             with seen:
-                seen.wait_for(lambda n=i + 1: len(received) >= n, timeout=5)
+                seen.wait_for(lambda n=i + 1: len(received) >= n, timeout=60)
         logs.close()
         done.set()
 

@@ -111,11 +111,12 @@ def store_code(call: Call, code: dict[str, Any], *, remote: bool = False) -> dic
             "Runtime Interface Emulator and tag the function tollway:endpoint instead"
         )
     if code.get("S3Bucket") == HOT_RELOAD_BUCKET:
-        directory = Path(code.get("S3Key") or "")
-        if not directory.is_absolute() or not directory.is_dir():
+        key = code.get("S3Key") or ""
+        directory = Path(key)
+        if not key or not directory.is_absolute() or not directory.is_dir():
             raise InvalidParameterValueException(
                 f"S3Key must be an absolute path to a directory on the Tollway host for bucket "
-                f"{HOT_RELOAD_BUCKET}, not {str(directory)!r}"
+                f"{HOT_RELOAD_BUCKET}, not {key!r}"
             )
         return {"localPath": str(directory), "sha": "hot-reloading-hash-not-available", "size": 0}
     if code.get("S3Bucket"):
@@ -139,13 +140,13 @@ def _code_reference(stored: dict[str, Any]) -> dict[str, Any]:
 
 def _check_environment(config: dict[str, Any]) -> None:
     variables = (config.get("Environment") or {}).get("Variables") or {}
-    reserved = sorted(RESERVED_VARIABLES.intersection(variables))
+    reserved = [name for name in variables if name in RESERVED_VARIABLES]  # request order
     if reserved:
         raise InvalidParameterValueException(
             "Lambda was unable to configure your environment variables because the environment "
             f"variables you have provided contains reserved keys that are currently not "
             f"supported for modification. Reserved keys used in this request: "
-            f"{','.join(reserved)}"
+            f"{', '.join(reserved)}"
         )
     import orjson
 
