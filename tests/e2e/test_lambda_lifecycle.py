@@ -352,6 +352,23 @@ def test_a_timed_out_report_gives_the_timeout_as_its_duration(lam: Any) -> None:
     assert fields["Duration"] == "1000.00 ms"
 
 
+def test_the_integration_timeout_races_the_function_timeout(
+    server: Server, lam: Any, apigw: Any, http: httpx.Client
+) -> None:
+    # The function may run 10 s, the integration waits 0.5 s: API Gateway gives up first.
+    name = make(lam, NAPPER, Timeout=10)
+    api_id = function_api(apigw, name, timeoutInMillis=500)
+    assert get(http, server, api_id).status_code == 200  # warm
+    started = time.monotonic()
+    response = get(http, server, api_id, sleep="3")
+    assert time.monotonic() - started < 2
+    assert response.status_code == 504
+    assert response.json() == {"message": "Endpoint request timed out"}
+    assert response.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
+    # The API answers again at once (another worker, or the same once it finished).
+    assert get(http, server, api_id).status_code == 200
+
+
 # --- 4. crash and recovery ------------------------------------------------------------------
 
 CRASHER = """
