@@ -24,6 +24,7 @@ import boto3
 import httpx
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
@@ -344,3 +345,29 @@ def upstream() -> Iterator[str]:
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
+
+
+def aws_error(call: Any, /, **kwargs: Any) -> tuple[int, str, str]:
+    """(HTTP status, error code, message) of a boto3 call that must fail."""
+    with pytest.raises(ClientError) as info:
+        call(**kwargs)
+    response = info.value.response
+    return (
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["Error"]["Code"],
+        response["Error"]["Message"],
+    )
+
+
+def shape(response: dict[str, Any]) -> dict[str, Any]:
+    """A boto3 response without its ResponseMetadata."""
+    return {k: v for k, v in response.items() if k != "ResponseMetadata"}
+
+
+def status_of(response: dict[str, Any]) -> int:
+    return int(response["ResponseMetadata"]["HTTPStatusCode"])
+
+
+def function_arn(name: str, qualifier: str | None = None) -> str:
+    base = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+    return f"{base}:{qualifier}" if qualifier else base

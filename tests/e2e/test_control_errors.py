@@ -7,14 +7,22 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.e2e.conftest import ACCOUNT, REGION, Server, add_path, deploy, lambda_uri, new_api
+from tests.e2e.conftest import (
+    ACCOUNT,
+    REGION,
+    Server,
+    add_path,
+    aws_error,
+    deploy,
+    lambda_uri,
+    new_api,
+)
 
 OP_ENUM = "[add, remove, move, test, replace, copy]"
 GATEWAY_RESPONSE_ENUM = (
@@ -39,18 +47,6 @@ PATH_PART_RULE = (
 
 def unique(prefix: str = "err") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def aws_error(call: Callable[..., Any], /, **kwargs: Any) -> tuple[int, str, str]:
-    """Calls a boto3 operation that must fail: (HTTP status, error code, message)."""
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    response = info.value.response
-    return (
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-    )
 
 
 def bad_request(message: str) -> tuple[int, str, str]:

@@ -12,7 +12,16 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import REGION, add_path, deploy, lambda_uri, mock_method, new_api
+from tests.e2e.conftest import (
+    REGION,
+    add_path,
+    deploy,
+    lambda_uri,
+    mock_method,
+    new_api,
+    shape,
+    status_of,
+)
 
 DEFAULT_TEMPLATE = {"application/json": '{"message":$context.error.messageString}'}
 
@@ -58,15 +67,6 @@ METHOD_SETTING_DEFAULTS: dict[str, Any] = {
 
 def unique(prefix: str = "e2e") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def shape(response: dict[str, Any]) -> dict[str, Any]:
-    """The operation's output without boto3's ResponseMetadata."""
-    return {k: v for k, v in response.items() if k != "ResponseMetadata"}
-
-
-def status_of(response: dict[str, Any]) -> int:
-    return int(response["ResponseMetadata"]["HTTPStatusCode"])
 
 
 def all_rest_api_ids(apigw: Any) -> list[str]:

@@ -13,9 +13,17 @@ import uuid
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from tests.e2e.conftest import ACCOUNT, REGION, zip_code
+from tests.e2e.conftest import (
+    ACCOUNT,
+    REGION,
+    aws_error,
+    shape,
+    zip_code,
+)
+from tests.e2e.conftest import (
+    function_arn as arn,
+)
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
 
@@ -55,25 +63,6 @@ def handler(event, context):
 
 def unique() -> str:
     return f"fn-{uuid.uuid4().hex[:10]}"
-
-
-def arn(name: str) -> str:
-    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
-
-
-def shape(response: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in response.items() if k != "ResponseMetadata"}
-
-
-def aws_error(call: Any, /, **kwargs: Any) -> tuple[int, str, str]:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    response = info.value.response
-    return (
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-    )
 
 
 def all_functions(lam: Any) -> list[dict[str, Any]]:

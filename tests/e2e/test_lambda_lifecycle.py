@@ -39,6 +39,9 @@ from tests.e2e.conftest import (
     start_server,
     zip_code,
 )
+from tests.e2e.conftest import (
+    function_arn as arn,
+)
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
 INTERNAL_ERROR = {"message": "Internal server error"}
@@ -71,11 +74,6 @@ def apigw(server: Server) -> Any:
 
 def unique() -> str:
     return f"life-{uuid.uuid4().hex[:10]}"
-
-
-def arn(name: str, qualifier: str | None = None) -> str:
-    base = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
-    return f"{base}:{qualifier}" if qualifier else base
 
 
 def make(lam: Any, source: str, *, name: str | None = None, **options: Any) -> str:

@@ -28,10 +28,16 @@ from tests.e2e.conftest import (
     REGION,
     Server,
     add_method,
+    aws_error,
     deploy,
     lambda_uri,
     new_api,
+    shape,
+    status_of,
     zip_code,
+)
+from tests.e2e.conftest import (
+    function_arn as arn,
 )
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
@@ -76,33 +82,9 @@ def unique(prefix: str = "fn") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def arn(name: str, qualifier: str | None = None) -> str:
-    base = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
-    return f"{base}:{qualifier}" if qualifier else base
-
-
 def layer_arn(name: str, version: int | None = None) -> str:
     base = f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:{name}"
     return f"{base}:{version}" if version else base
-
-
-def shape(response: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in response.items() if k != "ResponseMetadata"}
-
-
-def status(response: dict[str, Any]) -> int:
-    return int(response["ResponseMetadata"]["HTTPStatusCode"])
-
-
-def aws_error(call: Any, /, **kwargs: Any) -> tuple[int, str, str]:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    response = info.value.response
-    return (
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-    )
 
 
 def sha256_b64(data: bytes) -> str:
@@ -182,7 +164,7 @@ def test_publish_version_numbers_versions_and_repeats_an_unchanged_one(lam: Any)
         Description="first",
     )
     first = lam.publish_version(FunctionName=name)
-    assert status(first) == 201
+    assert status_of(first) == 201
     assert first["Version"] == "1"
     assert first["FunctionArn"] == arn(name, "1")
     assert first["CodeSha256"] == sha256_b64(code)
@@ -191,7 +173,7 @@ def test_publish_version_numbers_versions_and_repeats_an_unchanged_one(lam: Any)
     assert shape(first) == shape(lam.get_function_configuration(FunctionName=name, Qualifier="1"))
 
     again = lam.publish_version(FunctionName=name, Description="ignored")
-    assert status(again) == 201
+    assert status_of(again) == 201
     assert shape(again) == shape(first)
     # Tags and permissions are not part of a version: still nothing new to publish.
     lam.tag_resource(Resource=arn(name), Tags={"team": "a"})
@@ -200,7 +182,7 @@ def test_publish_version_numbers_versions_and_repeats_an_unchanged_one(lam: Any)
 
     lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"A": "1"}})
     second = lam.publish_version(FunctionName=name, Description="the second")
-    assert status(second) == 201
+    assert status_of(second) == 201
     assert (second["Version"], second["FunctionArn"]) == ("2", arn(name, "2"))
     assert second["Description"] == "the second"
     assert second["Environment"] == {"Variables": {"A": "1"}}
@@ -259,7 +241,7 @@ def test_create_function_and_update_function_code_can_publish(lam: Any, http: ht
         Code={"ZipFile": zip_code({"app.py": tagged("one")})},
         Publish=True,
     )
-    assert status(created) == 201
+    assert status_of(created) == 201
     # AWS answers the new version's number with the unqualified ARN.
     assert (created["Version"], created["FunctionArn"]) == ("1", arn(name))
     assert lam.publish_version(FunctionName=name)["Version"] == "1"
@@ -392,7 +374,7 @@ def test_alias_lifecycle(lam: Any) -> None:
     created = lam.create_alias(
         FunctionName=name, Name="live", FunctionVersion="1", Description="production"
     )
-    assert status(created) == 201
+    assert status_of(created) == 201
     alias = shape(created)
     revision = alias.pop("RevisionId")
     assert re.fullmatch(r"[0-9a-f-]{36}", revision)
@@ -437,10 +419,10 @@ def test_alias_lifecycle(lam: Any) -> None:
     only_one = lam.list_aliases(FunctionName=name, FunctionVersion="1")["Aliases"]
     assert [a["AliasArn"] for a in only_one] == [arn(name, "2024-01-02")]
 
-    assert status(lam.delete_alias(FunctionName=name, Name="live")) == 204
+    assert status_of(lam.delete_alias(FunctionName=name, Name="live")) == 204
     assert aws_error(lam.get_alias, FunctionName=name, Name="live")[0] == 404
     # Deleting an alias that is not there succeeds as well.
-    assert status(lam.delete_alias(FunctionName=name, Name="live")) == 204
+    assert status_of(lam.delete_alias(FunctionName=name, Name="live")) == 204
     assert sorted(a["Name"] for a in lam.list_aliases(FunctionName=name)["Aliases"]) == [
         "2024-01-02",
         "dev",
@@ -620,7 +602,7 @@ def test_each_qualifier_has_its_own_policy(lam: Any) -> None:
         Action="lambda:InvokeFunction",
         Principal="apigateway.amazonaws.com",
     )
-    assert status(added) == 201
+    assert status_of(added) == 201
     assert json.loads(added["Statement"])["Resource"] == arn(name, "live")
     policy = lam.get_policy(FunctionName=name, Qualifier="live")
     assert policy["RevisionId"] == lam.get_alias(FunctionName=name, Name="live")["RevisionId"]
@@ -725,7 +707,7 @@ def test_function_concurrency_shapes(lam: Any) -> None:
     assert shape(lam.get_function_concurrency(FunctionName=name)) == {}
 
     put = lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=7)
-    assert (status(put), shape(put)) == (200, {"ReservedConcurrentExecutions": 7})
+    assert (status_of(put), shape(put)) == (200, {"ReservedConcurrentExecutions": 7})
     assert shape(lam.get_function_concurrency(FunctionName=name)) == {
         "ReservedConcurrentExecutions": 7
     }
@@ -734,7 +716,7 @@ def test_function_concurrency_shapes(lam: Any) -> None:
     assert limits["UnreservedConcurrentExecutions"] == before["UnreservedConcurrentExecutions"] - 7
 
     deleted = lam.delete_function_concurrency(FunctionName=name)
-    assert status(deleted) == 204
+    assert status_of(deleted) == 204
     assert shape(lam.get_function_concurrency(FunctionName=name)) == {}
     assert "Concurrency" not in lam.get_function(FunctionName=name)
     limits = lam.get_account_settings()["AccountLimit"]
@@ -864,7 +846,7 @@ def test_layer_versions(lam: Any, http: httpx.Client) -> None:
         Content={"ZipFile": first_zip},
         CompatibleRuntimes=[PYTHON],
     )
-    assert status(published) == 201
+    assert status_of(published) == 201
     first = copy.deepcopy(shape(published))
     created = first.pop("CreatedDate")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000", created)
@@ -905,9 +887,9 @@ def test_layer_versions(lam: Any, http: httpx.Client) -> None:
     assert layers[layer]["LayerArn"] == layer_arn(layer)
     assert layers[layer]["LatestMatchingVersion"]["Version"] == 2
 
-    assert status(lam.delete_layer_version(LayerName=layer, VersionNumber=1)) == 204
-    assert status(lam.delete_layer_version(LayerName=layer, VersionNumber=1)) == 204
-    assert status(lam.delete_layer_version(LayerName=unique("nolayer"), VersionNumber=1)) == 204
+    assert status_of(lam.delete_layer_version(LayerName=layer, VersionNumber=1)) == 204
+    assert status_of(lam.delete_layer_version(LayerName=layer, VersionNumber=1)) == 204
+    assert status_of(lam.delete_layer_version(LayerName=unique("nolayer"), VersionNumber=1)) == 204
     assert aws_error(lam.get_layer_version, LayerName=layer, VersionNumber=1) == (
         404,
         "ResourceNotFoundException",
@@ -1029,7 +1011,7 @@ def test_event_invoke_config_lifecycle(lam: Any) -> None:
         f"The function {arn(name, '$LATEST')} doesn't have an EventInvokeConfig",
     )
     put = lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=1)
-    assert status(put) == 200
+    assert status_of(put) == 200
     config = shape(put)
     assert isinstance(config.pop("LastModified"), datetime.datetime)
     assert config == {
@@ -1057,7 +1039,7 @@ def test_event_invoke_config_lifecycle(lam: Any) -> None:
         for c in listed["FunctionEventInvokeConfigs"]
     ) == [(arn(name, "$LATEST"), None, 300), (arn(name, "1"), 0, None)]
 
-    assert status(lam.delete_function_event_invoke_config(FunctionName=name)) == 204
+    assert status_of(lam.delete_function_event_invoke_config(FunctionName=name)) == 204
     assert aws_error(lam.get_function_event_invoke_config, FunctionName=name) == (
         404,
         "ResourceNotFoundException",
@@ -1104,11 +1086,11 @@ def test_tags(lam: Any) -> None:
     name = versioned(lam, 1)
     function = arn(name)
     assert lam.list_tags(Resource=function)["Tags"] == {}
-    assert status(lam.tag_resource(Resource=function, Tags={"team": "a", "env": "dev"})) == 204
+    assert status_of(lam.tag_resource(Resource=function, Tags={"team": "a", "env": "dev"})) == 204
     assert lam.list_tags(Resource=function)["Tags"] == {"team": "a", "env": "dev"}
     lam.tag_resource(Resource=function, Tags={"env": "prod"})
     assert lam.get_function(FunctionName=name)["Tags"] == {"team": "a", "env": "prod"}
-    assert status(lam.untag_resource(Resource=function, TagKeys=["team", "absent"])) == 204
+    assert status_of(lam.untag_resource(Resource=function, TagKeys=["team", "absent"])) == 204
     assert lam.list_tags(Resource=function)["Tags"] == {"env": "prod"}
 
     refused = (

@@ -105,3 +105,14 @@ def save(call: Call, record: Record, body: dict[str, Any], *, retire: bool = Fal
             f"resource: {record.body['configuration']['FunctionArn']}"
         ) from None
     registry(call).forget(record.key, retire=retire)
+
+
+def page(call: Call, member: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of a Lambda listing: `MaxItems` (default 50) from `Marker` (an offset here;
+    opaque to clients), with `NextMarker` when more follow."""
+    start = int(call.params.get("Marker") or 0)
+    limit = call.params.get("MaxItems") or 50
+    out: dict[str, Any] = {member: items[start : start + limit]}
+    if start + limit < len(items):
+        out["NextMarker"] = str(start + limit)
+    return out

@@ -31,6 +31,7 @@ from tollway.control.lambda_api.common import (
     named,
     new_revision,
     ops,
+    page,
     registry,
     save,
     snapshot,
@@ -352,12 +353,7 @@ def list_functions(call: Call) -> dict[str, Any]:
         configs.append(record.body["configuration"])
         if every_version:
             configs.extend(v["configuration"] for v in (record.body.get("versions") or {}).values())
-    start = int(call.params.get("Marker") or 0)
-    limit = call.params.get("MaxItems") or 50
-    out: dict[str, Any] = {"Functions": configs[start : start + limit]}
-    if start + limit < len(configs):
-        out["NextMarker"] = str(start + limit)
-    return out
+    return page(call, "Functions", configs)
 
 
 def _latest_for_update(call: Call) -> Record:

@@ -25,6 +25,7 @@ from tollway.control.lambda_api.common import (
     named,
     new_revision,
     ops,
+    page,
     registry,
     save,
     timestamp,
@@ -104,12 +105,7 @@ def list_versions_by_function(call: Call) -> dict[str, Any]:
     items = [latest]
     versions = record.body.get("versions") or {}
     items.extend(versions[v]["configuration"] for v in sorted(versions, key=int))
-    start = int(call.params.get("Marker") or 0)
-    limit = call.params.get("MaxItems") or 50
-    out: dict[str, Any] = {"Versions": items[start : start + limit]}
-    if start + limit < len(items):
-        out["NextMarker"] = str(start + limit)
-    return out
+    return page(call, "Versions", items)
 
 
 def delete_version(call: Call, record: Record, version: str) -> None:
@@ -289,9 +285,4 @@ def list_aliases(call: Call) -> dict[str, Any]:
         for a in (record.body.get("aliases") or {}).values()
         if wanted is None or a["configuration"]["FunctionVersion"] == wanted
     ]
-    start = int(call.params.get("Marker") or 0)
-    limit = call.params.get("MaxItems") or 50
-    out: dict[str, Any] = {"Aliases": items[start : start + limit]}
-    if start + limit < len(items):
-        out["NextMarker"] = str(start + limit)
-    return out
+    return page(call, "Aliases", items)
