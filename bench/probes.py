@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import resource
+import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -41,18 +42,26 @@ class MemorySample:
     main_kib: int  # the Tollway process itself
     workers_kib: int  # summed over its descendants (function workers)
     workers: int
+    each_kib: tuple[int, ...] = ()  # every descendant's own VmRSS (a peak: the largest set)
 
     @staticmethod
     def of(pid: int) -> MemorySample:
-        workers = descendants(pid)
-        return MemorySample(rss_kib(pid), sum(rss_kib(w) for w in workers), len(workers))
+        each = tuple(rss_kib(w) for w in descendants(pid))
+        return MemorySample(rss_kib(pid), sum(each), len(each), each)
 
     def max(self, other: MemorySample) -> MemorySample:
+        larger = max(self, other, key=lambda s: (s.workers, s.workers_kib))
         return MemorySample(
             max(self.main_kib, other.main_kib),
             max(self.workers_kib, other.workers_kib),
             max(self.workers, other.workers),
+            larger.each_kib,
         )
+
+    @property
+    def median_worker_kib(self) -> float:
+        """The median of the workers' VmRSS, 0 without workers."""
+        return statistics.median(self.each_kib) if self.each_kib else 0.0
 
 
 class MemorySampler:
@@ -87,9 +96,9 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS_PER_SECOND
 
 
-def _core_ticks() -> dict[str, tuple[int, int, int]]:
-    """Per core: (ticks running processes, ticks not idle, ticks in total)."""
-    ticks: dict[str, tuple[int, int, int]] = {}
+def _core_ticks() -> dict[str, tuple[int, int, int, int]]:
+    """Per core: (ticks running processes, ticks not idle, ticks in total, ticks stolen)."""
+    ticks: dict[str, tuple[int, int, int, int]] = {}
     for line in Path("/proc/stat").read_text().splitlines():
         name, *values = line.split()
         if not (name.startswith("cpu") and name != "cpu"):
@@ -99,7 +108,9 @@ def _core_ticks() -> dict[str, tuple[int, int, int]]:
         # it stays out of "process" time, which is compared with per-process figures.
         process = user + nice + system
         busy = process + irq + softirq + steal
-        ticks[name] = (process, busy, busy + idle + iowait)
+        # steal: time the hypervisor ran something else while this virtual CPU wanted to run
+        # (other virtual machines on the host), invisible in any process's figures.
+        ticks[name] = (process, busy, busy + idle + iowait, steal)
     return ticks
 
 
@@ -126,6 +137,7 @@ class CpuUsage:
     ours_seconds: float  # CPU used by the benchmark (servers, workers, wrk, this script)
     others_seconds: float  # process CPU that none of the benchmark's processes used
     top_others: list[tuple[str, float]]  # the busiest of those that lived through the run
+    stolen_seconds: float = 0.0  # summed over cores: taken by the hypervisor (a VM's steal)
 
 
 class CpuMeter:
@@ -146,10 +158,14 @@ class CpuMeter:
         table = _process_cpu_table()
         busy: dict[str, float] = {}
         process_ticks = 0
-        for name, (process, core_busy, total) in cores.items():
-            start_process, start_busy, start_total = self._cores.get(name, (0, 0, 0))
+        steal_ticks = 0
+        for name, (process, core_busy, total, steal) in cores.items():
+            start_process, start_busy, start_total, start_steal = self._cores.get(
+                name, (0, 0, 0, 0)
+            )
             busy[name] = 100.0 * (core_busy - start_busy) / max(total - start_total, 1)
             process_ticks += process - start_process
+            steal_ticks += steal - start_steal
         ours = self._our_seconds() - self._ours
         # Per-core totals also count processes that started and ended during the block (a
         # test run's many short-lived ones); the named list can only show those still alive.
@@ -163,7 +179,7 @@ class CpuMeter:
         top = sorted((u for u in used if u[1] >= 0.05), key=lambda u: -u[1])
         # The two ways of counting disagree by a few ticks; take the larger, never hide noise.
         others = max(others, sum(seconds for _, seconds in top))
-        self.usage = CpuUsage(busy, ours, others, top[:3])
+        self.usage = CpuUsage(busy, ours, others, top[:3], steal_ticks / _TICKS_PER_SECOND)
 
     def _our_seconds(self) -> float:
         # wrk is a child this script waits for: its CPU shows in RUSAGE_CHILDREN once it has
@@ -180,7 +196,8 @@ class CpuMeter:
 
 
 def others_busy_seconds(pids: Callable[[], list[int]], window: float) -> float:
-    """CPU seconds used by processes outside the benchmark over `window` seconds from now."""
+    """CPU seconds used by processes outside the benchmark over `window` seconds from now,
+    and taken by the hypervisor (steal)."""
     with CpuMeter(pids) as meter:
         time.sleep(window)
-    return meter.usage.others_seconds
+    return meter.usage.others_seconds + meter.usage.stolen_seconds

@@ -10,12 +10,18 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coldstart import ColdStarts, percentile
 from probes import CpuUsage, MemorySample
 from wrk import WrkResult
 
 # Tollway's throughput as a share of nginx's reverse proxy, from the project's goals.
 TARGETS = {"Tollway MOCK": 0.15, "Tollway HTTP_PROXY": 0.10}
 BASELINE = "nginx reverse proxy"
+MOCK = "Tollway MOCK"
+# The Lambda hosting issue's targets: warm AWS_PROXY throughput as a share of the same run's
+# Tollway MOCK, and a trivial handler's cold start.
+AWS_PROXY_SHARE_OF_MOCK = 0.5
+COLD_START_MS = 150.0
 
 
 @dataclass
@@ -27,6 +33,10 @@ class Scenario:
     cpu: CpuUsage
     memory: MemorySample | None = None  # Tollway scenarios: the peak during the run(s)
     all_rps: list[float] = field(default_factory=list)  # every measured run, with --repeat
+    connections: int = 0  # wrk's; 0: the run's
+    workers: int = 0  # function scenarios: the workers serving (exactly, or at most)
+    split: bool = False  # the workers on the load core, Tollway alone on the server core
+    exact_workers: bool = True
 
 
 @dataclass
@@ -41,6 +51,12 @@ class Run:
     memory_idle: MemorySample | None = None  # after start, before any request
     memory_warm: MemorySample | None = None  # after the warm-up, before the measured runs
     notes: list[str] = field(default_factory=list)
+    # (Tollway instance, when, sample): memory per warm worker of each function instance
+    worker_memory: list[tuple[str, str, MemorySample]] = field(default_factory=list)
+    pin_commands: list[str] = field(default_factory=list)  # moving workers to core 1
+    cold: ColdStarts | None = None
+    cold_cpu: CpuUsage | None = None
+    cold_url: str = ""
 
 
 def _command_version(command: list[str]) -> str:
@@ -96,6 +112,22 @@ def _ms(value: float) -> str:
     return f"{value * 1000:.0f} µs" if value < 1 else f"{value:.2f} ms"
 
 
+def _verdict(met: bool) -> str:
+    return "met" if met else "**NOT met**"
+
+
+def _connections(s: Scenario, run: Run) -> int:
+    return s.connections or run.connections
+
+
+def _nginx_ratio(s: Scenario, run: Run, base_rps: float) -> str:
+    if _connections(s, run) != run.connections:
+        return f"n/a ({_connections(s, run)} connection{'s' if _connections(s, run) > 1 else ''})"
+    if not base_rps:
+        return "n/a"
+    return f"{s.result.requests_per_second / base_rps:.3f}" + ("†" if s.split else "")
+
+
 def render(run: Run, machine_lines: list[str]) -> str:
     baseline = next((s for s in run.scenarios if s.name == BASELINE), None)
     base_rps = baseline.result.requests_per_second if baseline else 0.0
@@ -111,7 +143,9 @@ def render(run: Run, machine_lines: list[str]) -> str:
             else ""
         ),
         "- Pinning: the server under test on core 0 (Tollway, its function workers, or the nginx "
-        "proxy); the upstream nginx and wrk on core 1",
+        "proxy); the upstream nginx and wrk on core 1. Exception, the rows marked † ('workers "
+        "on core 1'): Tollway alone on core 0, its function workers moved to core 1 (beside "
+        "wrk) after warm-up",
         "",
         "## Results",
         "",
@@ -121,12 +155,14 @@ def render(run: Run, machine_lines: list[str]) -> str:
     ]
     for s in run.scenarios:
         r = s.result
-        ratio = f"{r.requests_per_second / base_rps:.3f}" if base_rps else "n/a"
+        ratio = _nginx_ratio(s, run, base_rps)
         every = " ".join(f"{rps:,.0f}" for rps in s.all_rps)
         lines.append(
             f"| {s.name} | {r.requests_per_second:,.0f} | {_ms(r.p50_ms)} | {_ms(r.p99_ms)} "
             f"| {ratio} | {r.errors or 'none'} |" + (f" {every} |" if repeated else "")
         )
+    if any(s.split for s in run.scenarios):
+        lines += ["", _SPLIT_NOTE]
     lines += ["", "Targets (Tollway ÷ nginx reverse proxy requests/s):", ""]
     for name, target in TARGETS.items():
         scenario = next((s for s in run.scenarios if s.name == name), None)
@@ -135,6 +171,7 @@ def render(run: Run, machine_lines: list[str]) -> str:
         share = scenario.result.requests_per_second / base_rps
         verdict = "met" if share >= target else "NOT met"
         lines.append(f"- {name}: {share:.3f} against a target of {target:.2f}: {verdict}")
+    lines += _lambda_hosting(run, base_rps)
     lines += _memory(run)
     lines += [
         "",
@@ -142,17 +179,28 @@ def render(run: Run, machine_lines: list[str]) -> str:
         "",
         "Busy share of each core (100% = saturated). 'Other processes' is CPU time used by "
         "processes outside the benchmark during the run (the machine is shared); more than a "
-        "few percent of a core makes that row's numbers low.",
+        "few percent of a core makes that row's numbers low. 'Stolen' is steal time: CPU the "
+        "hypervisor gave to other virtual machines while this one wanted it; it lowers a row "
+        "the same way and no process here shows it.",
         "",
-        "| scenario | core 0 busy | core 1 busy | benchmark CPU | other processes |",
-        "|---|---:|---:|---:|---:|",
+        "'Core 0 per request' is core 0's busy time divided by the requests served: with core "
+        "0 saturated, the cost that bounds the throughput (for the rows with workers on core 1, "
+        "the gateway process's cost alone).",
+        "",
+        "| scenario | core 0 busy | core 1 busy | core 0 per request | benchmark CPU "
+        "| other processes | stolen by the hypervisor |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for s in run.scenarios:
-        c = s.cpu
+    cpu_rows = [(s.name, s.cpu, s.result.requests_per_second) for s in run.scenarios]
+    if run.cold_cpu is not None:
+        cpu_rows.append(("cold starts (the whole measurement, mostly idle)", run.cold_cpu, 0.0))
+    for name, c, rps in cpu_rows:
+        core0 = c.busy_percent.get("cpu0", 0)
+        per_request = f"{core0 / 100 / rps * 1e6:.0f} µs" if rps else ""
         lines.append(
-            f"| {s.name} | {c.busy_percent.get('cpu0', 0):.0f}% "
-            f"| {c.busy_percent.get('cpu1', 0):.0f}% | {c.ours_seconds:.1f} s "
-            f"| {c.others_seconds:.2f} s |"
+            f"| {name} | {core0:.0f}% "
+            f"| {c.busy_percent.get('cpu1', 0):.0f}% | {per_request} | {c.ours_seconds:.1f} s "
+            f"| {c.others_seconds:.2f} s | {c.stolen_seconds:.2f} s |"
         )
     if run.notes:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in run.notes]
@@ -162,7 +210,167 @@ def render(run: Run, machine_lines: list[str]) -> str:
     lines += ["```", "", "Load (one per scenario):", "", "```"]
     lines += [f"# {s.name}\n{shlex.join(s.command)}" for s in run.scenarios]
     lines += ["```", ""]
+    if run.pin_commands:
+        lines += ["Function workers moved to core 1 after warm-up:", "", "```"]
+        lines += run.pin_commands
+        lines += ["```", ""]
+    if run.cold is not None:
+        lines += [
+            "Cold starts: `GET " + run.cold_url + "` (urllib, a new connection each) and "
+            "Lambda `Invoke` (botocore, `LogType=Tail`) from bench/coldstart.py, each after "
+            "`UpdateFunctionConfiguration` with a new `BENCH_ROUND` environment variable.",
+            "",
+        ]
     return "\n".join(lines)
+
+
+_SPLIT_NOTE = (
+    "† Workers on core 1: Tollway alone on core 0 and its function workers on core 1, which "
+    "they share with wrk. Tollway then has more CPU than the nginx proxy had (one core), so "
+    "the ratio to nginx is not like-for-like; nor is the ratio to MOCK, measured on one core."
+)
+
+
+def _lambda_hosting(run: Run, base_rps: float) -> list[str]:
+    """The AWS_PROXY tables: warm throughput, one-connection latency, cold starts."""
+    mock = next((s for s in run.scenarios if s.name == MOCK), None)
+    mock_rps = mock.result.requests_per_second if mock else 0.0
+    loaded = [s for s in run.scenarios if s.workers and _connections(s, run) == run.connections]
+    single = [s for s in run.scenarios if s.workers and _connections(s, run) != run.connections]
+    if not (loaded or single or run.cold):
+        return []
+    lines = [
+        "",
+        "## Lambda hosting: AWS_PROXY with warm workers, cold starts",
+        "",
+        f"Target: warm AWS_PROXY throughput ≥ {AWS_PROXY_SHARE_OF_MOCK} of the same run's "
+        f"Tollway MOCK ({mock_rps:,.0f} requests/s); cold start ≤ {COLD_START_MS:.0f} ms for "
+        "a trivial handler.",
+        "",
+        f"### Warm throughput ({run.connections} connections)",
+        "",
+        "| scenario | workers | workers run on | requests/s | p50 | p99 | ÷ Tollway MOCK "
+        f"| ÷ {BASELINE} | target ≥ {AWS_PROXY_SHARE_OF_MOCK} of MOCK |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for s in loaded:
+        r = s.result
+        share = r.requests_per_second / mock_rps if mock_rps else 0.0
+        workers = str(s.workers) if s.exact_workers else f"up to {s.workers}"
+        where = (
+            "core 1, with wrk (Tollway alone on core 0) †" if s.split else "core 0, with Tollway"
+        )
+        verdict = _verdict(share >= AWS_PROXY_SHARE_OF_MOCK) if mock_rps else "n/a"
+        lines.append(
+            f"| {s.name} | {workers} | {where} | {r.requests_per_second:,.0f} | {_ms(r.p50_ms)} "
+            f"| {_ms(r.p99_ms)} | {share:.3f} | {_nginx_ratio(s, run, base_rps)} | {verdict}"
+            + (" (not like-for-like †)" if s.split else "")
+            + " |"
+        )
+    if any(s.split for s in loaded):
+        lines += ["", _SPLIT_NOTE]
+    if single:
+        lines += [
+            "",
+            "### Warm latency, one connection",
+            "",
+            "wrk with one connection (keep-alive): each request waits for the previous one, "
+            "so this is the invocation's latency with nothing queued.",
+            "",
+            "| scenario | connections | requests/s | p50 | p99 |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for s in single:
+            r = s.result
+            lines.append(
+                f"| {s.name} | {_connections(s, run)} | {r.requests_per_second:,.0f} "
+                f"| {_ms(r.p50_ms)} | {_ms(r.p99_ms)} |"
+            )
+    if run.cold is not None:
+        lines += _cold(run.cold)
+    return lines
+
+
+_COLD_SHORT = ("gateway, first call", "gateway, Init", "Invoke, first call", "Invoke, Init")
+
+
+def _cold(cold: ColdStarts) -> list[str]:
+    def ms(value: float) -> str:
+        return f"{value:.1f} ms"
+
+    lines = [
+        "",
+        f"### Cold start (target ≤ {COLD_START_MS:.0f} ms)",
+        "",
+        "The first invocation after a fresh worker was forced (the previous one reaped, a new "
+        "revision by UpdateFunctionConfiguration), on the trivial handler "
+        '`def handler(event, context): return {"statusCode": 200, "body": "ok"}`. '
+        "'First call' is the time from request to response seen by the client (on core 1); "
+        "'Init Duration' is what Lambda's REPORT line reports for the same call (the worker's "
+        "process start and the handler's import).",
+        "",
+        f"| measure | n | median | p90 | min | max | ≤ {COLD_START_MS:.0f} ms: median | p90 |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    rows = [
+        ("first call through the gateway (GET, new connection)", cold.gateway_first_ms),
+        ("Init Duration of those calls (REPORT, function log)", cold.gateway_init_ms),
+        ("first call through the Lambda API (Invoke, LogType=Tail)", cold.invoke_first_ms),
+        ("Init Duration of those calls (REPORT, Invoke's log tail)", cold.invoke_init_ms),
+    ]
+    for label, values in rows:
+        if not values:
+            lines.append(f"| {label} | 0 | | | | | n/a | n/a |")
+            continue
+        median, p90 = percentile(values, 0.5), percentile(values, 0.9)
+        lines.append(
+            f"| {label} | {len(values)} | {ms(median)} | {ms(p90)} | {ms(min(values))} "
+            f"| {ms(max(values))} | {_verdict(median <= COLD_START_MS)} "
+            f"| {_verdict(p90 <= COLD_START_MS)} |"
+        )
+    lines += [
+        "",
+        "Every value, in the order measured (ms): "
+        + "; ".join(
+            f"{short}: " + " ".join(f"{v:.1f}" for v in values)
+            for short, (_, values) in zip(_COLD_SHORT, rows, strict=True)
+        )
+        + ".",
+    ]
+    if cold.repeated or cold.disturbed:
+        lines += [
+            "",
+            f"{cold.repeated} first calls were measured again because other processes used "
+            "CPU during them"
+            + (f"; {cold.disturbed} kept although disturbed." if cold.disturbed else "."),
+        ]
+    lines += [
+        "",
+        "The same function warm, one call at a time, for contrast:",
+        "",
+        "| warm call | n | p50 | p90 | p99 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, values in (
+        ("Lambda API Invoke (botocore, connection kept)", cold.warm_invoke_ms),
+        ("gateway GET (new connection each, as the first calls)", cold.warm_gateway_ms),
+    ):
+        if values:
+            lines.append(
+                f"| {label} | {len(values)} | {ms(percentile(values, 0.5))} "
+                f"| {ms(percentile(values, 0.9))} | {ms(percentile(values, 0.99))} |"
+            )
+    return lines
+
+
+def _workers(count: int) -> str:
+    return f"{count} worker{'' if count == 1 else 's'}"
+
+
+def _per_worker(sample: MemorySample) -> str:
+    if not sample.each_kib:
+        return "none"
+    return f"{sample.median_worker_kib / 1024:.1f} MiB"
 
 
 def _memory(run: Run) -> list[str]:
@@ -170,8 +378,12 @@ def _memory(run: Run) -> list[str]:
         "",
         "## Tollway memory (VmRSS)",
         "",
-        "| when | Tollway process | function workers |",
-        "|---|---:|---:|",
+        "The main Tollway (the MOCK, HTTP_PROXY and default AWS_PROXY rows), and each peak "
+        "while a Tollway scenario ran (sampled every 0.2 s; per worker: of the sample with "
+        "the most workers).",
+        "",
+        "| when | Tollway process | function workers | per worker (median) |",
+        "|---|---:|---:|---:|",
     ]
     rows = [("idle, after start", run.memory_idle), ("idle, after warm-up", run.memory_warm)]
     rows += [(f"peak during {s.name}", s.memory) for s in run.scenarios if s.memory]
@@ -180,6 +392,25 @@ def _memory(run: Run) -> list[str]:
             continue
         lines.append(
             f"| {label} | {_mib(sample.main_kib)} "
-            f"| {sample.workers} workers, {_mib(sample.workers_kib)} |"
+            f"| {_workers(sample.workers)}, {_mib(sample.workers_kib)} | {_per_worker(sample)} |"
         )
+    if run.worker_memory:
+        lines += [
+            "",
+            "### Resident memory per warm worker",
+            "",
+            "VmRSS of each function worker process (a `runtime.py` child of Tollway) and of the "
+            "Tollway process, idle, after the workers' warm-up and after the measured load.",
+            "",
+            "| Tollway instance | when | Tollway process | workers | per worker: median "
+            "| min, max |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
+        for label, when, sample in run.worker_memory:
+            each = sample.each_kib
+            spread = f"{_mib(min(each))}, {_mib(max(each))}" if each else ""
+            lines.append(
+                f"| {label} | {when} | {_mib(sample.main_kib)} | {sample.workers} "
+                f"| {_per_worker(sample)} | {spread} |"
+            )
     return lines

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,12 +184,29 @@ def handler(event, context):
 '''
 
 
+# The cold-start scenario's function: the issue's "trivial handler", nothing imported.
+COLD_FUNCTION = "bench-cold"
+COLD_BODY = "ok"
+COLD_SOURCE = '''\
+"""The cold-start benchmark's function: as trivial as a handler gets."""
+
+
+def handler(event, context):
+    return {"statusCode": 200, "body": "ok"}
+'''
+
+
 @dataclass(frozen=True)
 class TollwayServer:
     child: Child
     port: int
     api_id: str
     data_dir: Path
+    admin_port: int = 0  # the control plane (Lambda API, boto3's endpoint_url)
+
+    @property
+    def admin_url(self) -> str:
+        return f"http://127.0.0.1:{self.admin_port}"
 
     def url(self, route: str) -> str:
         return f"http://127.0.0.1:{self.port}/_aws/execute-api/{self.api_id}/{STAGE}/{route}"
@@ -204,7 +222,39 @@ def write_api(work: Path, upstream_port: int) -> Path:
     return api
 
 
-def tollway_command(api: Path, data_dir: Path, access_log: str) -> list[str]:
+def write_cold_api(work: Path) -> Path:
+    """The cold-start API: one AWS_PROXY route to COLD_FUNCTION, its trivial handler."""
+    code = work / "functions" / "cold"
+    code.mkdir(parents=True, exist_ok=True)
+    (code / "app.py").write_text(COLD_SOURCE)
+    uri = (
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        f"arn:aws:lambda:us-east-1:000000000000:function:{COLD_FUNCTION}/invocations"
+    )
+    integration = {"type": "aws_proxy", "httpMethod": "POST", "uri": uri}
+    document = {
+        "openapi": "3.0.1",
+        "info": {"title": "tollway-bench-cold", "version": "1.0"},
+        "paths": {
+            "/cold": {
+                "get": {
+                    "responses": {"200": {"description": "ok"}},
+                    "x-amazon-apigateway-integration": integration,
+                }
+            }
+        },
+        "x-tollway-functions": {
+            COLD_FUNCTION: {"handler": "app.handler", "code": "functions/cold", "timeout": 10}
+        },
+    }
+    api = work / "bench-cold-api.json"
+    api.write_text(json.dumps(document, indent=2))
+    return api
+
+
+def tollway_command(
+    api: Path, data_dir: Path, access_log: str, extra: Sequence[str] = ()
+) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -221,22 +271,33 @@ def tollway_command(api: Path, data_dir: Path, access_log: str) -> list[str]:
         access_log,
         "--log-level",
         "warning",
+        *extra,
     ]
 
 
 def start_tollway(
-    children: Children, work: Path, api: Path, name: str, access_log: str, core: int
+    children: Children,
+    work: Path,
+    api: Path,
+    name: str,
+    access_log: str,
+    core: int,
+    extra: Sequence[str] = (),
 ) -> TollwayServer:
+    """Tollway pinned to `core`; `extra`: more `serve` options (--function-concurrency...)."""
     data_dir = work / f"{name}-data"
-    command = ["taskset", "-c", str(core), *tollway_command(api, data_dir, access_log)]
+    command = ["taskset", "-c", str(core), *tollway_command(api, data_dir, access_log, extra)]
     child = children.start(name, command, work / f"{name}.out", work)
     # Port 0 lets Tollway pick free ports; the banner says which, and the API id.
     banner = re.compile(r"http://127\.0\.0\.1:(\d+)/_aws/execute-api/([^/\s]+)/" + STAGE + "/")
+    control = re.compile(r"control plane: http://127\.0\.0\.1:(\d+)")
     deadline = time.monotonic() + _START_TIMEOUT
     while time.monotonic() < deadline:
-        match = banner.search(child.log_path.read_text(errors="replace"))
-        if match:
-            server = TollwayServer(child, int(match.group(1)), match.group(2), data_dir)
+        text = child.log_path.read_text(errors="replace")
+        match, admin = banner.search(text), control.search(text)
+        if match and admin:
+            port, api_id = int(match.group(1)), match.group(2)
+            server = TollwayServer(child, port, api_id, data_dir, int(admin.group(1)))
             wait_http_ok(f"http://127.0.0.1:{server.port}/_tollway/health", child)
             return server
         if child.process.poll() is not None:
