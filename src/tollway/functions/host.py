@@ -177,6 +177,7 @@ class FunctionHost:
         self._reaper: asyncio.TimerHandle | None = None
         self._memory_check: asyncio.TimerHandle | None = None
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def invoke(
         self,
@@ -192,6 +193,9 @@ class FunctionHost:
         """
         if self._closed:
             raise RuntimeError(_CLOSED)
+        if self._loop is None:
+            # Kept: asyncio.get_running_loop() makes a getpid() system call every time.
+            self._loop = asyncio.get_running_loop()
         request_id = request_id or ids.request_id()
         in_flight = self._in_flight.get(spec.name, 0)
         if spec.reserved_concurrency is not None and in_flight >= spec.reserved_concurrency:
@@ -219,9 +223,10 @@ class FunctionHost:
         pending = worker.call(request_id, invoked_arn or spec.arn, payload, spec.timeout)
         self._watch_memory(worker, spec)
         try:
-            outcome = await asyncio.shield(pending)
+            outcome = await pending
         except asyncio.CancelledError:
-            pending.add_done_callback(partial(self._finish_abandoned, pool, worker, invocation))
+            rescued = worker.rescue(pending)
+            rescued.add_done_callback(partial(self._finish_abandoned, pool, worker, invocation))
             raise
         return await self._finish(pool, worker, invocation, outcome)
 
@@ -319,10 +324,11 @@ class FunctionHost:
         if pool.retired:
             self._discard(pool, worker)
             return
-        worker.idle_since = asyncio.get_running_loop().time()
+        loop = self._loop or asyncio.get_running_loop()
+        worker.idle_since = loop.time()
         pool.idle.append(worker)
         if self._reaper is None:
-            self._reaper = asyncio.get_running_loop().call_later(self._reap_interval, self._reap)
+            self._reaper = loop.call_later(self._reap_interval, self._reap)
 
     def _discard(self, pool: _Pool, worker: Worker) -> None:
         self._end(worker)
@@ -375,9 +381,8 @@ class FunctionHost:
     def _watch_memory(self, worker: Worker, spec: FunctionSpec) -> None:
         self._busy[worker] = spec.memory_size * 1024 * 1024
         if self._memory_check is None:
-            self._memory_check = asyncio.get_running_loop().call_later(
-                MEMORY_CHECK_INTERVAL, self._check_memory
-            )
+            loop = self._loop or asyncio.get_running_loop()
+            self._memory_check = loop.call_later(MEMORY_CHECK_INTERVAL, self._check_memory)
 
     def _check_memory(self) -> None:
         """Kill busy workers over their memory limit; runs only while invocations do."""

@@ -116,6 +116,7 @@ class Worker:
         self._outbox = memoryview(b"")
         self._pending: asyncio.Future[Reply | Ending] | None = loop.create_future()  # READY
         self._timer: asyncio.TimerHandle | None = None
+        self._orphan: Reply | Ending | None = None  # an outcome whose caller was cancelled
         self._chunks: deque[bytes] = deque()
         self._chunks_size = 0
         self._partial = b""
@@ -303,6 +304,24 @@ class Worker:
         self._output_fd = -1
         self._resolve(Ending.EXITED)
 
+    def rescue(self, abandoned: asyncio.Future[Reply | Ending]) -> asyncio.Future[Reply | Ending]:
+        """The caller awaiting ``abandoned`` (from ``call``) was cancelled, which cancelled
+        the future too; the invocation runs on. A future that gets its outcome instead.
+
+        Cheaper than ``asyncio.shield`` around every call: the price is paid only by the
+        callers that leave.
+        """
+        fresh: asyncio.Future[Reply | Ending] = self._loop.create_future()
+        if not abandoned.cancelled():  # it completed before the cancellation reached the caller
+            fresh.set_result(abandoned.result())
+        elif self._pending is abandoned:
+            self._pending = fresh
+        else:  # it was resolved after it was cancelled
+            assert self._orphan is not None
+            fresh.set_result(self._orphan)
+            self._orphan = None
+        return fresh
+
     def _resolve(self, outcome: Reply | Ending) -> None:
         pending = self._pending
         if pending is None:  # a reply after a timeout: nobody is waiting
@@ -311,7 +330,9 @@ class Worker:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if not pending.done():
+        if pending.cancelled():
+            self._orphan = outcome  # its caller left; rescue() hands it over
+        elif not pending.done():
             pending.set_result(outcome)
 
     def _on_timeout(self) -> None:
