@@ -63,6 +63,10 @@ class Server:
     def output(self) -> str:
         return "\n".join(self.lines)
 
+    def log(self) -> str:
+        """What the server wrote to stderr (its Python logging) so far."""
+        return (self.data_dir.parent / f"{self.data_dir.name}.stderr.log").read_text()
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 import re
+import time
 import uuid
 from typing import Any
 
@@ -484,4 +485,47 @@ def test_removing_an_unknown_statement_is_not_found(lam: Any, echo: str) -> None
         404,
         "ResourceNotFoundException",
         f"No policy found for: arn:aws:lambda:us-east-1:{ACCOUNT}:function:missing-fn",
+    )
+
+
+def test_settings_tollway_does_not_apply_are_accepted_and_named(lam: Any, server: Any) -> None:
+    name = f"fn-{uuid.uuid4().hex[:10]}"
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": zip_code({"app.py": ECHO})},
+        TracingConfig={"Mode": "Active"},
+        VpcConfig={"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]},
+    )
+    expected = (
+        f"function {name}: Tollway does not apply VpcConfig, TracingConfig (accepted, not enforced)"
+    )
+    for _ in range(100):
+        if expected in server.log():
+            break
+        time.sleep(0.02)
+    assert expected in server.log()
+    # The defaults a deployment tool sends name nothing.
+    quiet = f"fn-{uuid.uuid4().hex[:10]}"
+    lam.create_function(
+        FunctionName=quiet,
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": zip_code({"app.py": ECHO})},
+        TracingConfig={"Mode": "PassThrough"},
+        EphemeralStorage={"Size": 512},
+    )
+    lam.invoke(FunctionName=quiet, Payload=b"{}")
+    assert f"function {quiet}: Tollway does not apply" not in server.log()
+
+
+def test_client_context_is_refused_loudly(lam: Any, echo: str) -> None:
+    context = base64.b64encode(b'{"custom": {"a": 1}}').decode()
+    assert aws_error(lam.invoke, FunctionName=echo, Payload=b"{}", ClientContext=context) == (
+        501,
+        "NotImplementedException",
+        "Tollway does not pass ClientContext to functions yet (context.client_context)",
     )

@@ -124,11 +124,6 @@ def wait_for(predicate: Callable[[], T], what: str, timeout: float = 10.0) -> T:
         time.sleep(0.02)
 
 
-def server_log(server: Server) -> str:
-    """What the server wrote to stderr (its Python logging) so far."""
-    return (server.data_dir.parent / f"{server.data_dir.name}.stderr.log").read_text()
-
-
 def report_fields(log: str, rid: str) -> dict[str, str]:
     """The fields of the REPORT line of `rid`, by name."""
     line = next(x for x in log.splitlines() if x.startswith(f"REPORT RequestId: {rid}\t"))
@@ -605,7 +600,7 @@ def recorded(directory: Path) -> list[tuple[str, float]]:
 
 
 def gave_up(server: Server, name: str, rid: str, attempts: int) -> bool:
-    return f"Event {rid} for {name} failed after {attempts} attempts" in server_log(server)
+    return f"Event {rid} for {name} failed after {attempts} attempts" in server.log()
 
 
 def test_an_event_invocation_is_202_and_runs_in_the_background(lam: Any, tmp_path: Path) -> None:
@@ -1028,4 +1023,4 @@ def test_a_runtime_missing_here_runs_on_the_current_interpreter(server: Server, 
     assert (
         f"function {name}: {absent} was not found on this machine (PATH or pyenv); the "
         f"function runs on Tollway's own interpreter, {CURRENT} ({sys.executable})"
-    ) in server_log(server)
+    ) in server.log()

@@ -227,6 +227,40 @@ def check_configuration(config: dict[str, Any], *, remote: bool = False) -> None
     _check_environment(config)
 
 
+# Settings Lambda accepts that change nothing a local function could show: kept out of the
+# configuration and named in a warning, so that a deployment tool that sets them still works.
+IGNORED_SETTINGS = (
+    "VpcConfig",
+    "FileSystemConfigs",
+    "DeadLetterConfig",
+    "KMSKeyArn",
+    "TracingConfig",
+    "SnapStart",
+    "CodeSigningConfigArn",
+    "LoggingConfig",
+    "EphemeralStorage",
+    "ImageConfig",
+)
+
+
+def warn_about_ignored(name: str, params: dict[str, Any]) -> None:
+    given = [key for key in IGNORED_SETTINGS if _is_set(params.get(key))]
+    if given:
+        log.warning(
+            "function %s: Tollway does not apply %s (accepted, not enforced)",
+            name,
+            ", ".join(given),
+        )
+
+
+def _is_set(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_is_set(v) for v in value.values())
+    if isinstance(value, list):
+        return bool(value)
+    return value not in (None, "", "PassThrough", "None", 512)
+
+
 def warn_about_runtime(name: str, runtime: str | None) -> None:
     warning = fallback_warning(runtime or "")
     if warning:
@@ -291,6 +325,7 @@ def create_function(call: Call) -> dict[str, Any]:
         )
     if registry(call).record(name) is not None:
         raise ResourceConflictException(f"Function already exist: {name}")
+    warn_about_ignored(name, p)
     tags = dict(p.get("Tags") or {})
     remote = _remote(tags)
     stored = store_code(call, p.get("Code") or {}, remote=remote is not None)
@@ -399,9 +434,7 @@ def update_function_code(call: Call) -> dict[str, Any]:
 @ops("UpdateFunctionConfiguration")
 def update_function_configuration(call: Call) -> dict[str, Any]:
     record = _latest_for_update(call)
-    for unsupported in ("VpcConfig", "FileSystemConfigs", "ImageConfig"):
-        if call.params.get(unsupported):
-            raise NotSupportedByTollway(f"Tollway does not support {unsupported} yet")
+    warn_about_ignored(record.key, call.params)
     body = copy.deepcopy(record.body)
     config = body["configuration"]
     for key in _CONFIGURABLE:

@@ -12,6 +12,7 @@ import orjson
 from tollway.control.errors import (
     InvalidRequestContentException,
     LambdaServiceException,
+    NotSupportedByTollway,
     RequestEntityTooLargeException,
     ResourceNotFoundException,
     ServiceError,
@@ -44,6 +45,10 @@ async def invoke(call: Call) -> dict[str, Any]:
     name, qualifier = named(call)
     payload: bytes = p.get("Payload") or b"{}"
     invocation_type = p.get("InvocationType") or "RequestResponse"
+    if p.get("ClientContext"):
+        raise NotSupportedByTollway(
+            "Tollway does not pass ClientContext to functions yet (context.client_context)"
+        )
     try:
         target = registry(call).target(name, qualifier)
     except FunctionNotFound as e:
