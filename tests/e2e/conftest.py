@@ -184,8 +184,10 @@ def create_function(
     timeout: int = 5,
     permit: bool = True,
     environment: dict[str, str] | None = None,
+    **settings: Any,
 ) -> dict[str, Any]:
-    """A Python function from `source` (module `app`), with API Gateway allowed to call it."""
+    """A Python function from `source` (module `app`), with API Gateway allowed to call it;
+    `settings` are more CreateFunction members."""
     config: dict[str, Any] = lam.create_function(
         FunctionName=name,
         Runtime="python3.11",
@@ -194,6 +196,7 @@ def create_function(
         Code={"ZipFile": zip_code({"app.py": source})},
         Timeout=timeout,
         Environment={"Variables": environment or {}},
+        **settings,
     )
     if permit:
         lam.add_permission(

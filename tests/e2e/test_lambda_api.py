@@ -19,6 +19,7 @@ from tests.e2e.conftest import (
     ACCOUNT,
     REGION,
     aws_error,
+    create_function,
     shape,
     zip_code,
 )
@@ -490,12 +491,10 @@ def test_removing_an_unknown_statement_is_not_found(lam: Any, echo: str) -> None
 
 def test_settings_tollway_does_not_apply_are_accepted_and_named(lam: Any, server: Any) -> None:
     name = f"fn-{uuid.uuid4().hex[:10]}"
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.11",
-        Role=ROLE,
-        Handler="app.handler",
-        Code={"ZipFile": zip_code({"app.py": ECHO})},
+    create_function(
+        lam,
+        name,
+        ECHO,
         TracingConfig={"Mode": "Active"},
         VpcConfig={"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]},
     )
@@ -509,14 +508,8 @@ def test_settings_tollway_does_not_apply_are_accepted_and_named(lam: Any, server
     assert expected in server.log()
     # The defaults a deployment tool sends name nothing.
     quiet = f"fn-{uuid.uuid4().hex[:10]}"
-    lam.create_function(
-        FunctionName=quiet,
-        Runtime="python3.11",
-        Role=ROLE,
-        Handler="app.handler",
-        Code={"ZipFile": zip_code({"app.py": ECHO})},
-        TracingConfig={"Mode": "PassThrough"},
-        EphemeralStorage={"Size": 512},
+    create_function(
+        lam, quiet, ECHO, TracingConfig={"Mode": "PassThrough"}, EphemeralStorage={"Size": 512}
     )
     lam.invoke(FunctionName=quiet, Payload=b"{}")
     assert f"function {quiet}: Tollway does not apply" not in server.log()
