@@ -31,8 +31,9 @@ def short_id() -> str:
 def _uuid4(raw: bytes) -> str:
     """A version-4 UUID's text from 16 random bytes; str(uuid.UUID(...)) costs several times
     more, and these are made on every request."""
-    h = bytes((*raw[:6], raw[6] & 0x0F | 0x40, raw[7], raw[8] & 0x3F | 0x80, *raw[9:16])).hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = raw.hex()
+    # Version 4 in the 13th digit, the RFC 4122 variant (8, 9, a or b) in the 17th.
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 
 def request_ids() -> tuple[str, str, str]:
