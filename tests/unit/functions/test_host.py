@@ -798,3 +798,17 @@ async def test_a_silent_invocation_is_logged_in_one_piece(
     result = await host.invoke(spec, b"{}", request_id="r2")
     assert lines == [("fn", result.log)]
     assert result.log.startswith("START RequestId: r2 Version: $LATEST\nEND RequestId: r2\n")
+
+
+async def test_a_function_imports_its_own_orjson_not_the_runtimes(
+    host: FunctionHost, code_dir: Path
+) -> None:
+    # The runtime parses events with orjson when it can, but a bundled copy must win.
+    (code_dir / "orjson.py").write_text("BUNDLED = True\n")
+    (code_dir / "uses.py").write_text(
+        "import orjson\ndef handler(event, context):\n"
+        "    return {'bundled': getattr(orjson, 'BUNDLED', False), 'event': event}\n"
+    )
+    result = await host.invoke(make_spec(code_dir, "uses.handler"), b'{"n": 18446744073709551616}')
+    # An integer beyond 64 bits (orjson refuses it) still parses, as json.loads parses it.
+    assert body(result) == {"bundled": True, "event": {"n": 18446744073709551616}}
