@@ -144,10 +144,6 @@ class FunctionRegistry:
         # development directory); emptied whenever any function changes.
         self._service_targets: dict[tuple[str, str, str], tuple[Target, str | None]] = {}
 
-    @property
-    def host(self) -> FunctionHost:
-        return self._host
-
     def arn(self, name: str, qualifier: str | None = None) -> str:
         s = self._settings
         base = f"arn:aws:lambda:{s.region}:{s.account_id}:function:{name}"
@@ -301,12 +297,6 @@ class FunctionRegistry:
         if parsed is None or parsed[1] not in versions:
             raise FunctionNotFound(f"Layer version {arn} does not exist.")
         return self._unpack(versions[parsed[1]]["blob"], f"layer {arn}")
-
-    def local_directory(self, name: str) -> Path | None:
-        """The development directory a function runs from, if it is one."""
-        record = self.record(name)
-        path = record.body["code"].get("localPath") if record else None
-        return Path(path) if path else None
 
     # -- invoking ----------------------------------------------------------------------------
 

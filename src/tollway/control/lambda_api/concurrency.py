@@ -11,8 +11,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tollway.control.errors import InvalidParameterValueException, ResourceNotFoundException
-from tollway.control.lambda_api.common import load, named, ops, registry, save, timestamp
+from tollway.control.errors import (
+    InvalidParameterValueException,
+    NotSupportedByTollway,
+    ResourceNotFoundException,
+)
+from tollway.control.lambda_api.common import load, named, ops, registry, save
 from tollway.control.operations import Call
 from tollway.functions.registry import FUNCTION_KIND, LATEST
 from tollway.store import Record
@@ -113,8 +117,6 @@ def _event_output(call: Call, name: str, qualifier: str, config: dict[str, Any])
     out = {"FunctionArn": registry(call).arn(name, qualifier), **config}
     out.setdefault("DestinationConfig", {"OnSuccess": {}, "OnFailure": {}})
     if any((out["DestinationConfig"].get(k) or {}) for k in ("OnSuccess", "OnFailure")):
-        from tollway.control.errors import NotSupportedByTollway
-
         raise NotSupportedByTollway(
             "Tollway does not deliver asynchronous invocation records to destinations yet"
         )
@@ -185,6 +187,3 @@ def list_function_event_invoke_configs(call: Call) -> dict[str, Any]:
             _event_output(call, record.key, q, c) for q, c in configs.items()
         ]
     }
-
-
-__all__ = ["timestamp"]

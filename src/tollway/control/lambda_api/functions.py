@@ -19,6 +19,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from tollway.control.errors import (
     InvalidParameterValueException,
     NotSupportedByTollway,
@@ -27,6 +29,7 @@ from tollway.control.errors import (
     ValidationException,
 )
 from tollway.control.lambda_api.common import (
+    check_revision,
     load,
     named,
     new_revision,
@@ -36,8 +39,8 @@ from tollway.control.lambda_api.common import (
     save,
     snapshot,
     timestamp,
-    unqualified,
 )
+from tollway.control.lambda_api.versions import delete_version, publish
 from tollway.control.operations import Call
 from tollway.functions.interpreters import fallback_warning
 from tollway.functions.registry import (
@@ -89,7 +92,7 @@ RESERVED_VARIABLES = frozenset(
 )
 
 
-def _check_zip(data: bytes) -> None:
+def check_zip(data: bytes) -> None:
     if len(data) > ZIPPED_LIMIT:
         raise RequestEntityTooLargeException(
             f"Zipped size must be smaller than {ZIPPED_LIMIT} bytes"
@@ -130,7 +133,7 @@ def store_code(call: Call, code: dict[str, Any], *, remote: bool = False) -> dic
         if remote:
             return {"none": True, "sha": "", "size": 0}
         raise InvalidParameterValueException("Please provide a source for function code.")
-    _check_zip(data)
+    check_zip(data)
     digest = call.plane.store.put_blob(data)
     return {"blob": digest, "sha": code_sha256(data), "size": len(data)}
 
@@ -149,8 +152,6 @@ def _check_environment(config: dict[str, Any]) -> None:
             f"supported for modification. Reserved keys used in this request: "
             f"{', '.join(reserved)}"
         )
-    import orjson
-
     measured = orjson.dumps(variables).decode()
     if len(measured) > ENVIRONMENT_LIMIT:
         raise InvalidParameterValueException(
@@ -338,8 +339,6 @@ def create_function(call: Call) -> dict[str, Any]:
     else:
         warn_about_runtime(name, config["Runtime"])
     if p.get("Publish"):
-        from tollway.control.lambda_api.versions import publish
-
         body, _ = publish(call, name, body)
     try:
         call.plane.store.commit([Record(FUNCTION_KIND, name, body)])
@@ -399,8 +398,6 @@ def _latest_for_update(call: Call) -> Record:
             "Updating a function's code or configuration is only possible on $LATEST; "
             f"{registry(call).arn(name, qualifier)} is a published version or alias."
         )
-    from tollway.control.lambda_api.common import check_revision
-
     check_revision(call, record.body["configuration"]["RevisionId"])
     return record
 
@@ -423,8 +420,6 @@ def update_function_code(call: Call) -> dict[str, Any]:
     body["code"] = _code_reference(stored)
     out = dict(config)
     if call.params.get("Publish"):
-        from tollway.control.lambda_api.versions import publish
-
         body, version = publish(call, record.key, body)
         out = dict(body["versions"][version]["configuration"])
     save(call, record, body)
@@ -467,8 +462,6 @@ def delete_function(call: Call) -> dict[str, Any]:
             "$LATEST version cannot be deleted without deleting the function."
         )
     if qualifier is not None:
-        from tollway.control.lambda_api.versions import delete_version
-
         delete_version(call, record, qualifier)
         return {"StatusCode": 204}
     call.plane.store.commit([], [Delete(FUNCTION_KIND, record.key)])
@@ -507,6 +500,3 @@ def untag_resource(call: Call) -> None:
 @ops("ListTags")
 def list_tags(call: Call) -> dict[str, Any]:
     return {"Tags": dict(_tagged(call).body.get("tags") or {})}
-
-
-__all__ = ["check_configuration", "new_configuration", "store_code", "unqualified"]

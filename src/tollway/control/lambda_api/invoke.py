@@ -27,7 +27,7 @@ MAX_EVENT_PAYLOAD = 1024 * 1024  # Lambda raised it from 256 KB in October 2025
 LOG_TAIL = 4096
 
 
-def throttled(error: FunctionThrottled) -> TooManyRequestsException:
+def throttled() -> TooManyRequestsException:
     return TooManyRequestsException(
         "Rate Exceeded.", Reason="ReservedFunctionConcurrentInvocationLimitExceeded"
     )
@@ -76,8 +76,8 @@ async def invoke(call: Call) -> dict[str, Any]:
         return {"StatusCode": 202}
     try:
         result = await registry(call).run(target, payload, request_id=call.request_id)
-    except FunctionThrottled as e:
-        raise throttled(e) from None
+    except FunctionThrottled:
+        raise throttled() from None
     except RemoteInvokeError as e:
         raise remote_failure(e) from None
     out: dict[str, Any] = {

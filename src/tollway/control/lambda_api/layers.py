@@ -10,7 +10,6 @@ runtime has them in `/opt` (functions.environment.layer_paths).
 from __future__ import annotations
 
 import copy
-import datetime
 import re
 from typing import Any
 
@@ -20,19 +19,14 @@ from tollway.control.errors import (
     ResourceNotFoundException,
     ValidationException,
 )
-from tollway.control.lambda_api.common import MISSING_RESOURCE, ops, registry
-from tollway.control.lambda_api.functions import _check_zip
+from tollway.control.lambda_api.common import MISSING_RESOURCE, ops, registry, timestamp
+from tollway.control.lambda_api.functions import check_zip
 from tollway.control.operations import Call
 from tollway.functions.registry import LAYER_KIND, code_sha256, parse_layer_arn
 from tollway.store import ConcurrentModification, Record
 
 LAYER_PATH = "/_tollway/layers/{}/{}/content"
 _LAYER_NAME = re.compile(r"^[a-zA-Z0-9-_]+$")
-
-
-def _created(now: float) -> str:
-    moment = datetime.datetime.fromtimestamp(now, datetime.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
 def _layer_name(call: Call) -> str:
@@ -62,7 +56,7 @@ def publish_layer_version(call: Call) -> dict[str, Any]:
     data = content.get("ZipFile")
     if not data:
         raise InvalidParameterValueException("Please provide a source for layer content.")
-    _check_zip(data)
+    check_zip(data)
     digest = call.plane.store.put_blob(data)
     for _ in range(5):  # optimistic: retried if another publish of this layer won
         record = call.plane.store.get(LAYER_KIND, name)
@@ -80,7 +74,7 @@ def publish_layer_version(call: Call) -> dict[str, Any]:
             "LayerArn": arn,
             "LayerVersionArn": f"{arn}:{version}",
             "Description": p.get("Description") or "",
-            "CreatedDate": _created(call.plane.clock()),
+            "CreatedDate": timestamp(call.plane.clock()),
             "Version": version,
         }
         for key in ("CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo"):
