@@ -522,3 +522,82 @@ def test_client_context_is_refused_loudly(lam: Any, echo: str) -> None:
         "NotImplementedException",
         "Tollway does not pass ClientContext to functions yet (context.client_context)",
     )
+
+
+def test_oversize_payloads_are_refused(lam: Any, echo: str) -> None:
+    sync = b'"' + b"x" * (6 * 1024 * 1024) + b'"'
+    assert aws_error(lam.invoke, FunctionName=echo, Payload=sync) == (
+        413,
+        "RequestEntityTooLargeException",
+        "Request must be smaller than 6291456 bytes for the InvokeFunction operation",
+    )
+    event = b'"' + b"x" * (1024 * 1024) + b'"'
+    assert aws_error(lam.invoke, FunctionName=echo, Payload=event, InvocationType="Event") == (
+        413,
+        "RequestEntityTooLargeException",
+        f"{len(event)} byte payload is too large for the Event invocation type "
+        "(limit 1048576 bytes)",
+    )
+
+
+def test_environment_over_4_kb_is_refused(lam: Any) -> None:
+    variables = {"LARGE_VAR": "x" * 4096}
+    assert aws_error(
+        lam.create_function,
+        FunctionName=unique(),
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": zip_code({"app.py": ECHO})},
+        Environment={"Variables": variables},
+    ) == (
+        400,
+        "InvalidParameterValueException",
+        "Lambda was unable to configure your environment variables because the environment "
+        "variables you have provided exceeded the 4KB limit. String measured: "
+        + json.dumps(variables, separators=(",", ":")),
+    )
+
+
+def test_updating_code_with_a_stale_revision_is_a_precondition_failure(lam: Any, echo: str) -> None:
+    assert aws_error(
+        lam.update_function_code,
+        FunctionName=echo,
+        ZipFile=zip_code({"app.py": ECHO}),
+        RevisionId="not-the-current-one",
+    ) == (
+        412,
+        "PreconditionFailedException",
+        "The Revision Id provided does not match the latest Revision Id. Call the "
+        "GetFunction/GetAlias API to retrieve the latest Revision Id",
+    )
+
+
+def test_a_layer_from_another_region_is_refused(lam: Any) -> None:
+    layer = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:layer:shared:1"
+    assert aws_error(
+        lam.create_function,
+        FunctionName=unique(),
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": zip_code({"app.py": ECHO})},
+        Layers=[layer],
+    ) == (
+        400,
+        "InvalidParameterValueException",
+        "Layers are not in the same region as the function. Layers are expected to be in "
+        f"region {REGION}.",
+    )
+
+
+def test_a_development_directory_reports_no_code_hash(lam: Any, tmp_path: Any) -> None:
+    (tmp_path / "app.py").write_text(ECHO)
+    config = lam.create_function(
+        FunctionName=unique(),
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"S3Bucket": "hot-reload", "S3Key": str(tmp_path)},
+    )
+    assert (config["CodeSha256"], config["CodeSize"]) == ("hot-reloading-hash-not-available", 0)
