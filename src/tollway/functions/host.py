@@ -39,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
@@ -52,12 +53,16 @@ from tollway.functions.environment import lambda_environment, log_stream_name
 from tollway.functions.errors import FunctionThrottled
 from tollway.functions.interpreters import CURRENT_INTERPRETER, Interpreter
 from tollway.functions.runtime import FATAL, OK
-from tollway.functions.worker import Ending, Reply, Worker, describe_exit
+from tollway.functions.worker import Ending, Outcome, Worker, describe_exit
 from tollway.model import ids
 
 INIT_TIMEOUT = 10.0  # seconds; Lambda's limit for the init phase
 MEMORY_CHECK_INTERVAL = 0.05  # seconds between resident-memory checks of busy workers
 _EXIT_GRACE = 1.0  # seconds a worker that closed its socket gets to exit by itself
+# At the limit, an invocation may queue in a busy worker's socket (at most this many deep)
+# rather than wait for any worker to free, while the function's invocations last under this.
+QUEUE_DEPTH = 16
+QUEUE_BELOW_MS = 1.0
 _CLOSED = "FunctionHost is closed"
 
 LogSink = Callable[[str, str], None]  # (function name, complete lines of log text)
@@ -113,6 +118,19 @@ class _Pool:
     size: int = 0  # workers alive or starting
     waiters: deque[asyncio.Future[Worker | None]] = field(default_factory=deque)
     retired: bool = False
+    busy: set[Worker] = field(default_factory=set)  # running (and maybe queued) invocations
+    recent_ms: float = math.inf  # invocation durations, a moving average
+
+    def queue_target(self) -> Worker | None:
+        """The busy worker with the shortest queue, when invocations may queue in one."""
+        if self.retired or self.recent_ms >= QUEUE_BELOW_MS or not self.busy:
+            return None
+        worker = min(self.busy, key=_pending)
+        return worker if worker.alive and worker.pending < QUEUE_DEPTH else None
+
+
+def _pending(worker: Worker) -> int:
+    return worker.pending
 
 
 def _log_text(function_name: str, text: str) -> None:
@@ -134,7 +152,6 @@ class _Invocation:
 
     spec: FunctionSpec
     request_id: str
-    started: float  # perf_counter at START
     init_ms: float | None  # the cold start's init duration, None when warm
     init_output: str  # what init printed (a cold start's output before START)
 
@@ -201,34 +218,52 @@ class FunctionHost:
         if spec.reserved_concurrency is not None and in_flight >= spec.reserved_concurrency:
             raise FunctionThrottled(spec.name, spec.reserved_concurrency)
         self._in_flight[spec.name] = in_flight + 1
-        pool = self._pool_for(spec)
-        try:
-            worker, init_ms = await self._acquire(pool, spec, request_id)
-        except _ColdStartFailed as failure:
-            self._leave(spec.name)
-            return failure.result
-        except BaseException:
-            self._leave(spec.name)
-            raise
-        invocation = _Invocation(
-            spec,
-            request_id,
-            time.perf_counter(),
-            init_ms,
-            worker.take_output() if init_ms is not None else "",
-        )
-        # START is logged with the first line the function prints, or with END: one write to
-        # the log for an invocation that prints nothing.
-        self._unannounced[request_id] = report.start(request_id, spec.version)
-        pending = worker.call(request_id, invoked_arn or spec.arn, payload, spec.timeout)
-        self._watch_memory(worker, spec)
-        try:
-            outcome = await pending
-        except asyncio.CancelledError:
-            rescued = worker.rescue(pending)
-            rescued.add_done_callback(partial(self._finish_abandoned, pool, worker, invocation))
-            raise
-        return await self._finish(pool, worker, invocation, outcome)
+        return await self._run(self._pool_for(spec), spec, payload, request_id, invoked_arn)
+
+    async def _run(
+        self,
+        pool: _Pool,
+        spec: FunctionSpec,
+        payload: bytes,
+        request_id: str,
+        invoked_arn: str | None,
+    ) -> InvokeResult:
+        """Run an invocation counted in ``_in_flight`` on a worker of ``pool``; again on
+        another if it was queued behind one that ended its worker."""
+        while True:
+            if self._closed:
+                self._leave(spec.name)
+                raise RuntimeError(_CLOSED)
+            try:
+                worker, init_ms = await self._acquire(pool, spec, request_id)
+            except _ColdStartFailed as failure:
+                self._leave(spec.name)
+                return failure.result
+            except BaseException:
+                self._leave(spec.name)
+                raise
+            invocation = _Invocation(
+                spec, request_id, init_ms, worker.init_output if init_ms is not None else ""
+            )
+            # START is logged with the first line the function prints, or with END: one write
+            # to the log for an invocation that prints nothing.
+            self._unannounced[request_id] = report.start(request_id, spec.version)
+            pending = worker.call(request_id, invoked_arn or spec.arn, payload, spec.timeout)
+            pool.busy.add(worker)
+            self._watch_memory(worker, spec)
+            if pool.waiters:
+                self._feed(pool)
+            try:
+                outcome = await pending
+            except asyncio.CancelledError:
+                rescued = worker.rescue(pending)
+                rescued.add_done_callback(
+                    partial(self._finish_abandoned, pool, worker, invocation, payload, invoked_arn)
+                )
+                raise
+            if outcome is not Ending.NOT_RUN:
+                return await self._finish(pool, worker, invocation, outcome)
+            self._settle(pool, worker)
 
     async def retire(self, function_name: str) -> None:
         """End the function's workers (every version): idle ones now, busy ones when their
@@ -298,6 +333,9 @@ class FunctionHost:
         if pool.size < self._limit(spec):
             pool.size += 1
             return await self._start(pool, spec, request_id)
+        busy = None if pool.waiters else pool.queue_target()  # first come, first served
+        if busy is not None:
+            return busy, None
         waiter: asyncio.Future[Worker | None] = asyncio.get_running_loop().create_future()
         pool.waiters.append(waiter)
         try:
@@ -312,7 +350,30 @@ class FunctionHost:
             self._end(granted)
         return await self._start(pool, spec, request_id)
 
+    def _settle(self, pool: _Pool, worker: Worker) -> None:
+        """An invocation on ``worker`` is over; it goes back to the pool once all are."""
+        if worker.pending:
+            self._feed(pool)
+            return
+        self._busy.pop(worker, None)
+        pool.busy.discard(worker)
+        if worker.alive:
+            self._release(pool, worker)
+        # A dead worker's slot is freed by the invocation it died in (_report).
+
+    def _feed(self, pool: _Pool) -> None:
+        """The first waiter may queue in a busy worker; once it has, it feeds the next."""
+        target = pool.queue_target() if pool.waiters else None
+        while target is not None and pool.waiters:
+            waiter = pool.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(target)
+                return
+
     def _release(self, pool: _Pool, worker: Worker) -> None:
+        if worker.pending:  # handed back by a waiter that left, while it runs others
+            self._feed(pool)
+            return
         if not worker.alive or self._closed:
             self._discard(pool, worker)
             return
@@ -442,7 +503,7 @@ class FunctionHost:
             raise
         init_ms = (time.perf_counter() - started) * 1000
         if ending is not None:
-            invocation = _Invocation(spec, request_id, started, init_ms, "")
+            invocation = _Invocation(spec, request_id, init_ms, "")
             self._unannounced[request_id] = report.start(request_id, spec.version)
             raise _ColdStartFailed(await self._report(worker, invocation, ending))
         return worker, init_ms
@@ -453,32 +514,42 @@ class FunctionHost:
             _echo_line(function_name, request_id, line)
 
     async def _finish(
-        self, pool: _Pool, worker: Worker, invocation: _Invocation, outcome: Reply | Ending
+        self, pool: _Pool, worker: Worker, invocation: _Invocation, outcome: Outcome
     ) -> InvokeResult:
-        self._busy.pop(worker, None)
         spec = invocation.spec
         try:
             if isinstance(outcome, Ending):
+                self._busy.pop(worker, None)
+                pool.busy.discard(worker)
                 try:
                     return await self._report(worker, invocation, outcome)
                 finally:
                     self._free_slot(pool)
-            if worker.peak_kib * 1024 > spec.memory_size * 1024 * 1024:
+            if outcome.peak_kib * 1024 > spec.memory_size * 1024 * 1024:
                 # It replied, but passed its limit on the way: Lambda would have killed it.
                 worker.terminate(Ending.OUT_OF_MEMORY)
+                self._busy.pop(worker, None)
+                pool.busy.discard(worker)
                 try:
                     return await self._report(worker, invocation, Ending.OUT_OF_MEMORY)
                 finally:
                     self._free_slot(pool)
-            status, body = outcome
-            output = _whole_lines(worker.take_output())
-            if status == FATAL:  # init failed: the runtime exits, as AWS's does after init errors
+            recent = pool.recent_ms
+            pool.recent_ms = (
+                outcome.duration_ms
+                if recent == math.inf
+                else recent * 0.9 + outcome.duration_ms * 0.1
+            )
+            if outcome.status == FATAL:  # init failed: the runtime exits, as AWS's does then
+                self._busy.pop(worker, None)
+                pool.busy.discard(worker)
                 self._discard(pool, worker)
             else:
-                self._release(pool, worker)
-            log = self._close_log(invocation, worker.peak_kib, output, None)
-            error = None if status == OK else "Unhandled"
-            return InvokeResult(body, error, log, spec.version)
+                self._settle(pool, worker)
+            output = _whole_lines(outcome.output)
+            log = self._close_log(invocation, outcome.peak_kib, output, None, outcome.duration_ms)
+            error = None if outcome.status == OK else "Unhandled"
+            return InvokeResult(outcome.body, error, log, spec.version)
         finally:
             self._leave(spec.name)
 
@@ -487,9 +558,17 @@ class FunctionHost:
         pool: _Pool,
         worker: Worker,
         invocation: _Invocation,
-        pending: asyncio.Future[Reply | Ending],
+        payload: bytes,
+        invoked_arn: str | None,
+        pending: asyncio.Future[Outcome],
     ) -> None:
-        self._track(self._finish(pool, worker, invocation, pending.result()))
+        outcome = pending.result()
+        if outcome is Ending.NOT_RUN:  # nobody waits for it, but Lambda runs it all the same
+            self._settle(pool, worker)
+            spec = invocation.spec
+            self._track(self._run(pool, spec, payload, invocation.request_id, invoked_arn))
+        else:
+            self._track(self._finish(pool, worker, invocation, outcome))
 
     def _close_log(
         self,
@@ -497,12 +576,10 @@ class FunctionHost:
         peak_kib: int,
         output: str,
         failure: str | None,
-        duration_ms: float | None = None,
+        duration_ms: float,
     ) -> str:
         """Log END and REPORT; the invocation's whole log, as Invoke's Tail returns it."""
         spec = invocation.spec
-        if duration_ms is None:
-            duration_ms = (time.perf_counter() - invocation.started) * 1000
         end = report.end(invocation.request_id) + report.report(
             invocation.request_id,
             duration_ms=duration_ms,
@@ -543,7 +620,10 @@ class FunctionHost:
         payload = _error_payload(error_type, f"RequestId: {request_id} Error: {message}")
         failure = "timeout" if ending is Ending.TIMED_OUT else error_type
         # A timed-out invocation lasted exactly its timeout, as Lambda reports it.
-        duration = spec.timeout * 1000 if ending is Ending.TIMED_OUT else None
+        if ending is Ending.TIMED_OUT:
+            duration = spec.timeout * 1000
+        else:
+            duration = (time.perf_counter() - worker.began) * 1000
         log = self._close_log(invocation, worker.peak_kib, output, failure, duration)
         return InvokeResult(payload, "Unhandled", log, spec.version)
 

@@ -150,6 +150,23 @@ APP = textwrap.dedent(
         with open(os.path.join(HERE, "order.log"), "a") as f:
             f.write(f"{event['n']}\\n")
         return {"pid": os.getpid()}
+
+
+    def stdout_elsewhere(event, context):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # the runtime's marks go there too
+        print(f"stderr {event['n']}", file=sys.stderr)
+        return event["n"]
+
+
+    def queued(event, context):
+        print(f"printed {event['n']}")
+        time.sleep(event.get("sleep", 0))
+        if event.get("exit"):
+            sys.exit(3)
+        with open(os.path.join(HERE, "order.log"), "a") as f:
+            f.write(f"{event['n']}\\n")
+        remaining = context.get_remaining_time_in_millis()
+        return {"n": event["n"], "pid": os.getpid(), "remaining": remaining}
     """
 )
 FAIL_LINE = APP.splitlines().index("def fail(event, context):") + 2
@@ -812,3 +829,130 @@ async def test_a_function_imports_its_own_orjson_not_the_runtimes(
     result = await host.invoke(make_spec(code_dir, "uses.handler"), b'{"n": 18446744073709551616}')
     # An integer beyond 64 bits (orjson refuses it) still parses, as json.loads parses it.
     assert body(result) == {"bundled": True, "event": {"n": 18446744073709551616}}
+
+
+# -- queueing in a busy worker (short invocations at the concurrency limit) -----------------
+
+
+def queued_call(n: int, **more: object) -> bytes:
+    return json.dumps({"n": n, **more}).encode()
+
+
+def most_pending(host: FunctionHost) -> int:
+    return max((worker.pending for worker in host._workers), default=0)
+
+
+async def test_short_invocations_queue_in_the_busy_worker_each_with_its_own_output(
+    code_dir: Path, lines: list[tuple[str, str]]
+) -> None:
+    host = FunctionHost(max_concurrency=1, log_sink=lambda *text: lines.append(text))
+    try:
+        spec = make_spec(code_dir, "app.queued")
+        await host.invoke(spec, queued_call(-1))  # the host learns the function is short
+        lines.clear()
+        calls = [
+            asyncio.create_task(host.invoke(spec, queued_call(n), request_id=f"r{n}"))
+            for n in range(20)
+        ]
+        await asyncio.sleep(0)  # every caller has sent or is waiting
+        deepest = most_pending(host)
+        results = await asyncio.gather(*calls)
+    finally:
+        await host.close()
+    assert deepest > 1  # they were queued in the worker, not held in the host
+    assert [body(r)["n"] for r in results] == list(range(20))
+    assert len({body(r)["pid"] for r in results}) == 1
+    assert (code_dir / "order.log").read_text() == "".join(f"{n}\n" for n in range(-1, 20))
+    for n, result in enumerate(results):
+        # Each invocation's output is its own, in its log and in the sink, despite the queue.
+        assert output(result) == f"printed {n}\n"
+        assert result.log.startswith(f"START RequestId: r{n} Version: $LATEST\nprinted {n}\n")
+        assert ("fn", f"START RequestId: r{n} Version: $LATEST\nprinted {n}\n") in lines
+        assert f"END RequestId: r{n}\nREPORT RequestId: r{n}\t" in result.log
+
+
+async def test_a_queued_invocations_timeout_starts_when_it_starts(code_dir: Path) -> None:
+    host = FunctionHost(max_concurrency=1)
+    try:
+        spec = make_spec(code_dir, "app.queued", timeout=1.0)
+        await host.invoke(spec, queued_call(-1))
+        first = asyncio.create_task(host.invoke(spec, queued_call(0, sleep=0.6)))
+        behind = asyncio.create_task(host.invoke(spec, queued_call(1, sleep=0.6)))
+        await asyncio.sleep(0)
+        deepest = most_pending(host)
+        a, b = await asyncio.gather(first, behind)
+    finally:
+        await host.close()
+    assert deepest == 2
+    # 0.6 s each, one after the other, within a 1 s timeout each: neither timed out.
+    assert (a.function_error, b.function_error) == (None, None)
+    assert body(b)["remaining"] > 300  # its own second, not what was left of the first's
+
+
+async def test_invocations_queued_behind_a_crash_run_on_a_new_worker(code_dir: Path) -> None:
+    host = FunctionHost(max_concurrency=1)
+    try:
+        spec = make_spec(code_dir, "app.queued")
+        warm = body(await host.invoke(spec, queued_call(-1)))["pid"]
+        calls = [asyncio.create_task(host.invoke(spec, queued_call(0, exit=True)))]
+        calls += [asyncio.create_task(host.invoke(spec, queued_call(n))) for n in (1, 2, 3)]
+        await asyncio.sleep(0)
+        deepest = most_pending(host)
+        crashed, *others = await asyncio.gather(*calls)
+    finally:
+        await host.close()
+    assert deepest == 4
+    assert json.loads(crashed.payload)["errorType"] == "Runtime.ExitError"
+    assert output(crashed).startswith("printed 0\n")
+    assert [body(r)["n"] for r in others] == [1, 2, 3]
+    assert {body(r)["pid"] for r in others} - {warm} == {body(others[0])["pid"]}
+    for n, result in zip((1, 2, 3), others, strict=True):
+        assert output(result) == f"printed {n}\n"  # printed once: it ran once
+    assert (code_dir / "order.log").read_text() == "-1\n1\n2\n3\n"
+
+
+async def test_a_cancelled_queued_invocation_still_runs(code_dir: Path) -> None:
+    host = FunctionHost(max_concurrency=1)
+    try:
+        spec = make_spec(code_dir, "app.queued")
+        await host.invoke(spec, queued_call(-1))
+        first = asyncio.create_task(host.invoke(spec, queued_call(0, sleep=0.2)))
+        leaving = asyncio.create_task(host.invoke(spec, queued_call(1)))
+        await asyncio.sleep(0)
+        assert most_pending(host) == 2
+        leaving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await leaving
+        await first
+        assert await eventually(lambda: (code_dir / "order.log").read_text() == "-1\n0\n1\n")
+        after = body(await host.invoke(spec, queued_call(2)))
+        assert after["n"] == 2
+    finally:
+        await host.close()
+
+
+async def test_long_invocations_do_not_queue_in_a_busy_worker(code_dir: Path) -> None:
+    host = FunctionHost(max_concurrency=2)
+    try:
+        spec = make_spec(code_dir, "app.queued")
+        await host.invoke(spec, queued_call(-1, sleep=0.01))  # 10 ms: not short
+        calls = [
+            asyncio.create_task(host.invoke(spec, queued_call(n, sleep=0.01))) for n in range(6)
+        ]
+        await asyncio.sleep(0)
+        deepest = most_pending(host)
+        results = await asyncio.gather(*calls)
+    finally:
+        await host.close()
+    assert deepest == 1  # the others waited in the host for whichever worker freed first
+    assert sorted(body(r)["n"] for r in results) == list(range(6))
+
+
+async def test_output_without_marks_when_the_function_moves_its_stdout(
+    host: FunctionHost, code_dir: Path
+) -> None:
+    spec = make_spec(code_dir, "app.stdout_elsewhere")
+    for n in range(3):
+        result = await host.invoke(spec, queued_call(n))
+        assert result.payload == str(n).encode()
+        assert output(result) == f"stderr {n}\n"
