@@ -132,8 +132,11 @@ def getter(name: str) -> Getter | None:
     return GETTERS.get(name)
 
 
+_IDENTITY_GETTERS = tuple((member, GETTERS[f"identity.{member}"]) for member in IDENTITY_MEMBERS)
+
+
 def identity(ctx: RestContext) -> dict[str, Any]:
-    return {member: GETTERS[f"identity.{member}"](ctx) for member in IDENTITY_MEMBERS}
+    return {member: get(ctx) for member, get in _IDENTITY_GETTERS}
 
 
 def context_map(ctx: RestContext) -> dict[str, Any]:

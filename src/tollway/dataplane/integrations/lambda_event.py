@@ -41,31 +41,34 @@ def matches_media_type(content_type: str | None, patterns: tuple[str, ...]) -> b
     return any(fnmatchcase(media, p.lower()) for p in patterns)
 
 
+# The headers API Gateway sets itself, replacing the client's (whatever their case).
+_ADDED = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"})
+
+
 def _event_headers(ctx: RestContext) -> tuple[dict[str, str], dict[str, list[str]]]:
     request = ctx.request
     multi: dict[str, list[str]] = {}
+    forwarded = None
     for name, value in request.headers:
         lowered = name.lower()
         if lowered in _OMITTED_HEADERS:
             continue
-        multi.setdefault(_CANONICAL.get(lowered, name), []).append(value)
-    forwarded = request.header("X-Forwarded-For")
-    _set(
-        multi,
-        "X-Forwarded-For",
-        f"{forwarded}, {request.source_ip}" if forwarded else request.source_ip,
-    )
-    _set(multi, "X-Forwarded-Port", str(request.port))
-    _set(multi, "X-Forwarded-Proto", request.scheme)
-    _set(multi, "X-Amzn-Trace-Id", ctx.trace_id)
+        if lowered in _ADDED:
+            if lowered == "x-forwarded-for":
+                forwarded = value  # the last one, as the client sent them
+            continue
+        key = _CANONICAL.get(lowered, name)
+        values = multi.get(key)
+        if values is None:
+            multi[key] = [value]
+        else:
+            values.append(value)
+    source_ip = request.source_ip
+    multi["X-Forwarded-For"] = [f"{forwarded}, {source_ip}" if forwarded else source_ip]
+    multi["X-Forwarded-Port"] = [str(request.port)]
+    multi["X-Forwarded-Proto"] = [request.scheme]
+    multi["X-Amzn-Trace-Id"] = [ctx.trace_id]
     return {k: v[-1] for k, v in multi.items()}, multi
-
-
-def _set(multi: dict[str, list[str]], name: str, value: str) -> None:
-    lowered = name.lower()
-    for key in [k for k in multi if k.lower() == lowered]:
-        del multi[key]
-    multi[name] = [value]
 
 
 def request_context(ctx: RestContext) -> dict[str, Any]:

@@ -67,6 +67,34 @@ def test_repeated_headers_and_forwarding_headers() -> None:
     assert event["headers"]["X-Amzn-Trace-Id"] == ctx.trace_id
 
 
+def test_headers_api_gateway_sets_replace_the_clients_in_any_case() -> None:
+    ctx = _ctx(
+        [
+            ("authorization", "a1"),
+            ("authorization", "a2"),
+            ("x-forwarded-for", "1.1.1.1"),
+            ("X-FORWARDED-FOR", "2.2.2.2"),
+            ("x-forwarded-port", "1"),
+            ("X-Forwarded-Proto", "gopher"),
+            ("x-amzn-trace-id", "Root=spoofed"),
+        ]
+    )
+    event = build_event(ctx)
+    multi = event["multiValueHeaders"]
+    assert multi["Authorization"] == ["a1", "a2"]
+    assert multi["X-Forwarded-For"] == ["2.2.2.2, 10.0.0.1"]
+    assert multi["X-Amzn-Trace-Id"] == [ctx.trace_id]
+    assert multi["X-Forwarded-Proto"] != ["gopher"] and multi["X-Forwarded-Port"] != ["1"]
+    lowered = [name.lower() for name in multi]
+    assert len(lowered) == len(set(lowered))  # one entry per header, whatever the client's case
+    assert list(multi)[-4:] == [
+        "X-Forwarded-For",
+        "X-Forwarded-Port",
+        "X-Forwarded-Proto",
+        "X-Amzn-Trace-Id",
+    ]
+
+
 def test_binary_bodies_are_base64_when_the_type_is_a_binary_media_type() -> None:
     ctx = _ctx([("Content-Type", "image/png")], b"\x89PNG", binary=["image/*"])
     event = build_event(ctx)
