@@ -9,7 +9,11 @@ Pools are per function name and revision. A new revision retires the old pool: i
 workers end at once, its busy ones when their invocation finishes, and only the new revision's
 workers are used from then on (its concurrency limit counts the new pool alone). Idle workers
 are reused last-in first-out, so the warmest serves and the rest age out after
-``idle_timeout`` seconds idle. At the limit, callers queue first-in first-out.
+``idle_timeout`` seconds idle. At the limit, callers queue first-in first-out: in the host, or,
+while the function's invocations are short (under ``QUEUE_BELOW_MS`` on average), in the socket
+of the busy worker with the shortest queue, which saves a round of context switches per call
+(the worker still runs them one at a time; one that never started because the worker died
+before it runs on another).
 
 Pools are per function version (``$LATEST``, ``1``, ...), as Lambda keeps execution
 environments per version. A function's concurrency is counted across its versions: with
@@ -527,11 +531,13 @@ class FunctionHost:
                     self._free_slot(pool)
             if outcome.peak_kib * 1024 > spec.memory_size * 1024 * 1024:
                 # It replied, but passed its limit on the way: Lambda would have killed it.
-                worker.terminate(Ending.OUT_OF_MEMORY)
+                worker.terminate(Ending.OUT_OF_MEMORY, replied=True)
                 self._busy.pop(worker, None)
                 pool.busy.discard(worker)
                 try:
-                    return await self._report(worker, invocation, Ending.OUT_OF_MEMORY)
+                    return await self._report(
+                        worker, invocation, Ending.OUT_OF_MEMORY, outcome.output
+                    )
                 finally:
                     self._free_slot(pool)
             recent = pool.recent_ms
@@ -597,14 +603,16 @@ class FunctionHost:
         )
 
     async def _report(
-        self, worker: Worker, invocation: _Invocation, ending: Ending
+        self, worker: Worker, invocation: _Invocation, ending: Ending, output: str | None = None
     ) -> InvokeResult:
         """Reap a worker that timed out, exited or ran out of memory: Lambda's error for the
-        invocation, and its log."""
+        invocation, and its log (``output``: what it printed, if it replied)."""
         spec, request_id = invocation.spec, invocation.request_id
         grace = _EXIT_GRACE if ending is Ending.EXITED else 0.0
         returncode = await asyncio.shield(self._end(worker, grace))
-        output = _whole_lines(worker.take_output())
+        if output is None:  # what it wrote before it died
+            output = worker.take_output()
+        output = _whole_lines(output)
         if ending is Ending.TIMED_OUT:
             # Lambda's REPORT says `Status: timeout`; it no longer logs a separate line.
             error_type = "Sandbox.Timedout"

@@ -236,11 +236,15 @@ class Worker:
         except (OSError, IndexError, ValueError):
             return
 
-    def terminate(self, ending: Ending) -> None:
-        """End the running invocation as ``ending`` (timeout, memory) and kill the worker."""
+    def terminate(self, ending: Ending, *, replied: bool = False) -> None:
+        """End the running invocation as ``ending`` (timeout, memory) and kill the worker.
+
+        ``replied``: the invocation to end has replied already (it passed its memory limit
+        on the way); those after it count as never run, even the one that just started.
+        """
         self._read_peak()
         self.kill()
-        self._fail(ending)
+        self._fail(Ending.NOT_RUN if replied else ending)
 
     async def ready(self, limit: float) -> Ending | None:
         """Wait for init to finish; an Ending if the worker died or took over ``limit`` s."""
@@ -492,9 +496,15 @@ class Worker:
             if not data:
                 return
             self._ingest(data)
+            if len(data) < _READ_SIZE:  # the pipe was empty: no second read to learn that
+                return
 
     def _ingest(self, data: bytes) -> None:
         """Split what was read at the marks and hand each piece to the call it belongs to."""
+        if data == OUTPUT_MARK and not self._held:  # the usual: an invocation that printed nothing
+            self._end_line()
+            self._owner += 1
+            return
         if self._held:
             data, self._held = self._held + data, b""
         mark = data.find(OUTPUT_MARK)

@@ -163,6 +163,11 @@ APP = textwrap.dedent(
         time.sleep(event.get("sleep", 0))
         if event.get("exit"):
             sys.exit(3)
+        if event.get("mib"):
+            block = bytearray(event["mib"] * 2**20)
+            for i in range(0, len(block), 4096):
+                block[i] = 1
+            del block
         with open(os.path.join(HERE, "order.log"), "a") as f:
             f.write(f"{event['n']}\\n")
         remaining = context.get_remaining_time_in_millis()
@@ -909,6 +914,32 @@ async def test_invocations_queued_behind_a_crash_run_on_a_new_worker(code_dir: P
     for n, result in zip((1, 2, 3), others, strict=True):
         assert output(result) == f"printed {n}\n"  # printed once: it ran once
     assert (code_dir / "order.log").read_text() == "-1\n1\n2\n3\n"
+
+
+async def test_invocations_queued_behind_one_over_its_memory_run_on_a_new_worker(
+    code_dir: Path,
+) -> None:
+    host = FunctionHost(max_concurrency=1)
+    try:
+        spec = make_spec(code_dir, "app.queued", memory_size=128)
+        warm = body(await host.invoke(spec, queued_call(-1)))["pid"]
+        calls = [asyncio.create_task(host.invoke(spec, queued_call(0, mib=400)))]
+        calls += [asyncio.create_task(host.invoke(spec, queued_call(n))) for n in (1, 2)]
+        await asyncio.sleep(0)
+        deepest = most_pending(host)
+        over, *others = await asyncio.gather(*calls)
+    finally:
+        await host.close()
+    assert deepest == 3
+    assert json.loads(over.payload)["errorType"] == "Runtime.OutOfMemory"
+    # What it printed, then the platform's line for the kill (not what the next one printed).
+    assert output(over).startswith("printed 0\nRequestId: ")
+    assert output(over).endswith(" Error: Runtime exited with error: signal: killed\n"
+                                 "Runtime.OutOfMemory\n")  # fmt: skip
+    assert [body(r)["n"] for r in others] == [1, 2]
+    assert warm not in {body(r)["pid"] for r in others}
+    for n, result in zip((1, 2), others, strict=True):
+        assert output(result) == f"printed {n}\n"
 
 
 async def test_a_cancelled_queued_invocation_still_runs(code_dir: Path) -> None:
