@@ -132,11 +132,20 @@ def getter(name: str) -> Getter | None:
     return GETTERS.get(name)
 
 
-_IDENTITY_GETTERS = tuple((member, GETTERS[f"identity.{member}"]) for member in IDENTITY_MEMBERS)
+# Most members are always null until authorization fills them: copied, not computed.
+_IDENTITY_NULLS = dict.fromkeys(IDENTITY_MEMBERS)
+_IDENTITY_GETTERS = tuple(
+    (member, GETTERS[f"identity.{member}"])
+    for member in IDENTITY_MEMBERS
+    if GETTERS[f"identity.{member}"] is not _none
+)
 
 
 def identity(ctx: RestContext) -> dict[str, Any]:
-    return {member: get(ctx) for member, get in _IDENTITY_GETTERS}
+    out = _IDENTITY_NULLS.copy()
+    for member, get in _IDENTITY_GETTERS:
+        out[member] = get(ctx)
+    return out
 
 
 def context_map(ctx: RestContext) -> dict[str, Any]:

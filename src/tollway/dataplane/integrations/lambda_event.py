@@ -147,9 +147,8 @@ def parse_response(payload: bytes, ctx: RestContext) -> Response:
         raise _malformed("not JSON") from None
     if not isinstance(document, dict):
         raise _malformed("not a JSON object")
-    unknown = set(document) - _RESPONSE_KEYS
-    if unknown:
-        raise _malformed(f"unexpected keys {sorted(unknown)}")
+    if not _RESPONSE_KEYS.issuperset(document):
+        raise _malformed(f"unexpected keys {sorted(set(document) - _RESPONSE_KEYS)}")
     status = document.get("statusCode", 200)
     if isinstance(status, str) and status.isdigit():
         status = int(status)
@@ -159,17 +158,29 @@ def parse_response(payload: bytes, ctx: RestContext) -> Response:
     multi = document.get("multiValueHeaders") or {}
     if not isinstance(headers, dict) or not isinstance(multi, dict):
         raise _malformed("headers must be objects")
-    out: list[tuple[str, str]] = []
     singles = {k.lower(): (k, v) for k, v in headers.items()}
+    pairs: list[tuple[str, Any]] = []
     for name, values in multi.items():
         if not isinstance(values, list):
             raise _malformed(f"multiValueHeaders[{name!r}] is not a list")
         # A name in both maps gets the multi values first, then the single one.
         own = singles.pop(name.lower(), None)
-        out.extend((name, _header_value(v)) for v in values)
+        pairs.extend((name, v) for v in values)
         if own is not None:
-            out.append((name, _header_value(own[1])))
-    out.extend((name, _header_value(value)) for name, value in singles.values())
+            pairs.append((name, own[1]))
+    pairs.extend(singles.values())
+    out: list[tuple[str, str]] = []
+    typed = False
+    for name, value in pairs:
+        value = _header_value(value)
+        lowered = name.lower()
+        if lowered in _REMAPPED:
+            out.append(("x-amzn-Remapped-" + name, value))
+        elif lowered != "transfer-encoding":
+            typed = typed or lowered == "content-type"
+            out.append((name, value))
+    if not typed:
+        out.append(("Content-Type", "application/json"))
     body = document.get("body")
     if body is None:
         data = b""
@@ -184,11 +195,4 @@ def parse_response(payload: bytes, ctx: RestContext) -> Response:
                 data = base64.b64decode(data, validate=True)
             except binascii.Error:
                 raise _malformed("body is not valid base64") from None
-    headers_out = [
-        ("x-amzn-Remapped-" + k, v) if k.lower() in _REMAPPED else (k, v)
-        for k, v in out
-        if k.lower() != "transfer-encoding"
-    ]
-    if not any(k.lower() == "content-type" for k, _ in headers_out):
-        headers_out.append(("Content-Type", "application/json"))
-    return Response(status, headers_out, data)
+    return Response(status, out, data)
