@@ -220,15 +220,16 @@ class FunctionRegistry:
         )
 
     def _check_directory(self, name: str, directory: str) -> None:
-        """Development directories: a file saved before this call is seen by this call (the
-        watcher reads the kernel's queued change events first), and new workers serve it."""
+        """Development directories: a file saved before this request was sent is seen by this
+        call (the event loop has read the change before it runs the request; see
+        ``DirectoryWatcher.check``), and new workers serve it."""
         if self._watched.get(name) != directory:
             if self._watcher is None:
                 self._watcher = DirectoryWatcher(asyncio.get_running_loop())
             self._watcher.watch(name, [Path(directory)], self.changed)
             self._watched[name] = directory
         assert self._watcher is not None
-        self._watcher.check(name)
+        self._watcher.check(name, read_queue=False)
 
     def close(self) -> None:
         if self._watcher is not None:

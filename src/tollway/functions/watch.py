@@ -7,12 +7,11 @@ invocation runs code older than the files on disk when it started. Lambda has no
 
 Why it is built this way:
 
-- On Linux, inotify (through ctypes, as the standard library has no binding). The host calls
-  ``check(name)`` right before each invocation. It reads the events the kernel has already
-  queued, so a file saved just before the request is seen. When nothing changed, that costs one
-  non-blocking ``read()`` that fails with EAGAIN and no directory scan, so it can stay on the
-  invoke path. The same fd is read by ``loop.add_reader`` too, so a change is noticed between
-  invocations as well (idle workers can be retired before anyone calls).
+- On Linux, inotify (through ctypes, as the standard library has no binding). The fd is read
+  by ``loop.add_reader``, so a change is noticed as soon as it is queued (idle workers can be
+  retired before anyone calls), and before the event loop runs any request sent after it (see
+  ``check``). The host calls ``check(name)`` right before each invocation; ``check`` can also
+  read what the kernel has queued itself, one non-blocking ``read()`` when nothing changed.
 - inotify is not recursive. Every directory of a tree gets its own watch, and a directory
   created or moved in later gets its watch when its creation is read. Its parent's watch is
   added before the parent is listed, so no directory is missed. A file written there before the
@@ -225,16 +224,24 @@ class DirectoryWatcher:
         self._forget(key)
         self._prune()
 
-    def check(self, key: str) -> bool:
+    def check(self, key: str, *, read_queue: bool = True) -> bool:
         """Whether ``key``'s trees changed since its previous ``check`` (or its ``watch``).
 
         Call it right before an invocation. It first processes every change event the kernel
         has queued, calling ``on_change`` for each key affected, so ``on_change`` and
         ``check`` report the same changes and a caller may act on either (idempotently).
+
+        ``read_queue=False`` leaves the kernel's queue to the event loop's reader, saving a
+        system call. That is enough for a call made while handling a request (an HTTP
+        request, a Lambda Invoke) sent after the change: the loop runs the readers of every
+        fd one poll returns before the tasks their callbacks scheduled (asyncio and uvloop
+        alike), and a change queued before the request was sent is in that poll or an
+        earlier one. Directories scanned instead of watched are scanned either way.
         """
         if self._closed:
             return False
-        self._read_events()
+        if read_queue:
+            self._read_events()
         state = self._keys.get(key)
         if state is not None and (state.lost or state.scanned):
             self._poll(key, state)

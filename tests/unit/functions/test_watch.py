@@ -7,11 +7,14 @@ import errno
 import logging
 import os
 import shutil
+import socket
 import sys
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Callable, Collection, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvloop
 
 from tollway.functions.watch import DirectoryWatcher
 
@@ -456,3 +459,39 @@ async def test_falls_back_to_scanning_at_the_watch_limit(
         assert watcher.check("small") is True
     finally:
         watcher.close()
+
+
+async def _request_after_a_save(code: Path) -> bool:
+    """A file saved, then a request sent, both before the loop runs again: what the request's
+    handler sees with ``check(read_queue=False)``."""
+    watcher = DirectoryWatcher(asyncio.get_running_loop())
+    seen: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readexactly(1)
+        seen.set_result(watcher.check("f", read_queue=False))
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    try:
+        watcher.watch("f", [code], lambda key: None)
+        await asyncio.sleep(0.05)  # the connection is accepted; nothing is queued
+        (code / "app.py").write_text("x = 3\n")
+        client.sendall(b"!")  # no await since the save: the loop has read neither
+        return await asyncio.wait_for(seen, 5)
+    finally:
+        client.close()
+        server.close()
+        watcher.close()
+
+
+@linux_only
+@pytest.mark.parametrize("run", [asyncio.run, uvloop.run], ids=["asyncio", "uvloop"])
+def test_a_request_sent_after_a_save_sees_it_without_reading_the_queue(
+    tmp_path: Path, run: Callable[[Coroutine[Any, Any, bool]], bool]
+) -> None:
+    code = make_code(tmp_path / "code")
+    for _ in range(20):  # the ordering holds every time, not by luck
+        assert run(_request_after_a_save(code)) is True
