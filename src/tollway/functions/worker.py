@@ -398,7 +398,8 @@ class Worker:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self._drain()  # its output ends at the mark it wrote before replying
+        if self._owner == 0:  # its mark, written before the reply, is still in the pipe
+            self._drain()
         if self._owner == 0:  # no mark (its fd 1 is closed): what arrived so far is its
             self._end_line()
         call = calls.popleft()
