@@ -894,52 +894,52 @@ async def test_a_queued_invocations_timeout_starts_when_it_starts(code_dir: Path
     assert body(b)["remaining"] > 300  # its own second, not what was left of the first's
 
 
-async def test_invocations_queued_behind_a_crash_run_on_a_new_worker(code_dir: Path) -> None:
+async def queued_behind(
+    code_dir: Path, first: bytes, behind: list[int], **spec: object
+) -> tuple[int, int, InvokeResult, list[InvokeResult]]:
+    """On one warm worker: ``first``, then ``behind`` queued after it. The warm worker's pid,
+    the deepest queue seen, and the results."""
     host = FunctionHost(max_concurrency=1)
     try:
-        spec = make_spec(code_dir, "app.queued")
-        warm = body(await host.invoke(spec, queued_call(-1)))["pid"]
-        calls = [asyncio.create_task(host.invoke(spec, queued_call(0, exit=True)))]
-        calls += [asyncio.create_task(host.invoke(spec, queued_call(n))) for n in (1, 2, 3)]
+        function = make_spec(code_dir, "app.queued", **spec)
+        warm = body(await host.invoke(function, queued_call(-1)))["pid"]
+        calls = [asyncio.create_task(host.invoke(function, first))]
+        calls += [asyncio.create_task(host.invoke(function, queued_call(n))) for n in behind]
         await asyncio.sleep(0)
         deepest = most_pending(host)
-        crashed, *others = await asyncio.gather(*calls)
+        head, *others = await asyncio.gather(*calls)
     finally:
         await host.close()
+    for n, result in zip(behind, others, strict=True):
+        assert body(result)["n"] == n
+        assert output(result) == f"printed {n}\n"  # printed once: it ran once, to the end
+    return warm, deepest, head, others
+
+
+async def test_invocations_queued_behind_a_crash_run_on_a_new_worker(code_dir: Path) -> None:
+    warm, deepest, crashed, others = await queued_behind(
+        code_dir, queued_call(0, exit=True), [1, 2, 3]
+    )
     assert deepest == 4
     assert json.loads(crashed.payload)["errorType"] == "Runtime.ExitError"
     assert output(crashed).startswith("printed 0\n")
-    assert [body(r)["n"] for r in others] == [1, 2, 3]
     assert {body(r)["pid"] for r in others} - {warm} == {body(others[0])["pid"]}
-    for n, result in zip((1, 2, 3), others, strict=True):
-        assert output(result) == f"printed {n}\n"  # printed once: it ran once
     assert (code_dir / "order.log").read_text() == "-1\n1\n2\n3\n"
 
 
 async def test_invocations_queued_behind_one_over_its_memory_run_on_a_new_worker(
     code_dir: Path,
 ) -> None:
-    host = FunctionHost(max_concurrency=1)
-    try:
-        spec = make_spec(code_dir, "app.queued", memory_size=128)
-        warm = body(await host.invoke(spec, queued_call(-1)))["pid"]
-        calls = [asyncio.create_task(host.invoke(spec, queued_call(0, mib=400)))]
-        calls += [asyncio.create_task(host.invoke(spec, queued_call(n))) for n in (1, 2)]
-        await asyncio.sleep(0)
-        deepest = most_pending(host)
-        over, *others = await asyncio.gather(*calls)
-    finally:
-        await host.close()
+    warm, deepest, over, others = await queued_behind(
+        code_dir, queued_call(0, mib=400), [1, 2], memory_size=128
+    )
     assert deepest == 3
     assert json.loads(over.payload)["errorType"] == "Runtime.OutOfMemory"
     # What it printed, then the platform's line for the kill (not what the next one printed).
     assert output(over).startswith("printed 0\nRequestId: ")
     assert output(over).endswith(" Error: Runtime exited with error: signal: killed\n"
                                  "Runtime.OutOfMemory\n")  # fmt: skip
-    assert [body(r)["n"] for r in others] == [1, 2]
     assert warm not in {body(r)["pid"] for r in others}
-    for n, result in zip((1, 2), others, strict=True):
-        assert output(result) == f"printed {n}\n"
 
 
 async def test_a_cancelled_queued_invocation_still_runs(code_dir: Path) -> None:
