@@ -40,6 +40,7 @@ from tollway.dataplane.mapping.parameters import (
 from tollway.dataplane.mapping.vtl import MappingTemplate, TemplateError
 from tollway.dataplane.router import RouteNode
 from tollway.dataplane.substitution import compile_text
+from tollway.dataplane.validation import ModelError, RequestValidation, compile_validation
 from tollway.model.gateway_responses import DEFAULTS, effective_response
 from tollway.model.rest import (
     Integration,
@@ -194,6 +195,12 @@ def _compile_method(
         compiled.integration = UnsupportedIntegration("the method has no integration")
         return compiled
     try:
+        compiled.validation = _validation(definition, method)
+    except ModelError as e:
+        compiled.config_error = f"{where}: {e}"
+        warnings.append(f"configuration error on {where} (its requests will fail with 500): {e}")
+        return compiled
+    try:
         compiled.request_mapping = _request_mapping(integration, variables)
         _check_owned_headers(integration)
         if not handler.proxy:
@@ -205,6 +212,22 @@ def _compile_method(
     return compiled
 
 
+def _validation(definition: RestApiDefinition, method: Method) -> RequestValidation | None:
+    validator_id = method.get("requestValidatorId")
+    if not validator_id:
+        return None
+    validator = definition["requestValidators"].get(validator_id)
+    if validator is None:
+        raise ModelError(f"the request validator {validator_id} does not exist")
+    return compile_validation(
+        api_id=definition["api"]["id"],
+        validator=dict(validator),
+        request_parameters=method.get("requestParameters"),
+        request_models=method.get("requestModels"),
+        models={name: dict(model) for name, model in definition["models"].items()},
+    )
+
+
 def _method_warnings(method: Method) -> list[str]:
     found = []
     if method.get("authorizationType", "NONE") != "NONE":
@@ -214,8 +237,6 @@ def _method_warnings(method: Method) -> list[str]:
         )
     if method.get("apiKeyRequired"):
         found.append("API keys (apiKeyRequired) are not enforced yet")
-    if method.get("requestValidatorId"):
-        found.append("request validation is not performed yet")
     return found
 
 

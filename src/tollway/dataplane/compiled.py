@@ -17,6 +17,7 @@ from tollway.dataplane.router import RouteNode
 if TYPE_CHECKING:
     from tollway.dataplane.context import RestContext
     from tollway.dataplane.mapping.vtl import MappingTemplate
+    from tollway.dataplane.validation import RequestValidation
 
 
 class IntegrationHandler(Protocol):
@@ -90,6 +91,7 @@ class CompiledMethod:
     # Set when the method could not be compiled (a broken template, a mapping Tollway does
     # not support yet...): requests then fail with API_CONFIGURATION_ERROR, as AWS fails them.
     config_error: str | None = None
+    validation: RequestValidation | None = None  # its request validator's checks
 
 
 @dataclass(slots=True)

@@ -14,10 +14,17 @@ from tollway.model.gateway_responses import DEFAULTS
 class GatewayError(Exception):
     response_type = "DEFAULT_5XX"
 
-    def __init__(self, message: str | None = None, *, log: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        log: str | None = None,
+        validation_error: str | None = None,
+    ) -> None:
         default = DEFAULTS[self.response_type].message
         self.message = message if message is not None else default
         self.log = log
+        self.validation_error = validation_error  # $context.error.validationErrorString
         super().__init__(log or self.message or self.response_type)
 
 

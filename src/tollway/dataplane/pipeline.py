@@ -1,9 +1,10 @@
 """The REST request pipeline: the ordered list of stages, on one screen.
 
-    route -> integration request -> integration -> integration response -> method response
+    route -> request validation -> integration request -> integration -> integration response
+          -> method response
     on a typed error: the gateway response;  always: the access log
 
-Later stages (authorizers, API keys, throttling, validation, cache) slot into `rest_stages`
+Later stages (authorizers, API keys, throttling, cache) slot into `rest_stages`
 at their place. How a request runs through them is chain.py.
 """
 
@@ -17,6 +18,7 @@ from tollway.dataplane.handlers.gateway_response import render_error
 from tollway.dataplane.handlers.integration import Integration
 from tollway.dataplane.handlers.integration_request import IntegrationRequest
 from tollway.dataplane.handlers.integration_response import IntegrationResponse
+from tollway.dataplane.handlers.method_request import MethodRequestValidation
 from tollway.dataplane.handlers.method_response import MethodResponse
 from tollway.dataplane.handlers.route import ResourceRouter
 
@@ -24,6 +26,7 @@ from tollway.dataplane.handlers.route import ResourceRouter
 def rest_stages() -> list[Stage]:
     return [
         ResourceRouter(),  # which resource and method
+        MethodRequestValidation(),  # the request validator: required parameters, body model
         IntegrationRequest(),  # parameter mapping, request template, passthrough
         Integration(),  # MOCK / HTTP / HTTP_PROXY / AWS_PROXY
         IntegrationResponse(),  # selection pattern, response template, header mapping

@@ -80,7 +80,7 @@ GETTERS: dict[str, Getter] = {
     "error.message": _error_message,
     "error.messageString": _error_message_string,
     "error.responseType": lambda ctx: ctx.error.response_type if ctx.error else None,
-    "error.validationErrorString": _none,
+    "error.validationErrorString": lambda ctx: ctx.error.validation_error if ctx.error else None,
     "xrayTraceId": lambda ctx: ctx.trace_id,
     "integrationLatency": lambda ctx: ctx.integration_latency,
     "integration.latency": lambda ctx: ctx.integration_latency,

@@ -16,7 +16,7 @@ def _with_everything_unsupported() -> RestApiDefinition:
     d = definition()
     resource = add(d, "/secure", "GET")
     method = d["resources"][resource]["resourceMethods"]["GET"]
-    method.update(authorizationType="AWS_IAM", apiKeyRequired=True, requestValidatorId="v1")
+    method.update(authorizationType="AWS_IAM", apiKeyRequired=True)
     d["api"]["policy"] = "{}"
     d["extensions"]["x-amazon-apigateway-documentation"] = {}
     add(
@@ -34,7 +34,6 @@ def test_warnings_name_each_unsupported_feature_and_where() -> None:
     for expected in (
         "authorization type AWS_IAM is not enforced yet (requests are let through) on GET /secure",
         "API keys (apiKeyRequired) are not enforced yet on GET /secure",
-        "request validation is not performed yet on GET /secure",
         "AWS (non-proxy) integrations (arn:aws:apigateway:us-east-1:sqs:path/1/q)",
         "the stage cache (cacheClusterEnabled) is not used yet",
         "the resource policy is not enforced yet",
