@@ -80,8 +80,9 @@ class RequestValidation:
             raise BadRequestBody(validation_error=f"[Invalid JSON: {e}]") from None
         try:
             schema.check(body)
-        except fastjsonschema.JsonSchemaException:
-            failures = explain(schema.explain.iter_errors(body))
+        except fastjsonschema.JsonSchemaException as e:
+            # Where the two libraries disagree (rare), fastjsonschema's own words.
+            failures = explain(schema.explain.iter_errors(body)) or [str(e)]
             raise BadRequestBody(validation_error=f"[{', '.join(failures)}]") from None
 
 
