@@ -18,6 +18,10 @@ from wrk import WrkResult
 TARGETS = {"Tollway MOCK": 0.15, "Tollway HTTP_PROXY": 0.10}
 BASELINE = "nginx reverse proxy"
 MOCK = "Tollway MOCK"
+# The REST mapping issue's target: a MOCK route with a validator and request and response
+# templates, as a share of the same run's plain MOCK (templates compiled, not parsed per call).
+MAPPED = "Tollway MOCK with a validator and templates"
+MAPPED_SHARE_OF_MOCK = 0.6
 # The Lambda hosting issue's targets: warm AWS_PROXY throughput as a share of the same run's
 # Tollway MOCK, and a trivial handler's cold start.
 AWS_PROXY_SHARE_OF_MOCK = 0.5
@@ -171,6 +175,7 @@ def render(run: Run, machine_lines: list[str]) -> str:
         share = scenario.result.requests_per_second / base_rps
         verdict = "met" if share >= target else "NOT met"
         lines.append(f"- {name}: {share:.3f} against a target of {target:.2f}: {verdict}")
+    lines += _mapping(run)
     lines += _lambda_hosting(run, base_rps)
     lines += _memory(run)
     lines += [
@@ -229,6 +234,25 @@ _SPLIT_NOTE = (
     "they share with wrk. Tollway then has more CPU than the nginx proxy had (one core), so "
     "the ratio to nginx is not like-for-like; nor is the ratio to MOCK, measured on one core."
 )
+
+
+def _mapping(run: Run) -> list[str]:
+    """The REST mapping row against the same run's MOCK."""
+    mock = next((s for s in run.scenarios if s.name == MOCK), None)
+    mapped = next((s for s in run.scenarios if s.name == MAPPED), None)
+    if mock is None or mapped is None or not mock.result.requests_per_second:
+        return []
+    share = mapped.result.requests_per_second / mock.result.requests_per_second
+    return [
+        "",
+        f"REST mapping: `GET /mock-mapped?name=bench`, a request validator (a required query "
+        "parameter, a body model), VTL request and response templates reading the request; "
+        f"target ≥ {MAPPED_SHARE_OF_MOCK} of the same run's Tollway MOCK:",
+        "",
+        f"- {MAPPED}: {mapped.result.requests_per_second:,.0f} requests/s, {share:.3f} of "
+        f"MOCK ({mock.result.requests_per_second:,.0f}): "
+        f"{_verdict(share >= MAPPED_SHARE_OF_MOCK)}",
+    ]
 
 
 def _lambda_hosting(run: Run, base_rps: float) -> list[str]:

@@ -51,8 +51,9 @@ from types import FrameType
 import coldstart
 from children import Child, Children, descendants
 from probes import CpuMeter, MemorySample, MemorySampler, others_busy_seconds
-from report import BASELINE, MOCK, Run, Scenario, machine, render
+from report import BASELINE, MAPPED, MOCK, Run, Scenario, machine, render
 from servers import (
+    MAPPED_QUERY,
     NGINX,
     TollwayServer,
     check_answer,
@@ -462,6 +463,7 @@ class Bench:
             Target("Python floor: bare uvicorn app", floor + "mock"),
             Target("Python floor: uvicorn + aiohttp proxy", floor + "proxy"),
             Target(MOCK, tollway.url("mock"), tollway.child),
+            Target(MAPPED, tollway.url(MAPPED_QUERY), tollway.child),
             Target("Tollway HTTP_PROXY", tollway.url("proxy"), tollway.child),
             Target(
                 AWS_PROXY,

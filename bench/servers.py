@@ -146,6 +146,44 @@ def openapi_document(upstream_port: int) -> dict[str, object]:
                     },
                 }
             },
+            # REST mapping at work: a validator (a required query parameter, a body model),
+            # VTL request and response templates reading the request. Its URL carries
+            # ?name=bench (MAPPED_QUERY); the response is BODY only when the template saw it.
+            "/mock-mapped": {
+                "get": {
+                    "parameters": [
+                        {
+                            "name": "name",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "requestBody": {
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Query"}}
+                        }
+                    },
+                    "responses": ok,
+                    "x-amazon-apigateway-request-validator": "all",
+                    "x-amazon-apigateway-integration": {
+                        "type": "mock",
+                        "requestTemplates": {
+                            "application/json": "#set($n = $input.params('name'))"
+                            '{"statusCode": #if($n != "")200#{else}500#end}'
+                        },
+                        "responses": {
+                            "default": {
+                                "statusCode": "200",
+                                "responseTemplates": {
+                                    "application/json": "#set($n = $input.params('name'))"
+                                    f'#if($n == "bench"){BODY_TEXT}#else{{}}#end'
+                                },
+                            }
+                        },
+                    },
+                }
+            },
             "/proxy": {
                 "get": {
                     "responses": ok,
@@ -170,7 +208,21 @@ def openapi_document(upstream_port: int) -> dict[str, object]:
         "x-tollway-functions": {
             FUNCTION_NAME: {"handler": "app.handler", "code": "functions/hello", "timeout": 10}
         },
+        "x-amazon-apigateway-request-validators": {
+            "all": {"validateRequestBody": True, "validateRequestParameters": True}
+        },
+        "components": {
+            "schemas": {
+                "Query": {
+                    "type": "object",
+                    "properties": {"limit": {"type": "integer", "minimum": 1}},
+                }
+            }
+        },
     }
+
+
+MAPPED_QUERY = "mock-mapped?name=bench"
 
 
 FUNCTION_SOURCE = f'''\
