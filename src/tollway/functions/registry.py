@@ -52,6 +52,7 @@ from tollway.functions.host import INIT_TIMEOUT, FunctionHost, FunctionSpec, Inv
 from tollway.functions.interpreters import interpreter_for
 from tollway.functions.remote import RemoteInvoker, RemoteTarget
 from tollway.functions.watch import DirectoryWatcher
+from tollway.model import ids
 from tollway.settings import Settings
 from tollway.store import ConfigStore, Record
 
@@ -333,13 +334,7 @@ class FunctionRegistry:
     ) -> InvokeResult:
         """Invoke as API Gateway does: allowed by the target's resource policy, and given up
         (TimeoutError) after `time_limit` seconds, the integration's timeout."""
-        key = (function_ref, principal, source_arn)
-        cached = self._service_targets.get(key)
-        if cached is not None:
-            if cached[1] is not None:  # a development directory: saved files win
-                self._check_directory(cached[0].name, cached[1])
-            cached = self._service_targets.get(key)  # the check may have dropped it
-        target = cached[0] if cached is not None else self._service_target(key)
+        target = self._allowed_target((function_ref, principal, source_arn))
         spec = target.spec
         # The function's own timeout (after an init of at most max(10 s, timeout)) ends it
         # first when it is shorter: then no second timer is needed on this path.
@@ -349,6 +344,24 @@ class FunctionRegistry:
             return await self.run(target, payload)
         async with asyncio.timeout(time_limit):
             return await self.run(target, payload)
+
+    def invoke_event_as_service(
+        self, function_ref: str, payload: bytes, *, principal: str, source_arn: str
+    ) -> str:
+        """Queue an asynchronous (Event) invocation as API Gateway does, allowed by the
+        target's resource policy; the invocation's request id."""
+        target = self._allowed_target((function_ref, principal, source_arn))
+        request_id = ids.request_id()
+        self.events.submit(target, payload, request_id)
+        return request_id
+
+    def _allowed_target(self, key: tuple[str, str, str]) -> Target:
+        cached = self._service_targets.get(key)
+        if cached is not None:
+            if cached[1] is not None:  # a development directory: saved files win
+                self._check_directory(cached[0].name, cached[1])
+            cached = self._service_targets.get(key)  # the check may have dropped it
+        return cached[0] if cached is not None else self._service_target(key)
 
     def _service_target(self, key: tuple[str, str, str]) -> Target:
         function_ref, principal, source_arn = key

@@ -34,7 +34,7 @@ def test_warnings_name_each_unsupported_feature_and_where() -> None:
     for expected in (
         "authorization type AWS_IAM is not enforced yet (requests are let through) on GET /secure",
         "API keys (apiKeyRequired) are not enforced yet on GET /secure",
-        "AWS (non-proxy) integrations (arn:aws:apigateway:us-east-1:sqs:path/1/q)",
+        "AWS service integrations (arn:aws:apigateway:us-east-1:sqs:path/1/q)",
         "the stage cache (cacheClusterEnabled) is not used yet",
         "the resource policy is not enforced yet",
         "the OpenAPI extension x-amazon-apigateway-documentation is kept but not acted on",

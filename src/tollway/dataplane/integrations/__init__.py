@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from tollway.dataplane.compiled import IntegrationHandler
 from tollway.dataplane.integrations.http import HttpIntegration
+from tollway.dataplane.integrations.lambda_custom import LambdaCustomIntegration
 from tollway.dataplane.integrations.lambda_proxy import FunctionInvoker, LambdaProxyIntegration
 from tollway.dataplane.integrations.mock import MockIntegration
 from tollway.dataplane.integrations.unsupported import UnsupportedIntegration
@@ -71,11 +72,19 @@ def build_integration(
             invoker=services.functions,
             arn_prefix=prefix,
         ), []
+    if kind == "AWS" and function is not None:
+        prefix = (
+            f"arn:aws:execute-api:{services.region}:{services.account_id}:{api_id}/{stage_name}/"
+        )
+        return LambdaCustomIntegration(
+            function_ref=function,
+            http_method=integration.get("httpMethod", "POST"),
+            timeout_ms=timeout,
+            invoker=services.functions,
+            arn_prefix=prefix,
+        ), []
     if kind == "AWS_PROXY":
         reason = f"AWS_PROXY integrations with services other than Lambda ({uri})"
         return UnsupportedIntegration(reason, proxy=True), [reason]
-    reason = (
-        f"AWS (non-proxy) integrations ({uri}): Lambda custom integrations and AWS "
-        "service integrations"
-    )
+    reason = f"AWS service integrations ({uri})"
     return UnsupportedIntegration(reason), [reason]

@@ -46,8 +46,16 @@ class InvokeOutcome(Protocol):
     def function_error(self) -> str | None: ...
 
 
+PRINCIPAL = "apigateway.amazonaws.com"
+
+
 class FunctionInvoker(Protocol):
     """The Lambda host as API Gateway calls it (functions.registry.FunctionRegistry)."""
+
+    def invoke_event_as_service(
+        self, function_ref: str, payload: bytes, *, principal: str, source_arn: str
+    ) -> str:
+        """Queue an asynchronous (Event) invocation; its request id."""
 
     async def invoke_as_service(
         self,
@@ -59,6 +67,49 @@ class FunctionInvoker(Protocol):
         time_limit: float | None = None,
     ) -> InvokeOutcome:
         """Raises TimeoutError after `time_limit` seconds."""
+
+
+async def call_function(
+    invoker: FunctionInvoker,
+    function_ref: str,
+    payload: bytes,
+    source_arn: str,
+    time_limit: float,
+    ctx: RestContext,
+) -> InvokeOutcome:
+    """Invoke as API Gateway does (RequestResponse), Lambda's refusals turned into API
+    Gateway's errors: 500 for what Lambda refuses, 504 for the integration timeout."""
+    started = time.perf_counter()
+    try:
+        return await invoker.invoke_as_service(
+            function_ref,
+            payload,
+            principal=PRINCIPAL,
+            source_arn=source_arn,
+            time_limit=time_limit,
+        )
+    except TimeoutError:
+        raise IntegrationTimeout(log="Execution failed due to a timeout error") from None
+    except FunctionNotFound as e:
+        raise ApiConfigurationError(
+            log=f"Execution failed due to configuration error: Invalid function: {e}"
+        ) from None
+    except InvocationDenied as e:
+        raise ApiConfigurationError(
+            log="Execution failed due to configuration error: Invalid permissions on "
+            f"Lambda function ({e})"
+        ) from None
+    except FunctionThrottled as e:
+        # Lambda rejected the invocation: API Gateway answers 500, not the 429.
+        raise ApiConfigurationError(
+            log=f"Lambda invocation failed with status: 429. Lambda request id: n/a ({e})"
+        ) from None
+    except RemoteInvokeError as e:
+        raise ApiConfigurationError(
+            log=f"Lambda invocation failed with status: {e.status} ({e.error_type}: {e.message})"
+        ) from None
+    finally:
+        ctx.integration_latency = int((time.perf_counter() - started) * 1000)
 
 
 class LambdaProxyIntegration:
@@ -89,38 +140,9 @@ class LambdaProxyIntegration:
         resource = ctx.method.resource_path if ctx.method else "/"
         source_arn = f"{self._arn_prefix}{ctx.request.method}{resource}"
         payload = orjson.dumps(build_event(ctx))
-        started = time.perf_counter()
-        try:
-            result = await self._invoker.invoke_as_service(
-                self._function_ref,
-                payload,
-                principal="apigateway.amazonaws.com",
-                source_arn=source_arn,
-                time_limit=self._timeout,
-            )
-        except TimeoutError:
-            raise IntegrationTimeout(log="Execution failed due to a timeout error") from None
-        except FunctionNotFound as e:
-            raise ApiConfigurationError(
-                log=f"Execution failed due to configuration error: Invalid function: {e}"
-            ) from None
-        except InvocationDenied as e:
-            raise ApiConfigurationError(
-                log="Execution failed due to configuration error: Invalid permissions on "
-                f"Lambda function ({e})"
-            ) from None
-        except FunctionThrottled as e:
-            # Lambda rejected the invocation: API Gateway answers 500, not the 429.
-            raise ApiConfigurationError(
-                log=f"Lambda invocation failed with status: 429. Lambda request id: n/a ({e})"
-            ) from None
-        except RemoteInvokeError as e:
-            raise ApiConfigurationError(
-                log=f"Lambda invocation failed with status: {e.status} ({e.error_type}: "
-                f"{e.message})"
-            ) from None
-        finally:
-            ctx.integration_latency = int((time.perf_counter() - started) * 1000)
+        result = await call_function(
+            self._invoker, self._function_ref, payload, source_arn, self._timeout, ctx
+        )
         ctx.integration_status = 200
         if result.function_error:
             ctx.integration_error = result.payload.decode("utf-8", "replace")
