@@ -109,6 +109,7 @@ def compile_stage(
         ),
         disable_execute_api_endpoint=api.get("disableExecuteApiEndpoint", False),
         warnings=warnings,
+        minimum_compression_size=api.get("minimumCompressionSize"),
     )
 
 
@@ -259,8 +260,6 @@ def _stage_warnings(definition: RestApiDefinition, stage: Stage) -> list[str]:
         found.append("the resource policy is not enforced yet")
     if api.get("disableExecuteApiEndpoint"):
         found.append("disableExecuteApiEndpoint is not honoured yet (the default endpoint serves)")
-    if api.get("minimumCompressionSize") is not None:
-        found.append("response compression (minimumCompressionSize) is not performed yet")
     extensions = definition.get("extensions") or {}
     for name in extensions:
         if name.startswith("x-"):

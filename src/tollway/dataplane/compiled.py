@@ -123,3 +123,4 @@ class CompiledStage:
     access_log: AccessLogFormat
     disable_execute_api_endpoint: bool
     warnings: list[str] = field(default_factory=list)
+    minimum_compression_size: int | None = None  # None: payloads are not (de)compressed

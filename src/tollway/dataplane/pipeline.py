@@ -1,7 +1,7 @@
 """The REST request pipeline: the ordered list of stages, on one screen.
 
-    route -> request validation -> integration request -> integration -> integration response
-          -> method response
+    decoding -> route -> request validation -> integration request -> integration
+             -> integration response -> method response
     on a typed error: the gateway response;  always: the access log
 
 Later stages (authorizers, API keys, throttling, cache) slot into `rest_stages`
@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from tollway.dataplane.chain import Pipeline, Stage
+from tollway.dataplane.compression import RequestDecoding
 from tollway.dataplane.context import RestContext
 from tollway.dataplane.handlers.gateway_response import render_error
 from tollway.dataplane.handlers.integration import Integration
@@ -25,6 +26,7 @@ from tollway.dataplane.handlers.route import ResourceRouter
 
 def rest_stages() -> list[Stage]:
     return [
+        RequestDecoding(),  # a compressed body decoded (minimumCompressionSize)
         ResourceRouter(),  # which resource and method
         MethodRequestValidation(),  # the request validator: required parameters, body model
         IntegrationRequest(),  # parameter mapping, request template, passthrough

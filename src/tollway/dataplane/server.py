@@ -17,6 +17,7 @@ import orjson
 from tollway.asgi import read_body, send_response
 from tollway.dataplane.chain import Pipeline
 from tollway.dataplane.compile import unknown_stage
+from tollway.dataplane.compression import compress_response
 from tollway.dataplane.context import Request, Response, RestContext
 from tollway.dataplane.endpoint import PATH_PREFIX, resolve
 from tollway.dataplane.errors import RequestTooLarge
@@ -104,6 +105,11 @@ class GatewayServer:
         else:
             await self.pipeline.run(ctx)
         assert ctx.response is not None
+        minimum = stage.minimum_compression_size
+        if minimum is not None:
+            ctx.response = compress_response(
+                ctx.response, request.header("Accept-Encoding"), minimum
+            )
         await _send(send, ctx.response)
 
 
