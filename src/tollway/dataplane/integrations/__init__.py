@@ -61,27 +61,17 @@ def build_integration(
             api_id=api_id,
         ), []
     function = lambda_function_of(uri)
-    if kind == "AWS_PROXY" and function is not None:
-        prefix = (
-            f"arn:aws:execute-api:{services.region}:{services.account_id}:{api_id}/{stage_name}/"
+    if kind in ("AWS_PROXY", "AWS") and function is not None:
+        lambda_integration = (
+            LambdaProxyIntegration if kind == "AWS_PROXY" else LambdaCustomIntegration
         )
-        return LambdaProxyIntegration(
+        return lambda_integration(
             function_ref=function,
             http_method=integration.get("httpMethod", "POST"),
             timeout_ms=timeout,
             invoker=services.functions,
-            arn_prefix=prefix,
-        ), []
-    if kind == "AWS" and function is not None:
-        prefix = (
-            f"arn:aws:execute-api:{services.region}:{services.account_id}:{api_id}/{stage_name}/"
-        )
-        return LambdaCustomIntegration(
-            function_ref=function,
-            http_method=integration.get("httpMethod", "POST"),
-            timeout_ms=timeout,
-            invoker=services.functions,
-            arn_prefix=prefix,
+            arn_prefix=f"arn:aws:execute-api:{services.region}:{services.account_id}:"
+            f"{api_id}/{stage_name}/",
         ), []
     if kind == "AWS_PROXY":
         reason = f"AWS_PROXY integrations with services other than Lambda ({uri})"

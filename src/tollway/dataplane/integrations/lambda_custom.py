@@ -21,69 +21,36 @@ from __future__ import annotations
 import orjson
 
 from tollway.dataplane.context import Response, RestContext
-from tollway.dataplane.errors import ApiConfigurationError
-from tollway.dataplane.integrations.lambda_proxy import PRINCIPAL, FunctionInvoker, call_function
-from tollway.functions.errors import FunctionNotFound, InvocationDenied
+from tollway.dataplane.integrations.lambda_proxy import (
+    PRINCIPAL,
+    LambdaIntegration,
+    lambda_refusals,
+)
 
 INVOCATION_TYPE = "x-amz-invocation-type"
 
 
-class LambdaCustomIntegration:
+class LambdaCustomIntegration(LambdaIntegration):
     proxy = False
 
-    def __init__(
-        self,
-        *,
-        function_ref: str,
-        http_method: str,
-        timeout_ms: int,
-        invoker: FunctionInvoker,
-        arn_prefix: str,
-    ) -> None:
-        self._function_ref = function_ref
-        self._http_method = http_method
-        self._timeout = timeout_ms / 1000
-        self._invoker = invoker
-        self._arn_prefix = arn_prefix  # arn:aws:execute-api:{region}:{account}:{api}/{stage}/
-
     async def invoke(self, ctx: RestContext) -> None:
-        if self._http_method != "POST":
-            raise ApiConfigurationError(
-                log="Execution failed due to configuration error: Lambda integrations must "
-                f"use httpMethod POST, not {self._http_method}"
-            )
-        resource = ctx.method.resource_path if ctx.method else "/"
-        source_arn = f"{self._arn_prefix}{ctx.request.method}{resource}"
         payload = ctx.integration_body
+        source_arn = self._source_arn(ctx)
         if _invocation_type(ctx) == "event":
-            self._queue(payload, source_arn)
+            with lambda_refusals():
+                self._invoker.invoke_event_as_service(
+                    self._function_ref, payload, principal=PRINCIPAL, source_arn=source_arn
+                )
             ctx.integration_status = 202
             ctx.selection_value = None
             ctx.endpoint_response = Response(202)
             return
-        result = await call_function(
-            self._invoker, self._function_ref, payload, source_arn, self._timeout, ctx
-        )
+        result = await self._call(ctx, payload, source_arn)
         ctx.integration_status = 200
         ctx.selection_value = _error_message(result.payload) if result.function_error else None
         if result.function_error:
             ctx.integration_error = result.payload.decode("utf-8", "replace")
         ctx.endpoint_response = Response(200, [], result.payload)
-
-    def _queue(self, payload: bytes, source_arn: str) -> None:
-        try:
-            self._invoker.invoke_event_as_service(
-                self._function_ref, payload, principal=PRINCIPAL, source_arn=source_arn
-            )
-        except FunctionNotFound as e:
-            raise ApiConfigurationError(
-                log=f"Execution failed due to configuration error: Invalid function: {e}"
-            ) from None
-        except InvocationDenied as e:
-            raise ApiConfigurationError(
-                log="Execution failed due to configuration error: Invalid permissions on "
-                f"Lambda function ({e})"
-            ) from None
 
 
 def _invocation_type(ctx: RestContext) -> str:

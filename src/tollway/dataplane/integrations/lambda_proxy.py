@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 import orjson
@@ -69,27 +71,12 @@ class FunctionInvoker(Protocol):
         """Raises TimeoutError after `time_limit` seconds."""
 
 
-async def call_function(
-    invoker: FunctionInvoker,
-    function_ref: str,
-    payload: bytes,
-    source_arn: str,
-    time_limit: float,
-    ctx: RestContext,
-) -> InvokeOutcome:
-    """Invoke as API Gateway does (RequestResponse), Lambda's refusals turned into API
-    Gateway's errors: 500 for what Lambda refuses, 504 for the integration timeout."""
-    started = time.perf_counter()
+@contextmanager
+def lambda_refusals() -> Iterator[None]:
+    """What Lambda refuses (no function, no permission, throttled, a remote failure), as API
+    Gateway reports it: 500 API_CONFIGURATION_ERROR."""
     try:
-        return await invoker.invoke_as_service(
-            function_ref,
-            payload,
-            principal=PRINCIPAL,
-            source_arn=source_arn,
-            time_limit=time_limit,
-        )
-    except TimeoutError:
-        raise IntegrationTimeout(log="Execution failed due to a timeout error") from None
+        yield
     except FunctionNotFound as e:
         raise ApiConfigurationError(
             log=f"Execution failed due to configuration error: Invalid function: {e}"
@@ -108,12 +95,11 @@ async def call_function(
         raise ApiConfigurationError(
             log=f"Lambda invocation failed with status: {e.status} ({e.error_type}: {e.message})"
         ) from None
-    finally:
-        ctx.integration_latency = int((time.perf_counter() - started) * 1000)
 
 
-class LambdaProxyIntegration:
-    proxy = True
+class LambdaIntegration:
+    """What both Lambda integrations share: the function, the integration's method (only
+    POST works: AWS invokes Lambda with it), its timeout, and how the function is called."""
 
     def __init__(
         self,
@@ -130,19 +116,41 @@ class LambdaProxyIntegration:
         self._invoker = invoker
         self._arn_prefix = arn_prefix  # arn:aws:execute-api:{region}:{account}:{api}/{stage}/
 
-    async def invoke(self, ctx: RestContext) -> None:
+    def _source_arn(self, ctx: RestContext) -> str:
+        """The caller's ARN the function's resource policy must allow; raises
+        ApiConfigurationError for an integration method other than POST."""
         if self._http_method != "POST":
-            # AWS invokes Lambda with the integration's method; only POST works.
             raise ApiConfigurationError(
-                log="Execution failed due to configuration error: AWS_PROXY integrations "
-                f"must use httpMethod POST, not {self._http_method}"
+                log="Execution failed due to configuration error: Lambda integrations must "
+                f"use httpMethod POST, not {self._http_method}"
             )
         resource = ctx.method.resource_path if ctx.method else "/"
-        source_arn = f"{self._arn_prefix}{ctx.request.method}{resource}"
-        payload = orjson.dumps(build_event(ctx))
-        result = await call_function(
-            self._invoker, self._function_ref, payload, source_arn, self._timeout, ctx
-        )
+        return f"{self._arn_prefix}{ctx.request.method}{resource}"
+
+    async def _call(self, ctx: RestContext, payload: bytes, source_arn: str) -> InvokeOutcome:
+        """Invoke as API Gateway does (RequestResponse): 504 past the integration timeout."""
+        started = time.perf_counter()
+        try:
+            with lambda_refusals():
+                return await self._invoker.invoke_as_service(
+                    self._function_ref,
+                    payload,
+                    principal=PRINCIPAL,
+                    source_arn=source_arn,
+                    time_limit=self._timeout,
+                )
+        except TimeoutError:
+            raise IntegrationTimeout(log="Execution failed due to a timeout error") from None
+        finally:
+            ctx.integration_latency = int((time.perf_counter() - started) * 1000)
+
+
+class LambdaProxyIntegration(LambdaIntegration):
+    proxy = True
+
+    async def invoke(self, ctx: RestContext) -> None:
+        source_arn = self._source_arn(ctx)  # first: a method other than POST fails at once
+        result = await self._call(ctx, orjson.dumps(build_event(ctx)), source_arn)
         ctx.integration_status = 200
         if result.function_error:
             ctx.integration_error = result.payload.decode("utf-8", "replace")
