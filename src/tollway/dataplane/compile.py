@@ -40,7 +40,12 @@ from tollway.dataplane.mapping.parameters import (
 from tollway.dataplane.mapping.vtl import MappingTemplate, TemplateError
 from tollway.dataplane.router import RouteNode
 from tollway.dataplane.substitution import compile_text
-from tollway.dataplane.validation import ModelError, RequestValidation, compile_validation
+from tollway.dataplane.validation import (
+    ModelError,
+    Models,
+    RequestValidation,
+    compile_validation,
+)
 from tollway.model.gateway_responses import DEFAULTS, effective_response
 from tollway.model.rest import (
     Integration,
@@ -85,11 +90,14 @@ def compile_stage(
     variables = dict(stage.get("variables") or {})
     warnings: list[str] = []
     router: RouteNode[CompiledMethod] = RouteNode()
+    models = Models(api["id"], definition["models"])  # compiled once, for every method
     resources = definition["resources"]
     for resource in resources.values():
         parts = _path_parts(resources, resource)
         for verb, method in (resource.get("resourceMethods") or {}).items():
-            compiled = _compile_method(definition, resource, method, stage, services, warnings)
+            compiled = _compile_method(
+                definition, resource, method, stage, services, models, warnings
+            )
             router.add(parts, verb, compiled)
     warnings.extend(_stage_warnings(definition, stage))
     access_format = (stage.get("accessLogSettings") or {}).get("format") or CLF_FORMAT
@@ -164,6 +172,7 @@ def _compile_method(
     method: Method,
     stage: Stage,
     services: IntegrationServices,
+    models: Models,
     warnings: list[str],
 ) -> CompiledMethod:
     path = resource_path(definition["resources"], resource["id"])
@@ -196,7 +205,7 @@ def _compile_method(
         compiled.integration = UnsupportedIntegration("the method has no integration")
         return compiled
     try:
-        compiled.validation = _validation(definition, method)
+        compiled.validation = _validation(definition, method, models)
     except ModelError as e:
         compiled.config_error = f"{where}: {e}"
         warnings.append(f"configuration error on {where} (its requests will fail with 500): {e}")
@@ -213,7 +222,9 @@ def _compile_method(
     return compiled
 
 
-def _validation(definition: RestApiDefinition, method: Method) -> RequestValidation | None:
+def _validation(
+    definition: RestApiDefinition, method: Method, models: Models
+) -> RequestValidation | None:
     validator_id = method.get("requestValidatorId")
     if not validator_id:
         return None
@@ -221,11 +232,10 @@ def _validation(definition: RestApiDefinition, method: Method) -> RequestValidat
     if validator is None:
         raise ModelError(f"the request validator {validator_id} does not exist")
     return compile_validation(
-        api_id=definition["api"]["id"],
-        validator=dict(validator),
+        validator=validator,
         request_parameters=method.get("requestParameters"),
         request_models=method.get("requestModels"),
-        models={name: dict(model) for name, model in definition["models"].items()},
+        models=models,
     )
 
 

@@ -27,7 +27,7 @@ failed body is checked again with jsonschema, whose errors say what failed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,13 +86,85 @@ class RequestValidation:
             raise BadRequestBody(validation_error=f"[{', '.join(failures)}]") from None
 
 
+class Models:
+    """An API's models as one deployment compiles them: each schema parsed, each body model
+    compiled and the reference registry built once, however many methods use them."""
+
+    def __init__(self, api_id: str, models: Mapping[str, Mapping[str, Any]]) -> None:
+        self._api_id = api_id
+        self._models = models
+        self._prefix = MODEL_URI.format(api_id=api_id, name="")
+        self._schemas: dict[str, dict[str, Any] | ModelError] = {}
+        self._bodies: dict[str, BodySchema | ModelError] = {}
+        self._registry: Registry[Any] | None = None
+
+    def schema(self, name: str) -> dict[str, Any]:
+        found = self._schemas.get(name)
+        if found is None:
+            try:
+                found = _parse(name, self._models)
+            except ModelError as e:
+                found = e
+            self._schemas[name] = found
+        if isinstance(found, ModelError):
+            raise found
+        return found
+
+    def body(self, name: str) -> BodySchema:
+        found = self._bodies.get(name)
+        if found is None:
+            try:
+                found = self._compile(name)
+            except ModelError as e:
+                found = e
+            self._bodies[name] = found
+        if isinstance(found, ModelError):
+            raise found
+        return found
+
+    def _compile(self, name: str) -> BodySchema:
+        schema = self.schema(name)
+
+        def resolve(uri: str) -> Any:
+            if not uri.startswith(self._prefix):
+                raise ModelError(
+                    f"the model {name} refers to {uri}, which is not a model of the API"
+                )
+            return self.schema(uri[len(self._prefix) :])
+
+        draft4 = {"$schema": "http://json-schema.org/draft-04/schema#", **schema}
+        try:
+            check = fastjsonschema.compile(draft4, handlers={"https": resolve})
+        except fastjsonschema.JsonSchemaDefinitionException as e:
+            raise ModelError(f"the model {name} is not a valid schema: {e}") from None
+        except ModelError:
+            raise
+        except Exception as e:  # a broken $ref, a bad regex...
+            raise ModelError(f"the model {name} cannot be compiled: {e}") from None
+        explain = jsonschema.Draft4Validator(schema, registry=self._reference_registry())
+        return BodySchema(name, check, explain)
+
+    def _reference_registry(self) -> Registry[Any]:
+        if self._registry is None:
+            resources = []
+            for name in self._models:
+                try:
+                    schema = self.schema(name)
+                except ModelError:
+                    continue  # reported if a method uses it
+                uri = MODEL_URI.format(api_id=self._api_id, name=name)
+                resource = Resource.from_contents(schema, default_specification=DRAFT4)
+                resources.append((uri, resource))
+            self._registry = Registry().with_resources(resources)
+        return self._registry
+
+
 def compile_validation(
     *,
-    api_id: str,
-    validator: dict[str, Any] | None,
-    request_parameters: dict[str, bool] | None,
-    request_models: dict[str, str] | None,
-    models: dict[str, dict[str, Any]],
+    validator: Mapping[str, Any] | None,
+    request_parameters: Mapping[str, bool] | None,
+    request_models: Mapping[str, str] | None,
+    models: Models,
 ) -> RequestValidation | None:
     """The checks a method's validator asks for (None: nothing to check). Raises ModelError."""
     if validator is None:
@@ -106,9 +178,8 @@ def compile_validation(
                 required.append((name, _presence(location, name)))
     bodies: dict[str, BodySchema] | None = None
     if validator.get("validateRequestBody"):
-        registry = _registry(api_id, models)
         bodies = {
-            media_type.lower(): _body_schema(api_id, name, models, registry)
+            media_type.lower(): models.body(name)
             for media_type, name in (request_models or {}).items()
         }
     if not required and not bodies:
@@ -124,7 +195,7 @@ def _presence(location: str, name: str) -> Callable[[RestContext], bool]:
     return lambda ctx: bool((ctx.path_parameters or {}).get(name))
 
 
-def _schema(name: str, models: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _parse(name: str, models: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     model = models.get(name)
     if model is None:
         raise ModelError(f"the request model {name} does not exist")
@@ -135,42 +206,6 @@ def _schema(name: str, models: dict[str, dict[str, Any]]) -> dict[str, Any]:
     if not isinstance(schema, dict):
         raise ModelError(f"the model {name} is not a JSON object")
     return schema
-
-
-def _registry(api_id: str, models: dict[str, dict[str, Any]]) -> Registry[Any]:
-    resources = []
-    for name in models:
-        try:
-            schema = _schema(name, models)
-        except ModelError:
-            continue  # reported if a method uses it
-        uri = MODEL_URI.format(api_id=api_id, name=name)
-        resources.append((uri, Resource.from_contents(schema, default_specification=DRAFT4)))
-    return Registry().with_resources(resources)
-
-
-def _body_schema(
-    api_id: str, name: str, models: dict[str, dict[str, Any]], registry: Registry[Any]
-) -> BodySchema:
-    schema = _schema(name, models)
-    prefix = MODEL_URI.format(api_id=api_id, name="")
-
-    def resolve(uri: str) -> Any:
-        if not uri.startswith(prefix):
-            raise ModelError(f"the model {name} refers to {uri}, which is not a model of the API")
-        return _schema(uri[len(prefix) :], models)
-
-    draft4 = {"$schema": "http://json-schema.org/draft-04/schema#", **schema}
-    try:
-        check = fastjsonschema.compile(draft4, handlers={"https": resolve})
-    except fastjsonschema.JsonSchemaDefinitionException as e:
-        raise ModelError(f"the model {name} is not a valid schema: {e}") from None
-    except ModelError:
-        raise
-    except Exception as e:  # a broken $ref, a bad regex...
-        raise ModelError(f"the model {name} cannot be compiled: {e}") from None
-    explain = jsonschema.Draft4Validator(schema, registry=registry)
-    return BodySchema(name, check, explain)
 
 
 # -- messages ------------------------------------------------------------------------------------

@@ -8,22 +8,25 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tollway.dataplane.validation import ModelError, compile_validation, explain
+from tollway.dataplane.validation import ModelError, Models, compile_validation, explain
 
 DRAFT4 = "http://json-schema.org/draft-04/schema#"
 BOTH = {"validateRequestBody": True, "validateRequestParameters": True}
 
 
-def models(**schemas: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        name: {
-            "id": name,
-            "name": name,
-            "contentType": "application/json",
-            "schema": json.dumps(schema),
-        }
-        for name, schema in schemas.items()
-    }
+def models(**schemas: dict[str, Any]) -> Models:
+    return Models(
+        "a",
+        {
+            name: {
+                "id": name,
+                "name": name,
+                "contentType": "application/json",
+                "schema": json.dumps(schema),
+            }
+            for name, schema in schemas.items()
+        },
+    )
 
 
 def failures(schema: dict[str, Any], instance: Any) -> list[str]:
@@ -102,27 +105,24 @@ def test_missing_properties_make_one_message_per_object() -> None:
 def test_nothing_to_check_compiles_to_none() -> None:
     assert (
         compile_validation(
-            api_id="a",
             validator=None,
             request_parameters={"method.request.querystring.q": True},
             request_models=None,
-            models={},
+            models=models(),
         )
         is None
     )
     only_optional = compile_validation(
-        api_id="a",
         validator=BOTH,
         request_parameters={"method.request.querystring.q": False},
         request_models={},
-        models={},
+        models=models(),
     )
     assert only_optional is None
 
 
 def test_required_parameters_in_the_order_of_their_full_keys() -> None:
     validation = compile_validation(
-        api_id="a",
         validator=BOTH,
         request_parameters={
             "method.request.querystring.qs1": True,
@@ -131,7 +131,7 @@ def test_required_parameters_in_the_order_of_their_full_keys() -> None:
             "method.request.multivaluequerystring.many": True,
         },
         request_models=None,
-        models={},
+        models=models(),
     )
     assert validation is not None
     assert [name for name, _ in validation.required] == ["x-header-param", "many", "issuer", "qs1"]
@@ -140,7 +140,6 @@ def test_required_parameters_in_the_order_of_their_full_keys() -> None:
 def test_a_reference_to_another_model_is_followed() -> None:
     uri = "https://apigateway.amazonaws.com/restapis/a/models/Inner"
     validation = compile_validation(
-        api_id="a",
         validator=BOTH,
         request_parameters=None,
         request_models={"application/json": "Outer"},
@@ -172,9 +171,15 @@ def test_models_that_cannot_be_compiled(
 ) -> None:
     with pytest.raises(ModelError, match=error):
         compile_validation(
-            api_id="a",
             validator=BOTH,
             request_parameters=None,
             request_models=request_models,
             models=models(**schemas),
         )
+
+
+def test_a_model_is_compiled_once_per_deployment_whatever_uses_it() -> None:
+    compiled = models(Pet={"type": "object"})
+    assert compiled.body("Pet") is compiled.body("Pet")
+    with pytest.raises(ModelError, match="the request model Nope does not exist"):
+        compiled.body("Nope")
