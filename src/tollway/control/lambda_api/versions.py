@@ -156,23 +156,18 @@ def _check_alias_target(
         )
     for extra, weight in weights.items():
         if not re.fullmatch(r"[0-9]+", extra):
-            raise ValidationException(
-                "1 validation error detected: Value '{"
-                + ", ".join(f"{k}={v}" for k, v in weights.items())
-                + "}' at 'routingConfig.additionalVersionWeights' failed to satisfy "
-                "constraint: Map keys must satisfy constraint: [Member must have length less "
-                "than or equal to 1024, Member must have length greater than or equal to 1, "
-                "Member must satisfy regular expression pattern: [0-9]+, Member must not be "
-                "null]"
+            raise _weights_error(
+                weights,
+                "Map keys must satisfy constraint: [Member must have length less than or "
+                "equal to 1024, Member must have length greater than or equal to 1, Member "
+                "must satisfy regular expression pattern: [0-9]+, Member must not be null]",
             )
         if not 0.0 <= weight <= 1.0:
-            raise ValidationException(
-                "1 validation error detected: Value '{"
-                + ", ".join(f"{k}={v}" for k, v in weights.items())
-                + "}' at 'routingConfig.additionalVersionWeights' failed to satisfy "
-                "constraint: Map value must satisfy constraint: [Member must have value less "
-                "than or equal to 1.0, Member must have value greater than or equal to 0.0, "
-                "Member must not be null]"
+            raise _weights_error(
+                weights,
+                "Map value must satisfy constraint: [Member must have value less than or "
+                "equal to 1.0, Member must have value greater than or equal to 0.0, Member "
+                "must not be null]",
             )
         if version == LATEST:
             raise InvalidParameterValueException(
@@ -188,6 +183,14 @@ def _check_alias_target(
                 f"Function not found: {registry(call).arn(record.key, extra)}"
             )
     return {"AdditionalVersionWeights": dict(weights)}
+
+
+def _weights_error(weights: dict[str, float], constraint: str) -> ValidationException:
+    shown = ", ".join(f"{k}={v}" for k, v in weights.items())
+    return ValidationException(
+        f"1 validation error detected: Value '{{{shown}}}' at "
+        f"'routingConfig.additionalVersionWeights' failed to satisfy constraint: {constraint}"
+    )
 
 
 def _alias_name(call: Call) -> str:
