@@ -513,6 +513,20 @@ def test_alias_errors(lam: Any) -> None:
         "must not be null]",
     )
     assert aws_error(
+        lam.create_alias,
+        FunctionName=name,
+        Name="named",
+        FunctionVersion="1",
+        RoutingConfig={"AdditionalVersionWeights": {"v2": 0.5}},
+    ) == (
+        400,
+        "ValidationException",
+        "1 validation error detected: Value '{v2=0.5}' at 'routingConfig.additionalVersionWeights' "
+        "failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length "
+        "less than or equal to 1024, Member must have length greater than or equal to 1, Member "
+        "must satisfy regular expression pattern: [0-9]+, Member must not be null]",
+    )
+    assert aws_error(
         lam.update_alias,
         FunctionName=name,
         Name="live",
