@@ -158,6 +158,10 @@ class _Invocation:
     request_id: str
     init_ms: float | None  # the cold start's init duration, None when warm
     init_output: str  # what init printed (a cold start's output before START)
+    start: str = field(init=False)  # its START line
+
+    def __post_init__(self) -> None:
+        self.start = report.start(self.request_id, self.spec.version)
 
 
 def _whole_lines(output: str) -> str:
@@ -251,7 +255,7 @@ class FunctionHost:
             )
             # START is logged with the first line the function prints, or with END: one write
             # to the log for an invocation that prints nothing.
-            self._unannounced[request_id] = report.start(request_id, spec.version)
+            self._unannounced[request_id] = invocation.start
             pending = worker.call(request_id, invoked_arn or spec.arn, payload, spec.timeout)
             pool.busy.add(worker)
             self._watch_memory(worker, spec)
@@ -508,7 +512,7 @@ class FunctionHost:
         init_ms = (time.perf_counter() - started) * 1000
         if ending is not None:
             invocation = _Invocation(spec, request_id, init_ms, "")
-            self._unannounced[request_id] = report.start(request_id, spec.version)
+            self._unannounced[request_id] = invocation.start
             raise _ColdStartFailed(await self._report(worker, invocation, ending))
         return worker, init_ms
 
@@ -595,12 +599,7 @@ class FunctionHost:
             failure=failure,
         )
         self._log(spec.name, self._unannounced.pop(invocation.request_id, "") + end)
-        return (
-            invocation.init_output
-            + report.start(invocation.request_id, spec.version)
-            + output
-            + end
-        )
+        return invocation.init_output + invocation.start + output + end
 
     async def _report(
         self, worker: Worker, invocation: _Invocation, ending: Ending, output: str | None = None
