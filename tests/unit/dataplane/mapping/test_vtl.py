@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -35,7 +36,23 @@ def data(
 
 
 def render(template: str, body: str = "", **kwargs: Any) -> str:
-    return MappingTemplate.compile(template).render(data(body, **kwargs))
+    """The template rendered by its compiled function, after checking that airspeed's own
+    evaluation of it gives the same text, or fails with the same error."""
+    compiled = MappingTemplate.compile(template)
+    interpreted = MappingTemplate.compile(template, interpret=True)
+    try:
+        expected = interpreted.render(data(body, **kwargs))
+    except TemplateError as error:
+        with pytest.raises(TemplateError) as caught:
+            compiled.render(data(body, **kwargs))
+        assert (str(caught.value), caught.value.line, caught.value.column) == (
+            str(error),
+            error.line,
+            error.column,
+        )
+        raise caught.value from None
+    assert compiled.render(data(body, **kwargs)) == expected
+    return expected
 
 
 # --- compile: static fast path, size limit, syntax errors -----------------------------------
@@ -501,3 +518,96 @@ def test_method_request_passthrough_template() -> None:
         },
     }
     assert '"Accept" : "*\\/*"' in rendered  # escapeJavaScript escapes the slash
+
+
+# --- the compiled form against airspeed's evaluation ----------------------------------------
+
+# Each template is rendered both ways by `render`, which fails on any difference in output or
+# error; the cases reach every element and evaluation rule the compiler reproduces.
+EQUIVALENCE_CASES = [
+    "#set($a = 1 + 2 * 3 - 4 / 2 % 3)$a",
+    "#set($a = (1 + 2) * 3)$a #set($b = !$a)$b #set($c = !$undefined)$c",
+    "#if($x && $y || !$z)yes#{else}no#end",
+    "#if(1 < 2 and 2 >= 2 and 3 != 4 and 'a' == 'a' or false)t#end",
+    "#if($undefined)undefined is true#end#if(!$undefined)never#end",
+    "#if($n == 1)one#elseif($n == 2)two#elseif($n == 3)three#{else}many#end",
+    "#set($l = [])#if($l.add(1) && $l.add(2))#end$l $l.size()",
+    "#set($l = [])#set($r = $l.add('a') || $l.add('b') && $l.add('c'))$l $r",
+    "#set($m = {'a': 1, 'b': [1, 2], 'c': {'d': 'e'}})$m $m.a $m.b[1] $m.c.d $m['a'] $m.keySet()",
+    "#set($m = {})#set($m.x = 1)#set($m['y'] = 2)#set($k = 'z')#set($m[$k] = 3)$m",
+    "#set($m = {'a': {'b': {}}})#set($m.a.b.c = 'deep')$m",
+    "#set($r = [1..3])$r #set($d = [3..1])$d #set($e = [$n..2])$e",
+    "${missing}|$!missing|${missing|'alt'}|${n|'alt'}|$!{n}",
+    "$n.toString() $s.length() $s.toUpperCase() $s.substring(1) $s.replaceAll('l+', 'L')",
+    "$s.split('l') $s.split('l').size() $s.charAt(0) $s.contains('el') $s.matches('h.*')",
+    "$list[0] $list[5] $list.get(1) $list.size() $list.isEmpty() $list.contains(2)",
+    "#foreach($i in $list)$i:$velocityCount:$foreach.index:$foreach.hasNext:$foreach.last #end",
+    "#foreach($v in $map)$v,#end #foreach($k in $map.keySet())$k=$map.get($k);#end",
+    "#set($t = 0)#foreach($i in [1..4])#set($t = $t + $i)#set($inner = $i)#end$t [$inner]",
+    "#foreach($i in [1, 2])#foreach($j in ['a', 'b'])$i$j$velocityCount #end#end",
+    "#foreach($x in $s)never#end#foreach($x in $n)never#end#foreach($x in $undefined)no#end",
+    "#set($x = \"a $s b ${n}c\")$x #set($y = 'single $s')$y",
+    '#set($x = "#if($n == 1)one#{else}other#end")$x',
+    "before #if(true)#stop#end after",
+    "#foreach($i in [1..5])$i#if($i == 3)#stop#end#end",
+    '#set($x = "a#stop b")never',
+    "## a comment\n#* block\ncomment *#text $n",
+    "#set( $a = 'x' )\n$a\n  #set($b = 'y')\n$b",
+    "$input.params('q') $input.params().querystring $input.params().header.size()",
+    "$input.json('$.items[0]') $input.path('$.items').size() $input.path('$.obj')",
+    "#set($o = $input.path('$.obj'))$o.k $o.get('k') $o.size() $o['k']",
+    "$util.escapeJavaScript(\"it's\") $util.urlEncode('a b') $util.base64Encode($s)",
+    "$context.requestId $context.identity.sourceIp $context.missing.deeper",
+    "#set($context.requestOverride.header.x = 'v')$context.requestOverride",
+    "$stageVariables.v $stageVariables['v'] $stageVariables.missing",
+    "#set($l = [1, 2])$l.get(5)",
+    "#set($x = $s.substring(10))",
+    "#set($x = $undefined.deeper)$x|#set($y = $undefined.call(1))$y|",
+    "$n.__class__",
+    "$list[0][1]",
+    "#set($m = {'a': [1, [2, 3]]})$m.a[1][0] $m.get('a')[0]",
+    "#set($x = 5 / 0)",
+    "#set($x = 'a' - 1)",
+    "#set($undefined.x = 1)",
+    "#foreach($i in [1..1001])#end",
+    "#set($x = \"$util.parseJson('{')\")",
+    '#set($s2 = "$s")#set($n2 = "$n")$s2 $n2 #set($e = "")[$e]',
+    "$n $n.class $s.empty",
+    "#set($b = true)#set($f = false)$b $f #if($b)B#end#if(!$f)F#end",
+    "#set($x = 1.5)$x #set($y = -2)$y #set($z = null)[$z]",
+    "#set($a = 1)#set($a = $a == 1)$a",
+    "#macro(m $x)[$x]#end#m(1) #evaluate('x') #return(2)",
+    "#set($x=$input.path('$.items'))#foreach($i in $x)#set($last=$i)#end$last",
+]
+
+
+EQUIVALENCE_PRELUDE = (
+    "#set($n = 1)#set($s = 'hello')#set($list = [1, 2, 3])#set($map = {'a': 1, 'b': 2})"
+)
+
+
+@pytest.mark.parametrize("template", EQUIVALENCE_CASES)
+def test_compiled_template_renders_as_airspeed_does(template: str) -> None:
+    template = EQUIVALENCE_PRELUDE + template
+    assert MappingTemplate.compile(template).is_compiled
+    context = {
+        "requestId": "r-1",
+        "identity": {"sourceIp": "1.2.3.4"},
+        "requestOverride": {"header": {}},
+    }
+    # An error is fine: `render` has checked that both ways fail with the same error.
+    with contextlib.suppress(TemplateError):
+        render(
+            template,
+            '{"items": [1, 2, {"a": "b"}], "obj": {"k": "v", "n": null}}',
+            querystring={"q": "query"},
+            header={"Accept": "*/*"},
+            context=context,
+            stage_variables={"v": "stage"},
+        )
+
+
+def test_templates_the_compiler_leaves_to_airspeed_render_the_same() -> None:
+    template = MappingTemplate.compile("#define($d)x#end$d")
+    assert not template.is_compiled and not template.is_static
+    assert render("#define($d)x#end[$d]") == "[x]"
