@@ -19,7 +19,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Server, add_path, create_function, deploy, lambda_uri, new_api
+from tests.e2e.conftest import (
+    Server,
+    add_method,
+    add_path,
+    create_function,
+    deploy,
+    lambda_uri,
+    new_api,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\x80"  # not UTF-8: any decoding mangles it
 PNG_B64 = base64.b64encode(PNG)
@@ -63,6 +71,23 @@ def backend() -> Iterator[str]:
     httpd.server_close()
 
 
+def binary_rest_api(apigw: Any, name: str, media_types: list[str] | None) -> tuple[str, str]:
+    """A new API with `binaryMediaTypes` (None: without): (id, root resource id)."""
+    api = apigw.create_rest_api(
+        name=name, **({"binaryMediaTypes": media_types} if media_types else {})
+    )
+    return api["id"], api["rootResourceId"]
+
+
+def root_method(
+    apigw: Any, name: str, media_types: list[str] | None, verb: str, integration: dict[str, Any]
+) -> tuple[str, str]:
+    """A new API with `binaryMediaTypes` whose root method has `integration`: (id, root)."""
+    api_id, root = binary_rest_api(apigw, name, media_types)
+    add_method(apigw, api_id, root, verb, integration)
+    return api_id, root
+
+
 def http_method(
     apigw: Any,
     api_id: str,
@@ -76,15 +101,10 @@ def http_method(
 ) -> None:
     """An HTTP integration with one default 200 response that keeps the backend's
     Content-Type; contentHandling on either side when given."""
-    apigw.put_method(
-        restApiId=api_id, resourceId=resource, httpMethod=verb, authorizationType="NONE"
-    )
     fields: dict[str, Any] = {"type": "HTTP", "integrationHttpMethod": verb, "uri": uri}
     if request_handling:
         fields["contentHandling"] = request_handling
-    apigw.put_integration(
-        restApiId=api_id, resourceId=resource, httpMethod=verb, **fields, **integration
-    )
+    add_method(apigw, api_id, resource, verb, {**fields, **integration})
     apigw.put_method_response(
         restApiId=api_id,
         resourceId=resource,
@@ -107,10 +127,7 @@ def http_method(
 def binary_api(apigw: Any, backend: str, media_types: list[str] | None) -> str:
     """`POST /req/{handling}` to the echo and `GET /res/{handling}/{kind}` to the payloads,
     for every contentHandling (none, tobinary, totext)."""
-    api = apigw.create_rest_api(
-        name="binary", **({"binaryMediaTypes": media_types} if media_types else {})
-    )
-    api_id, root = api["id"], api["rootResourceId"]
+    api_id, root = binary_rest_api(apigw, "binary", media_types)
     for name, handling in HANDLINGS.items():
         http_method(
             apigw,
@@ -299,28 +316,14 @@ def test_http_proxy_passes_binary_bytes_exactly(
     server: Server, apigw: Any, backend: str, http: httpx.Client
 ) -> None:
     api_id, root = new_api(apigw, "binary-proxy")
-    resource = add_path(apigw, api_id, root, "/up")
-    apigw.put_method(
-        restApiId=api_id, resourceId=resource, httpMethod="POST", authorizationType="NONE"
-    )
-    apigw.put_integration(
-        restApiId=api_id,
-        resourceId=resource,
-        httpMethod="POST",
-        type="HTTP_PROXY",
-        integrationHttpMethod="POST",
-        uri=f"{backend}/echo",
-    )
-    down = add_path(apigw, api_id, root, "/down")
-    apigw.put_method(restApiId=api_id, resourceId=down, httpMethod="GET", authorizationType="NONE")
-    apigw.put_integration(
-        restApiId=api_id,
-        resourceId=down,
-        httpMethod="GET",
-        type="HTTP_PROXY",
-        integrationHttpMethod="GET",
-        uri=f"{backend}/payload/binary",
-    )
+    for path, verb, uri in (("/up", "POST", "/echo"), ("/down", "GET", "/payload/binary")):
+        add_method(
+            apigw,
+            api_id,
+            add_path(apigw, api_id, root, path),
+            verb,
+            {"type": "HTTP_PROXY", "integrationHttpMethod": verb, "uri": f"{backend}{uri}"},
+        )
     apigw.update_rest_api(
         restApiId=api_id,
         patchOperations=[
@@ -345,16 +348,8 @@ def test_http_proxy_passes_binary_bytes_exactly(
 def test_mock_serves_an_image_from_its_template(
     server: Server, apigw: Any, http: httpx.Client
 ) -> None:
-    api = apigw.create_rest_api(name="binary-mock", binaryMediaTypes=["image/*"])
-    api_id, root = api["id"], api["rootResourceId"]
-    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
-    apigw.put_integration(
-        restApiId=api_id,
-        resourceId=root,
-        httpMethod="GET",
-        type="MOCK",
-        requestTemplates={"application/json": '{"statusCode": 200}'},
-    )
+    mock = {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}}
+    api_id, root = root_method(apigw, "binary-mock", ["image/*"], "GET", mock)
     apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
     apigw.put_integration_response(
         restApiId=api_id,
@@ -448,17 +443,8 @@ def handler(event, context):
 def lambda_api(apigw: Any, lam: Any) -> str:
     name = f"binary-{uuid.uuid4().hex[:8]}"
     create_function(lam, name, LAMBDA_SOURCE)
-    api = apigw.create_rest_api(name="binary-lambda", binaryMediaTypes=["image/*"])
-    api_id, root = api["id"], api["rootResourceId"]
-    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="ANY", authorizationType="NONE")
-    apigw.put_integration(
-        restApiId=api_id,
-        resourceId=root,
-        httpMethod="ANY",
-        type="AWS_PROXY",
-        integrationHttpMethod="POST",
-        uri=lambda_uri(name),
-    )
+    proxy = {"type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": lambda_uri(name)}
+    api_id, _ = root_method(apigw, "binary-lambda", ["image/*"], "ANY", proxy)
     deploy(apigw, api_id)
     return api_id
 
@@ -520,19 +506,14 @@ def test_lambda_custom_integration_with_conversions(
     (CONVERT_TO_BINARY)."""
     name = f"binary-custom-{uuid.uuid4().hex[:8]}"
     create_function(lam, name, CUSTOM_SOURCE)
-    api = apigw.create_rest_api(name="binary-custom", binaryMediaTypes=["image/png"])
-    api_id, root = api["id"], api["rootResourceId"]
-    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="POST", authorizationType="NONE")
-    apigw.put_integration(
-        restApiId=api_id,
-        resourceId=root,
-        httpMethod="POST",
-        type="AWS",
-        integrationHttpMethod="POST",
-        uri=lambda_uri(name),
-        contentHandling="CONVERT_TO_TEXT",
-        requestTemplates={"image/png": '{"data": "$input.body"}'},
-    )
+    integration = {
+        "type": "AWS",
+        "integrationHttpMethod": "POST",
+        "uri": lambda_uri(name),
+        "contentHandling": "CONVERT_TO_TEXT",
+        "requestTemplates": {"image/png": '{"data": "$input.body"}'},
+    }
+    api_id, root = root_method(apigw, "binary-custom", ["image/png"], "POST", integration)
     apigw.put_method_response(
         restApiId=api_id, resourceId=root, httpMethod="POST", statusCode="200"
     )
