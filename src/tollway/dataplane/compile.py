@@ -215,7 +215,9 @@ def _compile_method(
     try:
         compiled.request_mapping = _request_mapping(integration, variables)
         _check_owned_headers(integration)
-        if integration["type"] != "AWS_PROXY":  # the Lambda proxy event has its own rule
+        # The request payload is converted for a backend: not for MOCK, which has none (its
+        # template only names the status), nor AWS_PROXY, whose event has its own rule.
+        if integration["type"] not in ("AWS_PROXY", "MOCK"):
             compiled.payload = payload_handling(media_types, integration.get("contentHandling"))
         if not handler.proxy:
             compiled.request_templates = _templates(integration.get("requestTemplates"))

@@ -142,3 +142,14 @@ async def test_without_binary_settings_nothing_is_compiled_or_converted() -> Non
     ctx = await _run(HTTP, "image/png", b"\xff\x00")
     assert ctx.method.payload is None
     assert ctx.integration_body == b"\xff\x00"
+
+
+async def test_mock_request_templates_are_never_converted() -> None:
+    mock = {
+        "type": "MOCK",
+        "contentHandling": "CONVERT_TO_BINARY",
+        "requestTemplates": {"application/json": '{"statusCode": 200}'},
+    }
+    ctx = await _run_binary(mock, "application/json", b"", ["*/*"])
+    assert ctx.method.payload is None
+    assert ctx.integration_body == b'{"statusCode": 200}'

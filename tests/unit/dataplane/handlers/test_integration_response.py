@@ -148,3 +148,18 @@ async def test_text_that_is_not_base64_is_a_configuration_error() -> None:
         )
     assert error.value.log is not None
     assert "Unable to base64-decode the response payload" in error.value.log
+
+
+async def test_all_types_binary_breaks_a_mock_template_unless_converted_to_text() -> None:
+    """AWS's known pitfall: with `*/*` the client wants binary, so a MOCK's JSON template
+    output is base64-decoded (and fails); CONVERT_TO_TEXT keeps it text."""
+    template = {"responseTemplates": {"application/json": '{"ok": true}'}}
+    with pytest.raises(ApiConfigurationError):
+        await _respond_binary(template, Response(200), "application/json", ["*/*"])
+    response = await _respond_binary(
+        {**template, "contentHandling": "CONVERT_TO_TEXT"},
+        Response(200),
+        "application/json",
+        ["*/*"],
+    )
+    assert response.body == b'{"ok": true}'
