@@ -425,6 +425,8 @@ IMAGE = base64.b64decode("IMAGE_B64")
 
 
 def handler(event, context):
+    if event["queryStringParameters"]:
+        return {"statusCode": 200, "body": "not base64!", "isBase64Encoded": True}
     if event["httpMethod"] == "POST":
         return {
             "statusCode": 200,
@@ -465,6 +467,22 @@ def test_lambda_proxy_image_response(
     assert response.status_code == 200
     assert response.content == received
     assert response.headers["Content-Type"] == "image/png"
+
+
+def test_lambda_proxy_body_that_is_not_base64_is_a_500(
+    server: Server, lambda_api: str, http: httpx.Client
+) -> None:
+    url = server.url(lambda_api, "test", "/") + "?bad=1"
+    response = http.get(url, headers={"Accept": "image/png"})
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal server error"}
+    request_id = response.headers["x-amzn-RequestId"]
+    assert any(
+        request_id in line and "Unable to base64-decode the Lambda proxy response body" in line
+        for line in server.log().splitlines()
+    )
+    # A client that does not take binary gets the text as the function returned it.
+    assert http.get(url, headers={"Accept": "text/html"}).content == b"not base64!"
 
 
 @pytest.mark.parametrize(
