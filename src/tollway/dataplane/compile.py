@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from tollway.dataplane.binary import MediaTypes, payload_handling
 from tollway.dataplane.compiled import (
     AccessLogFormat,
     CompiledGatewayResponse,
@@ -91,12 +92,13 @@ def compile_stage(
     warnings: list[str] = []
     router: RouteNode[CompiledMethod] = RouteNode()
     models = Models(api["id"], definition["models"])  # compiled once, for every method
+    media_types = MediaTypes(api.get("binaryMediaTypes") or ())
     resources = definition["resources"]
     for resource in resources.values():
         parts = _path_parts(resources, resource)
         for verb, method in (resource.get("resourceMethods") or {}).items():
             compiled = _compile_method(
-                definition, resource, method, stage, services, models, warnings
+                definition, resource, method, stage, services, models, media_types, warnings
             )
             router.add(parts, verb, compiled)
     warnings.extend(_stage_warnings(definition, stage))
@@ -111,13 +113,13 @@ def compile_stage(
         variables=variables,
         router=router,
         gateway_responses=_compile_gateway_responses(definition, variables),
-        binary_media_types=tuple(api.get("binaryMediaTypes") or ()),
         access_log=AccessLogFormat(
             compile_text(access_format.rstrip("\n"), variables, missing="-")
         ),
         disable_execute_api_endpoint=api.get("disableExecuteApiEndpoint", False),
         warnings=warnings,
         minimum_compression_size=api.get("minimumCompressionSize"),
+        binary_media_types=media_types,
     )
 
 
@@ -156,7 +158,6 @@ def unknown_stage(api_id: str, stage_name: str, account_id: str, region: str) ->
         variables={},
         router=RouteNode(),
         gateway_responses=_DEFAULT_RESPONSES,
-        binary_media_types=(),
         access_log=_DEFAULT_ACCESS_LOG,
         disable_execute_api_endpoint=False,
     )
@@ -173,6 +174,7 @@ def _compile_method(
     stage: Stage,
     services: IntegrationServices,
     models: Models,
+    media_types: MediaTypes,
     warnings: list[str],
 ) -> CompiledMethod:
     path = resource_path(definition["resources"], resource["id"])
@@ -213,9 +215,13 @@ def _compile_method(
     try:
         compiled.request_mapping = _request_mapping(integration, variables)
         _check_owned_headers(integration)
+        # The request payload is converted for a backend: not for MOCK, which has none (its
+        # template only names the status), nor AWS_PROXY, whose event has its own rule.
+        if integration["type"] not in ("AWS_PROXY", "MOCK"):
+            compiled.payload = payload_handling(media_types, integration.get("contentHandling"))
         if not handler.proxy:
             compiled.request_templates = _templates(integration.get("requestTemplates"))
-            _compile_responses(compiled, integration, variables)
+            _compile_responses(compiled, integration, variables, media_types)
     except (TemplateError, MappingError, re.error) as e:
         compiled.config_error = f"{where}: {e}"
         warnings.append(f"configuration error on {where} (its requests will fail with 500): {e}")
@@ -312,10 +318,13 @@ def _templates(raw: dict[str, str | None] | None) -> Templates:
 
 
 def _compile_responses(
-    compiled: CompiledMethod, integration: Integration, variables: dict[str, str]
+    compiled: CompiledMethod,
+    integration: Integration,
+    variables: dict[str, str],
+    media_types: MediaTypes,
 ) -> None:
     for response in (integration.get("integrationResponses") or {}).values():
-        entry = _compile_response(response, variables)
+        entry = _compile_response(response, variables, media_types)
         if entry.pattern is None:
             compiled.default_response = entry
         else:
@@ -323,7 +332,7 @@ def _compile_responses(
 
 
 def _compile_response(
-    response: IntegrationResponse, variables: dict[str, str]
+    response: IntegrationResponse, variables: dict[str, str], media_types: MediaTypes
 ) -> CompiledIntegrationResponse:
     pattern = response.get("selectionPattern")
     headers: list[tuple[str, Callable[[RestContext], str | None]]] = []
@@ -337,6 +346,7 @@ def _compile_response(
         pattern=re.compile(pattern) if pattern else None,
         templates=_templates(response.get("responseTemplates")),
         headers=headers,
+        payload=payload_handling(media_types, response.get("contentHandling")),
     )
 
 

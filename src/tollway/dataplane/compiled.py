@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from tollway.dataplane.binary import NO_MEDIA_TYPES, MediaTypes, PayloadHandling
 from tollway.dataplane.router import RouteNode
 
 if TYPE_CHECKING:
@@ -74,6 +75,8 @@ class CompiledIntegrationResponse:
     pattern: re.Pattern[str] | None  # None: the default response
     templates: Templates
     headers: list[tuple[str, Callable[[RestContext], str | None]]]
+    # binaryMediaTypes with the response's contentHandling; None: nothing to convert
+    payload: PayloadHandling | None = None
 
 
 @dataclass(slots=True)
@@ -92,6 +95,8 @@ class CompiledMethod:
     # not support yet...): requests then fail with API_CONFIGURATION_ERROR, as AWS fails them.
     config_error: str | None = None
     validation: RequestValidation | None = None  # its request validator's checks
+    # binaryMediaTypes with the integration's contentHandling; None: nothing to convert
+    payload: PayloadHandling | None = None
 
 
 @dataclass(slots=True)
@@ -119,8 +124,8 @@ class CompiledStage:
     variables: dict[str, str]
     router: RouteNode[CompiledMethod]
     gateway_responses: dict[str, CompiledGatewayResponse]
-    binary_media_types: tuple[str, ...]
     access_log: AccessLogFormat
     disable_execute_api_endpoint: bool
     warnings: list[str] = field(default_factory=list)
     minimum_compression_size: int | None = None  # None: payloads are not (de)compressed
+    binary_media_types: MediaTypes = NO_MEDIA_TYPES

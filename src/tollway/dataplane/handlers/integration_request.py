@@ -5,10 +5,16 @@ integrations, mapping-template selection by Content-Type with `passthroughBehavi
 (spec §4.4): a template for the type transforms the body; otherwise WHEN_NO_MATCH passes it
 through, WHEN_NO_TEMPLATES passes it only if no template is defined at all, NEVER refuses
 (415 UNSUPPORTED_MEDIA_TYPE).
+
+Binary payloads (spec §4.7, binary.py): with `binaryMediaTypes` or the integration's
+`contentHandling` set, the payload is converted for the backend (HTTP_PROXY included): a
+binary one becomes base64 text before the template sees it, text becomes binary after the
+template, and a binary payload that stays binary is passed through without its template.
 """
 
 from __future__ import annotations
 
+from tollway.dataplane.binary import Conversion, decode, encode, first_media_type
 from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.context import MappedRequest, RestContext
 from tollway.dataplane.errors import ApiConfigurationError, UnsupportedMediaType
@@ -19,9 +25,7 @@ from tollway.dataplane.templating import template_input
 
 def media_type(value: str | None, default: str = "application/json") -> str:
     """The media type of a Content-Type/Accept value, parameters and later types dropped."""
-    if not value:
-        return default
-    return value.split(",", 1)[0].split(";", 1)[0].strip().lower() or default
+    return first_media_type(value) or default
 
 
 class IntegrationRequest:
@@ -30,19 +34,35 @@ class IntegrationRequest:
         assert method is not None
         if method.request_mapping:
             ctx.mapped = self._map(ctx)
-        if method.integration.proxy:
+        proxy = method.integration.proxy
+        if method.payload is None:  # no binary settings: every payload is text, as it is
+            if not proxy:
+                self._transform(ctx, ctx.request.header("Content-Type"), binary=False)
             return
+        content_type = ctx.request.header("Content-Type")
+        conversion = method.payload.request(content_type)
+        ctx.integration_body = encode(ctx.integration_body, conversion)
+        if not proxy:
+            self._transform(ctx, content_type, conversion is Conversion.BINARY)
+        ctx.integration_body = decode(ctx.integration_body, conversion, "request payload")
+
+    @staticmethod
+    def _transform(ctx: RestContext, content_type: str | None, binary: bool) -> None:
+        """The request template for the Content-Type, or passthrough as the method says."""
+        method = ctx.method
+        assert method is not None
         templates = method.request_templates
-        found = templates.for_type(media_type(ctx.request.header("Content-Type")))
+        found = templates.for_type(media_type(content_type))
         if found is None:
             if method.passthrough == "NEVER" or (
                 method.passthrough == "WHEN_NO_TEMPLATES" and templates.by_type
             ):
                 raise UnsupportedMediaType()
             return  # pass the body through unchanged
-        template = found[1]
+        if binary:
+            return  # a binary payload is passed through, never template-mapped
         try:
-            rendered = template.render(template_input(ctx, ctx.request.body))
+            rendered = found[1].render(template_input(ctx, ctx.integration_body))
         except TemplateError as e:
             raise ApiConfigurationError(
                 log=f"Execution failed due to configuration error: request template: {e}"

@@ -6,10 +6,18 @@ status code as text, or Lambda's errorMessage) is matched against each response'
 (no pattern) is used; with neither, API_CONFIGURATION_ERROR. The response template is chosen
 by the request's Accept (application/json, then the first template as fallbacks); without
 templates the body passes through. Only mapped headers reach the client.
+
+Binary payloads (spec §4.7, binary.py): with `binaryMediaTypes` or the response's
+`contentHandling` set, the endpoint's payload (binary when its Content-Type is one of
+`binaryMediaTypes`) is converted for the client (binary when contentHandling says so or, when
+unset, when the first Accept type is binary): binary becomes base64 text before the template,
+text becomes binary after it (a failed base64 decoding is a 500), and a binary payload that
+stays binary passes through without the template.
 """
 
 from __future__ import annotations
 
+from tollway.dataplane.binary import Conversion, decode, encode
 from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.compiled import CompiledIntegrationResponse, CompiledMethod
 from tollway.dataplane.context import Response, RestContext
@@ -40,16 +48,24 @@ class IntegrationResponse:
         assert ctx.method is not None and endpoint is not None
         selected = select_response(ctx.method, ctx.selection_value)
         body = endpoint.body
+        accept = ctx.request.header("Accept")
+        conversion = Conversion.TEXT
+        if selected.payload is not None:
+            conversion = selected.payload.response(_content_type(endpoint), accept)
+            body = encode(body, conversion)
         content_type = "application/json"
-        found = selected.templates.for_response(media_type(ctx.request.header("Accept")))
+        found = selected.templates.for_response(media_type(accept))
         if found is not None:
             content_type, template = found
-            try:
-                body = template.render(template_input(ctx, endpoint.body)).encode()
-            except TemplateError as e:
-                raise ApiConfigurationError(
-                    log=f"Execution failed due to configuration error: response template: {e}"
-                ) from None
+            if conversion is not Conversion.BINARY:  # binary passes through untemplated
+                try:
+                    body = template.render(template_input(ctx, body)).encode()
+                except TemplateError as e:
+                    raise ApiConfigurationError(
+                        log=f"Execution failed due to configuration error: response template: {e}"
+                    ) from None
+        if conversion is Conversion.DECODE:
+            body = decode(body, conversion, "response payload")
         headers = [("Content-Type", content_type)]
         for name, get in selected.headers:
             value = get(ctx)
@@ -57,3 +73,10 @@ class IntegrationResponse:
                 headers = [(k, v) for k, v in headers if k.lower() != name.lower()]
                 headers.append((name, value))
         ctx.response = Response(selected.status, headers, body)
+
+
+def _content_type(response: Response) -> str | None:
+    for name, value in response.headers:
+        if name.lower() == "content-type":
+            return value
+    return None

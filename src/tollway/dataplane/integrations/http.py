@@ -150,7 +150,7 @@ class HttpIntegration:
         method = ctx.request.method if self._method == "ANY" else self._method
         body: bytes | None = None
         if method not in NO_BODY_METHODS:
-            body = ctx.request.body if self.proxy else ctx.integration_body
+            body = ctx.integration_body  # the client's body (HTTP_PROXY) or the mapped one
         started = time.perf_counter()
         try:
             response = await self._upstream.send(

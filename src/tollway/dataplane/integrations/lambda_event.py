@@ -8,18 +8,25 @@ decoded with the last value in `queryStringParameters`, path values still percen
 `parse_response` applies API Gateway's checks to what the function returned: a JSON object
 with only the allowed keys, a numeric `statusCode`, string header values, list
 multi-value headers and a string body; anything else is a 502 "Internal server error".
+
+Binary bodies (spec §2.1, §2.3, §4.7): a request body whose Content-Type is one of the API's
+`binaryMediaTypes` reaches the function base64-encoded with `isBase64Encoded: true` (any other
+body as UTF-8 text). A response with `isBase64Encoded: true` is decoded only when the FIRST
+media type of the request's Accept is one of `binaryMediaTypes`; the response's own
+Content-Type does not count (LocalStack measured this against AWS); otherwise the client gets
+the base64 text. A body that is not base64 is a 500 (API_CONFIGURATION_ERROR), as any failed
+base64 conversion. The integration's contentHandling plays no part in the proxy event.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import re
-from fnmatch import fnmatchcase
 from typing import Any
 
 import orjson
 
+from tollway.dataplane.binary import decode_base64
 from tollway.dataplane.context import Response, RestContext, clf_time
 from tollway.dataplane.errors import MalformedProxyResponse
 from tollway.dataplane.variables import identity
@@ -30,15 +37,6 @@ _RESPONSE_KEYS = frozenset(
     {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 )
 _REMAPPED = frozenset({"connection", "content-length", "date", "server"})
-
-
-def matches_media_type(content_type: str | None, patterns: tuple[str, ...]) -> bool:
-    """Whether a Content-Type/Accept media type is one of `binaryMediaTypes` (wildcards
-    such as `image/*` and `*/*` allowed)."""
-    if not patterns or not content_type:
-        return False
-    media = content_type.split(";", 1)[0].split(",", 1)[0].strip().lower()
-    return any(fnmatchcase(media, p.lower()) for p in patterns)
 
 
 # The headers API Gateway sets itself, replacing the client's (whatever their case).
@@ -101,7 +99,8 @@ def build_event(ctx: RestContext) -> dict[str, Any]:
     body: str | None = None
     is_base64 = False
     if request.body:
-        if matches_media_type(request.header("Content-Type"), ctx.stage.binary_media_types):
+        media_types = ctx.stage.binary_media_types
+        if media_types and media_types.matches(request.header("Content-Type")):
             body, is_base64 = base64.b64encode(request.body).decode(), True
         else:
             body = request.body.decode("utf-8", "replace")
@@ -188,11 +187,10 @@ def parse_response(payload: bytes, ctx: RestContext) -> Response:
         data = body.encode()
     else:
         raise _malformed("body is not a string")
-    if document.get("isBase64Encoded") and data:
-        accept = ctx.request.header("Accept")
-        if matches_media_type(accept, ctx.stage.binary_media_types):
-            try:
-                data = base64.b64decode(data, validate=True)
-            except binascii.Error:
-                raise _malformed("body is not valid base64") from None
+    if (
+        document.get("isBase64Encoded")
+        and data
+        and ctx.stage.binary_media_types.matches(ctx.request.header("Accept"))
+    ):
+        data = decode_base64(data, "Lambda proxy response body")
     return Response(status, out, data)

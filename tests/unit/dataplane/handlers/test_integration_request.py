@@ -90,3 +90,66 @@ async def test_parameter_mapping() -> None:
         "X-Stage": ["red"],
         "X-Id": [ctx.request_id],
     }
+
+
+async def _run_binary(
+    integration: dict[str, Any], content_type: str, body: bytes, media_types: list[str]
+) -> Any:
+    d = definition()
+    d["api"]["binaryMediaTypes"] = media_types
+    add(d, "/things/{id}", "POST", integration)
+    ctx = context(stage(d), "POST", "/things/5", [("Content-Type", content_type)], body)
+    await ResourceRouter()(HandlerChain(), ctx)
+    await IntegrationRequest()(HandlerChain(), ctx)
+    return ctx
+
+
+async def test_a_binary_payload_converted_to_text_is_base64_to_its_template() -> None:
+    integration = {
+        **HTTP,
+        "contentHandling": "CONVERT_TO_TEXT",
+        "requestTemplates": {"image/png": '{"data": "$input.body"}'},
+    }
+    ctx = await _run_binary(integration, "image/png", b"\x89PNG\x00", ["image/*"])
+    assert ctx.integration_body == b'{"data": "iVBORwA="}'
+
+
+async def test_a_binary_payload_that_stays_binary_skips_its_template() -> None:
+    integration = {**HTTP, "requestTemplates": {"image/png": "never"}}
+    ctx = await _run_binary(integration, "image/png", b"\x89PNG\x00", ["image/*"])
+    assert (ctx.integration_body, ctx.template_applied) == (b"\x89PNG\x00", False)
+
+
+async def test_text_converted_to_binary_is_decoded_after_its_template() -> None:
+    integration = {
+        **HTTP,
+        "contentHandling": "CONVERT_TO_BINARY",
+        "requestTemplates": {"text/plain": "AA$input.body"},
+    }
+    ctx = await _run_binary(integration, "text/plain", b"EC", [])
+    assert ctx.integration_body == b"\x00\x01\x02"
+
+
+async def test_http_proxy_payloads_are_converted_too() -> None:
+    integration = {"type": "HTTP_PROXY", "httpMethod": "POST", "uri": "http://b.test/"}
+    ctx = await _run_binary(
+        {**integration, "contentHandling": "CONVERT_TO_TEXT"}, "image/png", b"\xff", ["*/*"]
+    )
+    assert ctx.integration_body == b"/w=="
+
+
+async def test_without_binary_settings_nothing_is_compiled_or_converted() -> None:
+    ctx = await _run(HTTP, "image/png", b"\xff\x00")
+    assert ctx.method.payload is None
+    assert ctx.integration_body == b"\xff\x00"
+
+
+async def test_mock_request_templates_are_never_converted() -> None:
+    mock = {
+        "type": "MOCK",
+        "contentHandling": "CONVERT_TO_BINARY",
+        "requestTemplates": {"application/json": '{"statusCode": 200}'},
+    }
+    ctx = await _run_binary(mock, "application/json", b"", ["*/*"])
+    assert ctx.method.payload is None
+    assert ctx.integration_body == b'{"statusCode": 200}'

@@ -94,3 +94,72 @@ async def test_no_match_and_no_default_is_a_configuration_error() -> None:
         "No match for output mapping and no default output mapping configured. "
         "Endpoint Response Status Code: 200"
     )
+
+
+async def _respond_binary(
+    response: dict[str, Any], endpoint: Response, accept: str, media_types: list[str]
+) -> Any:
+    d = definition()
+    d["api"]["binaryMediaTypes"] = media_types
+    http = {"type": "HTTP", "httpMethod": "GET", "uri": "http://b.test/"}
+    add(d, "/r", "GET", http, responses={"200": {"statusCode": "200", **response}})
+    ctx = context(stage(d), "GET", "/r", [("Accept", accept)])
+    await ResourceRouter()(HandlerChain(), ctx)
+    ctx.endpoint_response = endpoint
+    await IntegrationResponse()(HandlerChain(), ctx)
+    return ctx.response
+
+
+PNG = Response(200, [("Content-Type", "image/png")], b"\x89PNG\x00")
+
+
+async def test_binary_converted_to_text_is_base64_to_the_template() -> None:
+    response = await _respond_binary(
+        {"responseTemplates": {"application/json": '{"data": "$input.body"}'}},
+        PNG,
+        "application/json",
+        ["image/png"],
+    )
+    assert response.body == b'{"data": "iVBORwA="}'
+
+
+async def test_binary_that_stays_binary_skips_the_template() -> None:
+    response = await _respond_binary(
+        {"responseTemplates": {"image/png": "never"}}, PNG, "image/png", ["image/png"]
+    )
+    assert response.body == b"\x89PNG\x00"
+    assert response.headers[0] == ("Content-Type", "image/png")
+
+
+async def test_a_template_may_render_the_base64_that_is_then_decoded() -> None:
+    response = await _respond_binary(
+        {"contentHandling": "CONVERT_TO_BINARY", "responseTemplates": {"image/png": "AAEC"}},
+        Response(200),
+        "image/png",
+        ["image/png"],
+    )
+    assert response.body == b"\x00\x01\x02"
+
+
+async def test_text_that_is_not_base64_is_a_configuration_error() -> None:
+    with pytest.raises(ApiConfigurationError) as error:
+        await _respond_binary(
+            {}, Response(200, [], b"plain text!"), "image/png; q=1, text/plain", ["image/*"]
+        )
+    assert error.value.log is not None
+    assert "Unable to base64-decode the response payload" in error.value.log
+
+
+async def test_all_types_binary_breaks_a_mock_template_unless_converted_to_text() -> None:
+    """AWS's known pitfall: with `*/*` the client wants binary, so a MOCK's JSON template
+    output is base64-decoded (and fails); CONVERT_TO_TEXT keeps it text."""
+    template = {"responseTemplates": {"application/json": '{"ok": true}'}}
+    with pytest.raises(ApiConfigurationError):
+        await _respond_binary(template, Response(200), "application/json", ["*/*"])
+    response = await _respond_binary(
+        {**template, "contentHandling": "CONVERT_TO_TEXT"},
+        Response(200),
+        "application/json",
+        ["*/*"],
+    )
+    assert response.body == b'{"ok": true}'

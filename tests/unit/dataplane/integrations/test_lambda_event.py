@@ -9,12 +9,8 @@ import orjson
 import pytest
 from tests.unit.dataplane.conftest import add, context, definition, stage
 
-from tollway.dataplane.errors import MalformedProxyResponse
-from tollway.dataplane.integrations.lambda_event import (
-    build_event,
-    matches_media_type,
-    parse_response,
-)
+from tollway.dataplane.errors import ApiConfigurationError, MalformedProxyResponse
+from tollway.dataplane.integrations.lambda_event import build_event, parse_response
 
 LAMBDA = {
     "type": "AWS_PROXY",
@@ -108,23 +104,6 @@ def test_query_values_are_decoded_last_value_wins() -> None:
     assert event["multiValueQueryStringParameters"]["a"] == ["1", "2"]
 
 
-@pytest.mark.parametrize(
-    ("content_type", "patterns", "expected"),
-    [
-        ("image/png", ("image/png",), True),
-        ("image/png; q=1", ("image/*",), True),
-        ("text/plain", ("*/*",), True),
-        ("application/json", ("image/png",), False),
-        (None, ("*/*",), False),
-        ("image/png", (), False),
-    ],
-)
-def test_binary_media_type_matching(
-    content_type: str | None, patterns: tuple[str, ...], expected: bool
-) -> None:
-    assert matches_media_type(content_type, patterns) is expected
-
-
 def _parse(returned: Any, accept: str = "application/json", binary: list[str] | None = None) -> Any:
     return parse_response(orjson.dumps(returned), _ctx([("Accept", accept)], binary=binary))
 
@@ -173,12 +152,24 @@ def test_base64_body_decoded_only_for_a_binary_accept() -> None:
         {"multiValueHeaders": {"X": "a"}},
         {"headers": "not a map"},
         {"body": 5},
-        {"body": "!!", "isBase64Encoded": True},
     ],
 )
 def test_malformed_responses(returned: Any) -> None:
     with pytest.raises(MalformedProxyResponse):
         _parse(returned, "image/png", ["image/png"])
+
+
+def test_a_body_that_is_not_base64_is_a_configuration_error() -> None:
+    with pytest.raises(ApiConfigurationError) as info:
+        _parse({"body": "!!", "isBase64Encoded": True}, "image/png", ["image/png"])
+    assert info.value.response_type == "API_CONFIGURATION_ERROR"
+    assert info.value.log is not None and "Unable to base64-decode" in info.value.log
+
+
+def test_without_a_binary_accept_a_bad_base64_body_is_returned_as_text() -> None:
+    assert _parse({"body": "!!", "isBase64Encoded": True}, "text/html", ["image/png"]).body == (
+        b"!!"
+    )
 
 
 def test_non_json_payload_is_malformed() -> None:
