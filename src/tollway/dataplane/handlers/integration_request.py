@@ -4,7 +4,8 @@ AWS counterpart: the integration request's parameter mapping (spec §4.2) and, f
 integrations, mapping-template selection by Content-Type with `passthroughBehavior`
 (spec §4.4): a template for the type transforms the body; otherwise WHEN_NO_MATCH passes it
 through, WHEN_NO_TEMPLATES passes it only if no template is defined at all, NEVER refuses
-(415 UNSUPPORTED_MEDIA_TYPE).
+(415 UNSUPPORTED_MEDIA_TYPE). What the template sets in `$context.requestOverride` then
+replaces the mapped parameters (spec §4.6, templating.py).
 
 Binary payloads (spec §4.7, binary.py): with `binaryMediaTypes` or the integration's
 `contentHandling` set, the payload is converted for the backend (HTTP_PROXY included): a
@@ -20,7 +21,11 @@ from tollway.dataplane.context import MappedRequest, RestContext
 from tollway.dataplane.errors import ApiConfigurationError, UnsupportedMediaType
 from tollway.dataplane.mapping.parameters import as_text
 from tollway.dataplane.mapping.vtl import TemplateError
-from tollway.dataplane.templating import template_input
+from tollway.dataplane.templating import (
+    REQUEST_OVERRIDE,
+    apply_request_override,
+    template_input,
+)
 
 
 def media_type(value: str | None, default: str = "application/json") -> str:
@@ -61,12 +66,14 @@ class IntegrationRequest:
             return  # pass the body through unchanged
         if binary:
             return  # a binary payload is passed through, never template-mapped
+        data = template_input(ctx, ctx.integration_body, REQUEST_OVERRIDE)
         try:
-            rendered = found[1].render(template_input(ctx, ctx.integration_body))
+            rendered = found[1].render(data)
         except TemplateError as e:
             raise ApiConfigurationError(
                 log=f"Execution failed due to configuration error: request template: {e}"
             ) from None
+        apply_request_override(ctx, data)
         ctx.integration_body = rendered.encode()
         ctx.template_applied = True
 

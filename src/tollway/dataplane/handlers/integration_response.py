@@ -5,7 +5,9 @@ status code as text, or Lambda's errorMessage) is matched against each response'
 `selectionPattern` as a whole-string regex, first match wins; otherwise the default response
 (no pattern) is used; with neither, API_CONFIGURATION_ERROR. The response template is chosen
 by the request's Accept (application/json, then the first template as fallbacks); without
-templates the body passes through. Only mapped headers reach the client.
+templates the body passes through. Only mapped headers reach the client. What the template
+sets in `$context.responseOverride` (status, headers) wins over the selected response and its
+header mappings (spec §4.6, templating.py).
 
 Binary payloads (spec §4.7, binary.py): with `binaryMediaTypes` or the response's
 `contentHandling` set, the endpoint's payload (binary when its Content-Type is one of
@@ -24,7 +26,11 @@ from tollway.dataplane.context import Response, RestContext
 from tollway.dataplane.errors import ApiConfigurationError
 from tollway.dataplane.handlers.integration_request import media_type
 from tollway.dataplane.mapping.vtl import TemplateError
-from tollway.dataplane.templating import template_input
+from tollway.dataplane.templating import (
+    RESPONSE_OVERRIDE,
+    apply_response_override,
+    template_input,
+)
 
 
 def select_response(method: CompiledMethod, value: str | None) -> CompiledIntegrationResponse:
@@ -54,12 +60,14 @@ class IntegrationResponse:
             conversion = selected.payload.response(_content_type(endpoint), accept)
             body = encode(body, conversion)
         content_type = "application/json"
+        data = None
         found = selected.templates.for_response(media_type(accept))
         if found is not None:
             content_type, template = found
             if conversion is not Conversion.BINARY:  # binary passes through untemplated
+                data = template_input(ctx, body, RESPONSE_OVERRIDE)
                 try:
-                    body = template.render(template_input(ctx, body)).encode()
+                    body = template.render(data).encode()
                 except TemplateError as e:
                     raise ApiConfigurationError(
                         log=f"Execution failed due to configuration error: response template: {e}"
@@ -72,7 +80,10 @@ class IntegrationResponse:
             if value is not None:
                 headers = [(k, v) for k, v in headers if k.lower() != name.lower()]
                 headers.append((name, value))
-        ctx.response = Response(selected.status, headers, body)
+        status = selected.status
+        if data is not None:
+            status, headers = apply_response_override(data, status, headers)
+        ctx.response = Response(status, headers, body)
 
 
 def _content_type(response: Response) -> str | None:
