@@ -49,6 +49,9 @@ class Pipeline:
 
     async def run(self, ctx: RestContext) -> None:
         chain = HandlerChain()
+        trace = ctx.execution_log
+        if trace is not None:
+            trace.started(ctx)
         try:
             for stage in self.stages:
                 await stage(chain, ctx)
@@ -59,11 +62,17 @@ class Pipeline:
                 # What AWS writes to the execution log: a warning when the API is broken.
                 level = logging.WARNING if error.response_type in _SERVER_FAULTS else logging.INFO
                 log.log(level, "request %s: %s", ctx.request_id, error.log)
+                if trace is not None:
+                    trace.add(error.log)
             ctx.response = self._render_error(ctx, error)  # type: ignore[assignment]
         except Exception:
             # Never a traceback to the client: AWS's 500, and the details in our log.
             log.exception("request %s failed inside Tollway", ctx.request_id)
             ctx.response = self._render_error(ctx, ApiConfigurationError())  # type: ignore[assignment]
+            if trace is not None:
+                trace.add("Execution failed due to an internal error")
+        if trace is not None:
+            trace.completed(ctx)
         self.finish(ctx)
 
     def finish(self, ctx: RestContext) -> None:
