@@ -85,7 +85,11 @@ def compile_stage(
     deployment_id: str,
     stage: Stage,
     services: IntegrationServices,
+    *,
+    only: tuple[str, str] | None = None,
 ) -> CompiledStage:
+    """`only` (resource id, HTTP method) compiles that one method and nothing else of the
+    resource tree: what TestInvokeMethod runs."""
     api = definition["api"]
     variables = dict(stage.get("variables") or {})
     warnings: list[str] = []
@@ -93,8 +97,12 @@ def compile_stage(
     models = Models(api["id"], definition["models"])  # compiled once, for every method
     resources = definition["resources"]
     for resource in resources.values():
+        if only is not None and resource["id"] != only[0]:
+            continue
         parts = _path_parts(resources, resource)
         for verb, method in (resource.get("resourceMethods") or {}).items():
+            if only is not None and verb != only[1]:
+                continue
             compiled = _compile_method(
                 definition, resource, method, stage, services, models, warnings
             )
