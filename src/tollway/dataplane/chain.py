@@ -4,6 +4,9 @@ Each stage is `async __call__(chain, ctx)`: it reads and fills the context, rais
 GatewayError to fail the request, or calls `chain.stop()` once the response is final. A typed
 error is rendered as the API's gateway response; anything else becomes AWS's 500 and is logged
 with the request id. The finishing steps (the access log) run for every request.
+
+When the request keeps an execution log (`ctx.execution_log`, TestInvokeMethod only), the
+pipeline writes its first lines, the reason a request failed, and how it completed.
 """
 
 from __future__ import annotations

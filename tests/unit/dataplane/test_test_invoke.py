@@ -53,3 +53,13 @@ async def test_without_a_path_the_resource_path_is_used() -> None:
     assert result.status == 200
     assert "HTTP Method: POST, Resource Path: /a/{b}" in result.log
     assert "Method request path: {b={b}}" in result.log
+
+
+async def test_a_path_the_resource_does_not_match_is_missing_authentication_token() -> None:
+    d = definition()
+    resource = add(d, "/pets/{id}", "GET", responses={"200": {"statusCode": "200"}})
+    result = await MethodTester(services()).test_invoke(
+        d, resource, "GET", path_with_query="/cats", body=b"", headers=[], stage_variables={}
+    )
+    assert (result.status, result.body) == (403, b'{"message":"Missing Authentication Token"}')
+    assert result.log.endswith(": Method completed with status: 403\n")
