@@ -52,6 +52,42 @@ def invoke(apigw: Any, api_id: str, resource_id: str, verb: str, **kwargs: Any) 
     return response
 
 
+def mock_resource(apigw: Any, path: str, verb: str, body: str) -> tuple[str, str]:
+    """A new API with a MOCK method at `path`: (api id, resource id)."""
+    api_id, root = new_api(apigw, "test-invoke")
+    resource = add_path(apigw, api_id, root, path)
+    mock_method(apigw, api_id, resource, verb, body)
+    return api_id, resource
+
+
+def replace(
+    update: Any, api_id: str, resource: str, verb: str, path: str, value: str, **ids: str
+) -> None:
+    """One `replace` patch operation through an Update* call of the method's parts (`ids`:
+    the call's other identifiers, such as statusCode)."""
+    update(
+        restApiId=api_id,
+        resourceId=resource,
+        httpMethod=verb,
+        patchOperations=[{"op": "replace", "path": path, "value": value}],
+        **ids,
+    )
+
+
+def assert_failed(
+    response: Any, status: int, message: str, error_type: str, reason: str | None
+) -> None:
+    """A gateway error as TestInvokeMethod returns it: status, body and error type, and a log
+    that ends with the reason (if the error has one) and the status, never a success."""
+    assert response["status"] == status
+    assert json.loads(response["body"]) == {"message": message}
+    assert response["headers"]["x-amzn-ErrorType"] == error_type
+    lines = messages(response["log"])
+    ending = [reason] if reason else []
+    assert lines[-len(ending) - 1 :] == [*ending, f"Method completed with status: {status}"]
+    assert "Successfully completed execution" not in lines
+
+
 # --- MOCK -----------------------------------------------------------------------------------
 
 
@@ -91,15 +127,13 @@ def pets(apigw: Any) -> tuple[str, str]:
     return api_id, resource
 
 
+def get_pet(apigw: Any, pets: tuple[str, str], **kwargs: Any) -> Any:
+    return invoke(apigw, *pets, "GET", **kwargs)
+
+
 def test_mock_method_returns_status_body_headers_and_log(apigw: Any, pets: tuple[str, str]) -> None:
-    api_id, resource = pets
-    response = invoke(
-        apigw,
-        api_id,
-        resource,
-        "GET",
-        pathWithQueryString="/pets/7?x=1",
-        headers={"Accept": "application/json"},
+    response = get_pet(
+        apigw, pets, pathWithQueryString="/pets/7?x=1", headers={"Accept": "application/json"}
     )
     body = '{"id": "7", "x": "1", "color": "", "stage": "test-invoke-stage"}'
     assert response["status"] == 200
@@ -123,21 +157,12 @@ def test_mock_method_returns_status_body_headers_and_log(apigw: Any, pets: tuple
 
 
 def test_stage_variables_of_the_request_reach_templates(apigw: Any, pets: tuple[str, str]) -> None:
-    api_id, resource = pets
-    response = invoke(
-        apigw,
-        api_id,
-        resource,
-        "GET",
-        pathWithQueryString="/pets/3",
-        stageVariables={"color": "blue"},
-    )
+    response = get_pet(apigw, pets, pathWithQueryString="/pets/3", stageVariables={"color": "blue"})
     assert json.loads(response["body"])["color"] == "blue"
 
 
 def test_without_a_path_the_resource_path_is_used(apigw: Any, pets: tuple[str, str]) -> None:
-    api_id, resource = pets
-    response = invoke(apigw, api_id, resource, "GET")
+    response = get_pet(apigw, pets)
     assert json.loads(response["body"])["id"] == "{id}"
     assert "HTTP Method: GET, Resource Path: /pets/{id}" in messages(response["log"])
 
@@ -145,72 +170,48 @@ def test_without_a_path_the_resource_path_is_used(apigw: Any, pets: tuple[str, s
 def test_sees_the_current_definition_while_the_stage_serves_the_deployed_one(
     apigw: Any, server: Server, http: httpx.Client
 ) -> None:
-    api_id, root = new_api(apigw, "test-invoke-changed")
-    resource = add_path(apigw, api_id, root, "/v")
-    mock_method(apigw, api_id, resource, "GET", '{"version": "old"}')
+    api_id, resource = mock_resource(apigw, "/v", "GET", '{"version": "old"}')
     deploy(apigw, api_id, "live")
-    apigw.update_integration_response(
-        restApiId=api_id,
-        resourceId=resource,
-        httpMethod="GET",
+    replace(
+        apigw.update_integration_response,
+        api_id,
+        resource,
+        "GET",
+        "/responseTemplates/application~1json",
+        '{"version": "new"}',
         statusCode="200",
-        patchOperations=[
-            {
-                "op": "replace",
-                "path": "/responseTemplates/application~1json",
-                "value": '{"version": "new"}',
-            }
-        ],
     )
     assert invoke(apigw, api_id, resource, "GET")["body"] == '{"version": "new"}'
     assert http.get(server.url(api_id, "live", "/v")).json() == {"version": "old"}
 
 
 def test_a_broken_mapping_is_the_gateway_500(apigw: Any) -> None:
-    api_id, root = new_api(apigw, "test-invoke-broken")
-    resource = add_path(apigw, api_id, root, "/broken")
-    mock_method(apigw, api_id, resource, "GET", "{}")
-    apigw.update_integration(
-        restApiId=api_id,
-        resourceId=resource,
-        httpMethod="GET",
-        patchOperations=[
-            {
-                "op": "replace",
-                "path": "/requestTemplates/application~1json",
-                "value": '{"statusCode": "two hundred"}',
-            }
-        ],
+    api_id, resource = mock_resource(apigw, "/broken", "GET", "{}")
+    replace(
+        apigw.update_integration,
+        api_id,
+        resource,
+        "GET",
+        "/requestTemplates/application~1json",
+        '{"statusCode": "two hundred"}',
     )
-    response = invoke(apigw, api_id, resource, "GET")
-    assert response["status"] == 500
-    assert json.loads(response["body"]) == {"message": "Internal server error"}
-    assert response["headers"]["x-amzn-ErrorType"] == "InternalServerErrorException"
-    lines = messages(response["log"])
-    assert lines[-2:] == [
+    assert_failed(
+        invoke(apigw, api_id, resource, "GET"),
+        500,
+        "Internal server error",
+        "InternalServerErrorException",
         "Execution failed due to configuration error: Unable to parse statusCode. It should "
         "be an integer that is defined in the request template.",
-        "Method completed with status: 500",
-    ]
-    assert "Successfully completed execution" not in lines
+    )
 
 
 def test_an_unsupported_media_type_is_415(apigw: Any) -> None:
-    api_id, root = new_api(apigw, "test-invoke-415")
-    resource = add_path(apigw, api_id, root, "/strict")
-    mock_method(apigw, api_id, resource, "POST", "{}")
-    apigw.update_integration(
-        restApiId=api_id,
-        resourceId=resource,
-        httpMethod="POST",
-        patchOperations=[{"op": "replace", "path": "/passthroughBehavior", "value": "NEVER"}],
-    )
+    api_id, resource = mock_resource(apigw, "/strict", "POST", "{}")
+    replace(apigw.update_integration, api_id, resource, "POST", "/passthroughBehavior", "NEVER")
     response = invoke(
         apigw, api_id, resource, "POST", body="<a/>", headers={"Content-Type": "text/xml"}
     )
-    assert response["status"] == 415
-    assert json.loads(response["body"]) == {"message": "Unsupported Media Type"}
-    assert messages(response["log"])[-1] == "Method completed with status: 415"
+    assert_failed(response, 415, "Unsupported Media Type", "BadRequestException", None)
 
 
 # --- request validation ---------------------------------------------------------------------
@@ -246,16 +247,14 @@ def test_a_request_validation_failure_is_400_with_the_validator_message(apigw: A
         ],
     )
     headers = {"Content-Type": "application/json"}
-    response = invoke(apigw, api_id, resource, "POST", body='{"age": 3}', headers=headers)
-    assert response["status"] == 400
-    assert json.loads(response["body"]) == {"message": "Invalid request body"}
-    assert response["headers"]["x-amzn-ErrorType"] == "BadRequestException"
-    lines = messages(response["log"])
-    assert lines[-2:] == [
+    assert_failed(
+        invoke(apigw, api_id, resource, "POST", body='{"age": 3}', headers=headers),
+        400,
+        "Invalid request body",
+        "BadRequestException",
         "Request body does not match model schema for content type application/json: "
         '[object has missing required properties (["name"])]',
-        "Method completed with status: 400",
-    ]
+    )
     valid = invoke(apigw, api_id, resource, "POST", body='{"name": "Rex"}', headers=headers)
     assert (valid["status"], valid["body"]) == (200, '{"ok": true}')
 

@@ -29,7 +29,7 @@ from tollway.dataplane.context import Request, RestContext
 from tollway.dataplane.execution_log import ExecutionLog, method_headers
 from tollway.dataplane.integrations import IntegrationServices
 from tollway.dataplane.pipeline import rest_pipeline
-from tollway.model.rest import RestApiDefinition, Stage, resource_path
+from tollway.model.rest import RestApiDefinition, plain_stage, resource_path
 
 TEST_STAGE = "test-invoke-stage"
 TEST_DEPLOYMENT = "test-invoke-deployment-id"
@@ -44,20 +44,6 @@ class MethodTestResult:
     headers: list[tuple[str, str]]  # in order; a name may repeat
     latency_ms: int
     log: str
-
-
-def _stage(variables: Mapping[str, str]) -> Stage:
-    return {
-        "stageName": TEST_STAGE,
-        "deploymentId": TEST_DEPLOYMENT,
-        "createdDate": 0,
-        "lastUpdatedDate": 0,
-        "cacheClusterEnabled": False,
-        "cacheClusterStatus": "NOT_AVAILABLE",
-        "methodSettings": {},
-        "tracingEnabled": False,
-        "variables": dict(variables),
-    }
 
 
 class MethodTester:
@@ -83,7 +69,7 @@ class MethodTester:
         stage = compile_stage(
             definition,
             TEST_DEPLOYMENT,
-            _stage(stage_variables),
+            plain_stage(TEST_STAGE, TEST_DEPLOYMENT, dict(stage_variables)),
             self._services,
             only=(resource_id, http_method),
         )
