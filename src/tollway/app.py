@@ -33,6 +33,7 @@ from tollway.dataplane.integrations.upstream_httptools import HttpToolsUpstream
 from tollway.dataplane.pipeline import rest_pipeline
 from tollway.dataplane.registry import DeploymentRegistry
 from tollway.dataplane.server import GatewayServer
+from tollway.dataplane.test_invoke import MethodTester
 from tollway.functions.host import FunctionHost
 from tollway.functions.logs import FunctionLogs
 from tollway.functions.registry import FunctionRegistry
@@ -114,7 +115,9 @@ class Tollway:
             account_id=settings.account_id,
             region=settings.region,
         )
-        self.plane = ControlPlane(self.store, settings, self.changes, self.functions)
+        self.plane = ControlPlane(
+            self.store, settings, self.changes, self.functions, MethodTester(services)
+        )
         self.control = ControlServer(self.plane, [apigateway_operations(), lambda_operations])
         self._stop = asyncio.Event()
 

@@ -24,6 +24,7 @@ from tollway.state.changes import ChangeFeed
 from tollway.store import ConfigStore
 
 if TYPE_CHECKING:
+    from tollway.dataplane.test_invoke import MethodTester
     from tollway.functions.registry import FunctionRegistry
 
 Output = Mapping[str, Any] | None
@@ -39,6 +40,7 @@ class ControlPlane:
     settings: Settings
     changes: ChangeFeed
     functions: FunctionRegistry | None = None
+    methods: MethodTester | None = None  # runs TestInvokeMethod on the data plane's stages
     clock: Callable[[], float] = field(default=time.time)
 
     def now(self) -> int:

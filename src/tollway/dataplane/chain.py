@@ -4,6 +4,9 @@ Each stage is `async __call__(chain, ctx)`: it reads and fills the context, rais
 GatewayError to fail the request, or calls `chain.stop()` once the response is final. A typed
 error is rendered as the API's gateway response; anything else becomes AWS's 500 and is logged
 with the request id. The finishing steps (the access log) run for every request.
+
+When the request keeps an execution log (`ctx.execution_log`, TestInvokeMethod only), the
+pipeline writes its first lines, the reason a request failed, and how it completed.
 """
 
 from __future__ import annotations
@@ -49,6 +52,9 @@ class Pipeline:
 
     async def run(self, ctx: RestContext) -> None:
         chain = HandlerChain()
+        trace = ctx.execution_log
+        if trace is not None:
+            trace.started(ctx)
         try:
             for stage in self.stages:
                 await stage(chain, ctx)
@@ -59,11 +65,17 @@ class Pipeline:
                 # What AWS writes to the execution log: a warning when the API is broken.
                 level = logging.WARNING if error.response_type in _SERVER_FAULTS else logging.INFO
                 log.log(level, "request %s: %s", ctx.request_id, error.log)
+                if trace is not None:
+                    trace.add(error.log)
             ctx.response = self._render_error(ctx, error)  # type: ignore[assignment]
         except Exception:
             # Never a traceback to the client: AWS's 500, and the details in our log.
             log.exception("request %s failed inside Tollway", ctx.request_id)
             ctx.response = self._render_error(ctx, ApiConfigurationError())  # type: ignore[assignment]
+            if trace is not None:
+                trace.add("Execution failed due to an internal error")
+        if trace is not None:
+            trace.completed(ctx)
         self.finish(ctx)
 
     def finish(self, ctx: RestContext) -> None:

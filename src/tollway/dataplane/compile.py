@@ -86,7 +86,11 @@ def compile_stage(
     deployment_id: str,
     stage: Stage,
     services: IntegrationServices,
+    *,
+    only: tuple[str, str] | None = None,
 ) -> CompiledStage:
+    """`only` (resource id, HTTP method) compiles that one method and nothing else of the
+    resource tree: what TestInvokeMethod runs."""
     api = definition["api"]
     variables = dict(stage.get("variables") or {})
     warnings: list[str] = []
@@ -95,8 +99,12 @@ def compile_stage(
     media_types = MediaTypes(api.get("binaryMediaTypes") or ())
     resources = definition["resources"]
     for resource in resources.values():
+        if only is not None and resource["id"] != only[0]:
+            continue
         parts = _path_parts(resources, resource)
         for verb, method in (resource.get("resourceMethods") or {}).items():
+            if only is not None and verb != only[1]:
+                continue
             compiled = _compile_method(
                 definition, resource, method, stage, services, models, media_types, warnings
             )

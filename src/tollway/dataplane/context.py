@@ -17,6 +17,7 @@ from tollway.model import ids
 if TYPE_CHECKING:
     from tollway.dataplane.compiled import CompiledMethod, CompiledStage
     from tollway.dataplane.errors import GatewayError
+    from tollway.dataplane.execution_log import ExecutionLog
 
 
 class Request:
@@ -139,6 +140,7 @@ class RestContext:
         "template_applied",
         "selection_value",
         "variables",
+        "execution_log",
     )
 
     def __init__(self, request: Request, stage: CompiledStage) -> None:
@@ -172,6 +174,8 @@ class RestContext:
         self.integration_error: str | None = None  # integration
         # `$context` as a nested map, built by variables.context_map when a template asks
         self.variables: dict[str, Any] | None = None
+        # The execution log's recorder: None except for TestInvokeMethod (execution_log.py)
+        self.execution_log: ExecutionLog | None = None
 
     @property
     def request_time_epoch(self) -> int:

@@ -68,7 +68,7 @@ class RequestValidation:
         missing = [name for name, present in self.required if not present(ctx)]
         if missing:
             message = f"Missing required request parameters: [{', '.join(missing)}]"
-            raise BadRequestParameters(message, validation_error=message)
+            raise BadRequestParameters(message, validation_error=message, log=message)
         if self.bodies is None:
             return
         schema = self.bodies.get(media_type) or self.bodies.get("$default")
@@ -77,13 +77,20 @@ class RequestValidation:
         try:
             body = orjson.loads(ctx.request.body or b"{}")
         except orjson.JSONDecodeError as e:
-            raise BadRequestBody(validation_error=f"[Invalid JSON: {e}]") from None
+            raise _invalid_body(media_type, f"[Invalid JSON: {e}]") from None
         try:
             schema.check(body)
         except fastjsonschema.JsonSchemaException as e:
             # Where the two libraries disagree (rare), fastjsonschema's own words.
             failures = explain(schema.explain.iter_errors(body)) or [str(e)]
-            raise BadRequestBody(validation_error=f"[{', '.join(failures)}]") from None
+            raise _invalid_body(media_type, f"[{', '.join(failures)}]") from None
+
+
+def _invalid_body(media_type: str, details: str) -> BadRequestBody:
+    return BadRequestBody(
+        validation_error=details,
+        log=f"Request body does not match model schema for content type {media_type}: {details}",
+    )
 
 
 class Models:

@@ -162,6 +162,23 @@ class Stage(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
+def plain_stage(
+    stage_name: str, deployment_id: str, variables: dict[str, str] | None = None
+) -> Stage:
+    """A stage with only its variables set: no cache, tracing or method settings."""
+    return {
+        "stageName": stage_name,
+        "deploymentId": deployment_id,
+        "createdDate": 0,
+        "lastUpdatedDate": 0,
+        "cacheClusterEnabled": False,
+        "cacheClusterStatus": "NOT_AVAILABLE",
+        "methodSettings": {},
+        "tracingEnabled": False,
+        "variables": dict(variables or {}),
+    }
+
+
 HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD", "ANY")
 """PutMethod's accepted verbs, in the order AWS lists them in its error message."""
 

@@ -10,7 +10,7 @@ from tollway.dataplane.compile import compile_stage
 from tollway.dataplane.compiled import CompiledStage
 from tollway.dataplane.context import Request, Response, RestContext
 from tollway.dataplane.integrations import IntegrationServices
-from tollway.model.rest import RestApiDefinition, Stage
+from tollway.model.rest import RestApiDefinition, plain_stage
 
 
 class RecordingUpstream:
@@ -111,17 +111,7 @@ def stage(
     upstream: RecordingUpstream | None = None,
     **settings: Any,
 ) -> CompiledStage:
-    record: Stage = {
-        "stageName": "test",
-        "deploymentId": "dep123",
-        "createdDate": 0,
-        "lastUpdatedDate": 0,
-        "cacheClusterEnabled": False,
-        "cacheClusterStatus": "NOT_AVAILABLE",
-        "methodSettings": {},
-        "tracingEnabled": False,
-        "variables": variables or {},
-    }
+    record = plain_stage("test", "dep123", variables)
     record.update(settings)  # type: ignore[typeddict-item]
     return compile_stage(definition, "dep123", record, services(upstream))
 

@@ -15,6 +15,7 @@ def operations() -> OperationTable:
         restapis,
         stages,
         tags,
+        test_invoke,
     )
 
     return OperationTable("apigateway").merge(
@@ -25,4 +26,5 @@ def operations() -> OperationTable:
         stages.ops,
         definitions.ops,
         tags.ops,
+        test_invoke.ops,
     )

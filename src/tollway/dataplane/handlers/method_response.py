@@ -21,3 +21,5 @@ class MethodResponse:
         response.headers.append(("x-amz-apigw-id", ctx.extended_request_id))
         if ctx.method.integration_type in TRACED_TYPES:
             response.headers.append(("X-Amzn-Trace-Id", ctx.trace_id))
+        if ctx.execution_log is not None:
+            ctx.execution_log.method_response(response)

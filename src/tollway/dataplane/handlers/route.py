@@ -18,6 +18,8 @@ class ResourceRouter:
         if found is None:
             raise MissingAuthenticationToken()
         ctx.method, ctx.path_parameters = found
+        if ctx.execution_log is not None:
+            ctx.execution_log.method_request(ctx)
         if ctx.method.config_error:
             raise ApiConfigurationError(
                 log=f"Execution failed due to configuration error: {ctx.method.config_error}"

@@ -72,6 +72,8 @@ def build_integration(
             invoker=services.functions,
             arn_prefix=f"arn:aws:execute-api:{services.region}:{services.account_id}:"
             f"{api_id}/{stage_name}/",
+            endpoint_uri=f"https://lambda.{services.region}.amazonaws.com/2015-03-31/functions/"
+            f"{function}/invocations",
         ), []
     if kind == "AWS_PROXY":
         reason = f"AWS_PROXY integrations with services other than Lambda ({uri})"

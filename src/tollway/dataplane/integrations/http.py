@@ -151,18 +151,22 @@ class HttpIntegration:
         body: bytes | None = None
         if method not in NO_BODY_METHODS:
             body = ctx.integration_body  # the client's body (HTTP_PROXY) or the mapped one
+        url = self._url(ctx)
+        headers = self._headers(ctx, method)
+        trace = ctx.execution_log
+        if trace is not None:
+            trace.endpoint_request(url, headers, body)
         started = time.perf_counter()
         try:
             response = await self._upstream.send(
-                method,
-                self._url(ctx),
-                self._headers(ctx, method),
-                body,
-                time_limit=self._timeout,
-                verify_tls=self._verify_tls,
+                method, url, headers, body, time_limit=self._timeout, verify_tls=self._verify_tls
             )
         finally:
             ctx.integration_latency = int((time.perf_counter() - started) * 1000)
+        if trace is not None:
+            trace.endpoint_response(
+                response.status, ctx.integration_latency, response.headers, response.body
+            )
         ctx.integration_status = response.status
         ctx.selection_value = str(response.status)
         if self.proxy:

@@ -37,6 +37,8 @@ class LambdaCustomIntegration(LambdaIntegration):
         payload = ctx.integration_body
         source_arn = self._source_arn(ctx)
         if _invocation_type(ctx) == "event":
+            if ctx.execution_log is not None:
+                self.trace_request(ctx, payload, source_arn, ("X-Amz-Invocation-Type", "Event"))
             with lambda_refusals():
                 self._invoker.invoke_event_as_service(
                     self._function_ref, payload, principal=PRINCIPAL, source_arn=source_arn
@@ -44,6 +46,8 @@ class LambdaCustomIntegration(LambdaIntegration):
             ctx.integration_status = 202
             ctx.selection_value = None
             ctx.endpoint_response = Response(202)
+            if ctx.execution_log is not None:
+                ctx.execution_log.endpoint_response(202, 0, [], b"")
             return
         result = await self._call(ctx, payload, source_arn)
         ctx.integration_status = 200

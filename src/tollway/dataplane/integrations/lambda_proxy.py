@@ -109,8 +109,11 @@ class LambdaIntegration:
         timeout_ms: int,
         invoker: FunctionInvoker,
         arn_prefix: str,
+        endpoint_uri: str,
     ) -> None:
         self._function_ref = function_ref
+        # Lambda's Invoke URL for the function, as the execution log names it
+        self._endpoint_uri = endpoint_uri
         self._http_method = http_method
         self._timeout = timeout_ms / 1000
         self._invoker = invoker
@@ -127,12 +130,23 @@ class LambdaIntegration:
         resource = ctx.method.resource_path if ctx.method else "/"
         return f"{self._arn_prefix}{ctx.request.method}{resource}"
 
+    def trace_request(
+        self, ctx: RestContext, payload: bytes, source_arn: str, *extra: tuple[str, str]
+    ) -> None:
+        """The endpoint request lines of the execution log (only called when one is kept)."""
+        assert ctx.execution_log is not None
+        headers = [*_endpoint_headers(ctx, source_arn), *extra]
+        ctx.execution_log.endpoint_request(self._endpoint_uri, headers, payload)
+
     async def _call(self, ctx: RestContext, payload: bytes, source_arn: str) -> InvokeOutcome:
         """Invoke as API Gateway does (RequestResponse): 504 past the integration timeout."""
+        trace = ctx.execution_log
+        if trace is not None:
+            self.trace_request(ctx, payload, source_arn)
         started = time.perf_counter()
         try:
             with lambda_refusals():
-                return await self._invoker.invoke_as_service(
+                result = await self._invoker.invoke_as_service(
                     self._function_ref,
                     payload,
                     principal=PRINCIPAL,
@@ -143,6 +157,29 @@ class LambdaIntegration:
             raise IntegrationTimeout(log="Execution failed due to a timeout error") from None
         finally:
             ctx.integration_latency = int((time.perf_counter() - started) * 1000)
+        if trace is not None:
+            headers = [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(result.payload))),
+            ]
+            if result.function_error:
+                headers.append(("X-Amz-Function-Error", result.function_error))
+            trace.endpoint_response(200, ctx.integration_latency, headers, result.payload)
+        return result
+
+
+def _endpoint_headers(ctx: RestContext, source_arn: str) -> list[tuple[str, str]]:
+    """What API Gateway sends Lambda's Invoke API, as its execution log shows it (Tollway
+    calls its own function host, so there is no signature to show)."""
+    api_id = ctx.stage.api_id
+    return [
+        ("x-amzn-apigateway-api-id", api_id),
+        ("Accept", "application/json"),
+        ("User-Agent", f"AmazonAPIGateway_{api_id}"),
+        ("X-Amzn-Trace-Id", ctx.trace_id),
+        ("x-amzn-lambda-integration-tag", ctx.request_id),
+        ("X-Amz-Source-Arn", source_arn),
+    ]
 
 
 class LambdaProxyIntegration(LambdaIntegration):
