@@ -231,6 +231,23 @@ def add_method(
     apigw.put_integration(restApiId=api_id, resourceId=resource_id, httpMethod=verb, **integration)
 
 
+def add_response(apigw: Any, api_id: str, resource: str, verb: str, status: str, *,
+             pattern: str | None = None, templates: dict[str, str] | None = None,
+             parameters: dict[str, str] | None = None) -> None:  # fmt: skip
+    """A method response and its integration response (`parameters` are declared on both)."""
+    apigw.put_method_response(
+        restApiId=api_id, resourceId=resource, httpMethod=verb, statusCode=status,
+        responseParameters=dict.fromkeys(parameters or {}, False),
+    )  # fmt: skip
+    extra: dict[str, Any] = {"responseTemplates": templates or {}}
+    if pattern is not None:
+        extra["selectionPattern"] = pattern
+    if parameters:
+        extra["responseParameters"] = parameters
+    apigw.put_integration_response(restApiId=api_id, resourceId=resource, httpMethod=verb,
+                                   statusCode=status, **extra)  # fmt: skip
+
+
 def add_path(apigw: Any, api_id: str, root_id: str, path: str) -> str:
     """Creates the resources of `path` under the root; returns the last one's id."""
     parent = root_id

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.e2e.conftest import Server, add_method, add_path, deploy, new_api
+from tests.e2e.conftest import Server, add_method, add_path, add_response, deploy, new_api
 
 INTERNAL_ERROR = {"message": "Internal server error"}
 UNSUPPORTED = {"message": "Unsupported Media Type"}
@@ -25,23 +25,6 @@ FORBIDDEN_MAPPED_HEADERS = ("X-Amzn-Trace-Id", "X-Amzn-Apigateway-Api-Id", "Cont
 
 def _name() -> str:
     return f"integrations-{uuid.uuid4().hex[:8]}"
-
-
-def _respond(apigw: Any, api_id: str, resource: str, verb: str, status: str, *,
-             pattern: str | None = None, templates: dict[str, str] | None = None,
-             parameters: dict[str, str] | None = None) -> None:  # fmt: skip
-    """A method response and its integration response (`parameters` are declared on both)."""
-    apigw.put_method_response(
-        restApiId=api_id, resourceId=resource, httpMethod=verb, statusCode=status,
-        responseParameters=dict.fromkeys(parameters or {}, False),
-    )  # fmt: skip
-    extra: dict[str, Any] = {"responseTemplates": templates or {}}
-    if pattern is not None:
-        extra["selectionPattern"] = pattern
-    if parameters:
-        extra["responseParameters"] = parameters
-    apigw.put_integration_response(restApiId=api_id, resourceId=resource, httpMethod=verb,
-                                   statusCode=status, **extra)  # fmt: skip
 
 
 def _mock(apigw: Any, api_id: str, resource: str, verb: str,
@@ -68,13 +51,13 @@ def mock_api(apigw: Any) -> str:
     select = add_path(apigw, api_id, root, "/select")
     _mock(apigw, api_id, select, "GET",
           {"application/json": "{\"statusCode\": $input.params('code')}"})  # fmt: skip
-    _respond(apigw, api_id, select, "GET", "200", templates={"application/json": "default"})
-    _respond(apigw, api_id, select, "GET", "404", pattern="404",
+    add_response(apigw, api_id, select, "GET", "200", templates={"application/json": "default"})
+    add_response(apigw, api_id, select, "GET", "404", pattern="404",
              templates={"application/json": "not found"})  # fmt: skip
 
     variables = add_path(apigw, api_id, root, "/variables")
     _mock(apigw, api_id, variables, "GET", status_json)
-    _respond(apigw, api_id, variables, "GET", "200", templates={"application/json": (
+    add_response(apigw, api_id, variables, "GET", "200", templates={"application/json": (
         '{"requestId": "$context.requestId", "stage": "$context.stage", '
         '"x": "$stageVariables.x", "q": "$input.params(\'q\')", '
         '"resourcePath": "$context.resourcePath", "httpMethod": "$context.httpMethod"}'
@@ -82,7 +65,7 @@ def mock_api(apigw: Any) -> str:
 
     cdk = add_path(apigw, api_id, root, "/cdk")
     _mock(apigw, api_id, cdk, "OPTIONS", {"application/json": "{statusCode: 200}"})
-    _respond(apigw, api_id, cdk, "OPTIONS", "200", templates={"application/json": "preflight"})
+    add_response(apigw, api_id, cdk, "OPTIONS", "200", templates={"application/json": "preflight"})
 
     bare = add_path(apigw, api_id, root, "/no-response")
     _mock(apigw, api_id, bare, "GET", status_json)
@@ -91,22 +74,22 @@ def mock_api(apigw: Any) -> str:
                            ("/no-status", '{"other": 1}')]:  # fmt: skip
         resource = add_path(apigw, api_id, root, path)
         _mock(apigw, api_id, resource, "GET", {"application/json": template})
-        _respond(apigw, api_id, resource, "GET", "200", templates={"application/json": "never"})
+        add_response(apigw, api_id, resource, "GET", "200", templates={"application/json": "never"})
 
     accept = add_path(apigw, api_id, root, "/accept")
     _mock(apigw, api_id, accept, "GET", status_json)
-    _respond(apigw, api_id, accept, "GET", "200", templates={
+    add_response(apigw, api_id, accept, "GET", "200", templates={
         "application/xml": "<kind>xml</kind>", "application/json": '{"kind": "json"}'})  # fmt: skip
 
     static = add_path(apigw, api_id, root, "/static-header")
     _mock(apigw, api_id, static, "GET", status_json)
-    _respond(apigw, api_id, static, "GET", "200", templates={"application/json": "{}"},
+    add_response(apigw, api_id, static, "GET", "200", templates={"application/json": "{}"},
              parameters={"method.response.header.X-Static": "'fixed'"})  # fmt: skip
 
     no_template = add_path(apigw, api_id, root, "/no-template")
     _mock(apigw, api_id, no_template, "GET", None)
-    _respond(apigw, api_id, no_template, "GET", "200", templates={"application/json": "chosen"})
-    _respond(apigw, api_id, no_template, "GET", "500", pattern="5\\d{2}",
+    add_response(apigw, api_id, no_template, "GET", "200", templates={"application/json": "chosen"})
+    add_response(apigw, api_id, no_template, "GET", "500", pattern="5\\d{2}",
              templates={"application/json": "patterned"})  # fmt: skip
 
     for path, behaviour, templates in [
@@ -118,7 +101,9 @@ def mock_api(apigw: Any) -> str:
     ]:
         resource = add_path(apigw, api_id, root, path)
         _mock(apigw, api_id, resource, "POST", templates, passthroughBehavior=behaviour)
-        _respond(apigw, api_id, resource, "POST", "200", templates={"application/json": "passed"})
+        add_response(
+            apigw, api_id, resource, "POST", "200", templates={"application/json": "passed"}
+        )
 
     deploy(apigw, api_id, "test", variables={"x": "hello"})
     return api_id
@@ -479,15 +464,15 @@ def http_api(apigw: Any, upstream: str) -> str:
         "type": "HTTP", "integrationHttpMethod": "POST", "uri": f"{upstream}/greet",
         "requestTemplates": {"application/json": "{\"from\": \"$input.path('$.name')\"}"},
     })  # fmt: skip
-    _respond(apigw, api_id, greet, "POST", "200")
+    add_response(apigw, api_id, greet, "POST", "200")
 
     status = add_path(apigw, api_id, root, "/status/{code}")
     add_method(apigw, api_id, status, "GET", {
         "type": "HTTP", "integrationHttpMethod": "GET", "uri": f"{upstream}/status/{{code}}",
         "requestParameters": {"integration.request.path.code": "method.request.path.code"},
     }, requestParameters={"method.request.path.code": True})  # fmt: skip
-    _respond(apigw, api_id, status, "GET", "200")
-    _respond(apigw, api_id, status, "GET", "400", pattern="4\\d{2}", templates={
+    add_response(apigw, api_id, status, "GET", "200")
+    add_response(apigw, api_id, status, "GET", "400", pattern="4\\d{2}", templates={
         "application/json": "{\"error\": \"client\", \"upstream\": \"$input.path('$.path')\"}",
     })  # fmt: skip
 
@@ -499,7 +484,7 @@ def http_api(apigw: Any, upstream: str) -> str:
             "integration.request.querystring.q2": "method.request.querystring.q",
         },
     }, requestParameters={"method.request.querystring.q": False})  # fmt: skip
-    _respond(apigw, api_id, header, "GET", "200", parameters={
+    add_response(apigw, api_id, header, "GET", "200", parameters={
         "method.response.header.X-Upstream": "integration.response.header.X-Upstream",
         "method.response.header.X-Path": "integration.response.body.path",
     })  # fmt: skip
@@ -512,7 +497,7 @@ def http_api(apigw: Any, upstream: str) -> str:
         "GET",
         {"type": "HTTP", "integrationHttpMethod": "GET", "uri": f"{upstream}/pattern-only"},
     )
-    _respond(apigw, api_id, pattern_only, "GET", "400", pattern="4\\d{2}")
+    add_response(apigw, api_id, pattern_only, "GET", "400", pattern="4\\d{2}")
 
     deploy(apigw, api_id, "test")
     return api_id

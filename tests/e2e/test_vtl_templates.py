@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Server, add_method, add_path, deploy, new_api
+from tests.e2e.conftest import Server, add_method, add_path, add_response, deploy, new_api
 
 BODY = {"name": "Ann", "tags": ["a", "b"], "address": {"city": "Oslo", "zip": "0150"}}
 ECHOED_BODY = {"application/json": "$input.path('$.body')"}
@@ -78,16 +78,7 @@ def vtl_api(apigw: Any, upstream: str) -> str:
             "passthroughBehavior": "NEVER",
         },
     )
-    apigw.put_method_response(
-        restApiId=api_id, resourceId=resource, httpMethod="POST", statusCode="200"
-    )
-    apigw.put_integration_response(
-        restApiId=api_id,
-        resourceId=resource,
-        httpMethod="POST",
-        statusCode="200",
-        responseTemplates=ECHOED_BODY,
-    )
+    add_response(apigw, api_id, resource, "POST", "200", templates=ECHOED_BODY)
     deploy(apigw, api_id, "test", variables={"greeting": "hello"})
     return api_id
 
@@ -133,20 +124,14 @@ def _override_api(apigw: Any, upstream: str, request_template: str, response_tem
             "method.request.querystring.q": False,
         },
     )
-    apigw.put_method_response(
-        restApiId=api_id,
-        resourceId=resource,
-        httpMethod="GET",
-        statusCode="200",
-        responseParameters={"method.response.header.X-Declared": False},
-    )
-    apigw.put_integration_response(
-        restApiId=api_id,
-        resourceId=resource,
-        httpMethod="GET",
-        statusCode="200",
-        responseParameters={"method.response.header.X-Declared": "'from-mapping'"},
-        responseTemplates={"application/json": response_template},
+    add_response(
+        apigw,
+        api_id,
+        resource,
+        "GET",
+        "200",
+        templates={"application/json": response_template},
+        parameters={"method.response.header.X-Declared": "'from-mapping'"},
     )
     deploy(apigw, api_id)
     return api_id

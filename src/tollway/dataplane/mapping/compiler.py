@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final
@@ -69,7 +69,7 @@ from airspeed.operators import (
 )
 
 from tollway.dataplane.mapping import engine
-from tollway.dataplane.mapping.values import STRING_METHODS, EvaluationError, VtlList, VtlMap
+from tollway.dataplane.mapping.values import STRING_METHODS, VtlList, VtlMap
 
 Render = Callable[["Scope", Callable[[str], Any]], None]
 
@@ -163,33 +163,9 @@ def _range(first: int, last: int) -> range:
     return range(first, last - 1, -1) if last < first else range(first, last + 1)
 
 
-def _foreach_items(iterable: Any) -> list[Any]:
-    """What `#foreach` iterates, as `engine._BoundedForeach` takes it."""
-    if isinstance(iterable, Mapping):
-        iterable = iterable.values()
-    elif isinstance(iterable, str) or not isinstance(iterable, Iterable):
-        return []
-    items = list(itertools.islice(iterable, engine.MAX_FOREACH_ITERATIONS + 1))
-    if len(items) > engine.MAX_FOREACH_ITERATIONS:
-        raise EvaluationError(
-            f"#foreach would run more than {engine.MAX_FOREACH_ITERATIONS} iterations, "
-            "API Gateway's limit"
-        )
-    return items
-
-
 def _loop_scope(parent: Scope, index: int, last: int, name: str, item: Any) -> Scope:
     scope = Scope(parent)
-    scope["velocityCount"] = index + 1
-    scope["velocityHasNext"] = index < last
-    scope["foreach"] = {
-        "count": index + 1,
-        "index": index,
-        "hasNext": index < last,
-        "first": index == 0,
-        "last": index == last,
-    }
-    scope[name] = item
+    engine.set_loop_variables(scope, index, last, name, item)
     return scope
 
 
@@ -205,7 +181,7 @@ _RUNTIME: Final[dict[str, Any]] = {
     "_shown": _shown,
     "_printed": _printed,
     "_range": _range,
-    "_foreach_items": _foreach_items,
+    "_foreach_items": engine.foreach_items,
     "_loop_scope": _loop_scope,
     "_stop": _stop,
     "Scope": Scope,

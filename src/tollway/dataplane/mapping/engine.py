@@ -58,33 +58,43 @@ class Stopped(TemplateExecutionError):  # type: ignore[misc]
         Exception.__init__(self, "#stop")
 
 
+def foreach_items(iterable: Any) -> list[Any]:
+    """What `#foreach` iterates: a map's values, a collection's items (a snapshot, as the
+    body may change the collection), nothing for anything else; past API Gateway's limit an
+    error."""
+    if isinstance(iterable, Mapping):
+        iterable = iterable.values()
+    elif isinstance(iterable, str) or not isinstance(iterable, Iterable):
+        return []
+    items = list(itertools.islice(iterable, MAX_FOREACH_ITERATIONS + 1))
+    if len(items) > MAX_FOREACH_ITERATIONS:
+        raise EvaluationError(
+            f"#foreach would run more than {MAX_FOREACH_ITERATIONS} iterations, API Gateway's limit"
+        )
+    return items
+
+
+def set_loop_variables(scope: Any, index: int, last: int, name: str, item: Any) -> None:
+    """An iteration's own names: the loop variable, `$velocityCount`, `$foreach.*`."""
+    scope["velocityCount"] = index + 1
+    scope["velocityHasNext"] = index < last
+    scope["foreach"] = {
+        "count": index + 1,
+        "index": index,
+        "hasNext": index < last,
+        "first": index == 0,
+        "last": index == last,
+    }
+    scope[name] = item
+
+
 class _BoundedForeach(ForeachDirective):  # type: ignore[misc]
     def evaluate_raw(self, stream: Any, namespace: Any, loader: Any) -> None:
-        iterable = self.value.calculate(namespace, loader)
-        if isinstance(iterable, Mapping):
-            iterable = iterable.values()
-        elif isinstance(iterable, str) or not isinstance(iterable, Iterable):
-            return
-        # A snapshot, as the body may change the collection; never more than limit + 1 items.
-        items = list(itertools.islice(iterable, MAX_FOREACH_ITERATIONS + 1))
-        if len(items) > MAX_FOREACH_ITERATIONS:
-            raise EvaluationError(
-                f"#foreach would run more than {MAX_FOREACH_ITERATIONS} iterations, "
-                "API Gateway's limit"
-            )
+        items = foreach_items(self.value.calculate(namespace, loader))
         last = len(items) - 1
         for index, item in enumerate(items):
             local = LocalNamespace(namespace)
-            local["velocityCount"] = index + 1
-            local["velocityHasNext"] = index < last
-            local["foreach"] = {
-                "count": index + 1,
-                "index": index,
-                "hasNext": index < last,
-                "first": index == 0,
-                "last": index == last,
-            }
-            local[self.loop_var_name] = item
+            set_loop_variables(local, index, last, self.loop_var_name, item)
             self.block.evaluate(stream, local, loader)
 
 
