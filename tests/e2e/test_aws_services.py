@@ -161,6 +161,20 @@ def aws_method(
         )
 
 
+def action_api(apigw: Any, path: str, uri: str, template: str | None, response: str) -> str:
+    """A deployed API whose `POST {path}` calls an action with a JSON request template (or
+    passes the body through) and maps the service's answer with `response`; its id."""
+    api_id, root = new_api(apigw, _name())
+    resource = add_path(apigw, api_id, root, path)
+    templates = {"application/json": template} if template is not None else None
+    aws_method(
+        apigw, api_id, resource, "POST", uri,
+        templates=templates, responses=((None, "200", response),),
+    )  # fmt: skip
+    deploy(apigw, api_id)
+    return api_id
+
+
 def _name() -> str:
     return "aws-" + uuid.uuid4().hex[:8]
 
@@ -359,18 +373,17 @@ def test_kinesis_put_record_maps_the_response_and_the_record_is_readable(
     kinesis = aws(moto, "kinesis")
     stream = _name()
     kinesis.create_stream(StreamName=stream, ShardCount=1)
-    api_id, root = new_api(apigw, _name())
-    resource = add_path(apigw, api_id, root, "/records")
     template = (
         f'{{"StreamName": "{stream}", "Data": "$util.base64Encode($input.body)", '
         '"PartitionKey": "$input.path(\'$.user\')"}'
     )
-    aws_method(
-        apigw, api_id, resource, "POST", f"{ARN}:kinesis:action/PutRecord",
-        templates={"application/json": template},
-        responses=((None, "200", '{"shard": "$input.path(\'$.ShardId\')"}'),),
-    )  # fmt: skip
-    deploy(apigw, api_id)
+    api_id = action_api(
+        apigw,
+        "/records",
+        f"{ARN}:kinesis:action/PutRecord",
+        template,
+        '{"shard": "$input.path(\'$.ShardId\')"}',
+    )
     record = '{"user": "u1", "clicks": 3}'
     response = httpx.post(gateway.url(api_id, "test", "/records"), content=record)
     assert response.status_code == 200
@@ -391,18 +404,17 @@ def test_eventbridge_put_events_reaches_the_rule_target(
     rule = _name()
     events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["tollway.orders"]}))
     events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": queue_arn["Attributes"]["QueueArn"]}])
-    api_id, root = new_api(apigw, _name())
-    resource = add_path(apigw, api_id, root, "/events")
     template = (
         '{"Entries": [{"Source": "tollway.orders", "DetailType": "order placed", '
         '"Detail": "$util.escapeJavaScript($input.body)", "EventBusName": "default"}]}'
     )
-    aws_method(
-        apigw, api_id, resource, "POST", f"{ARN}:events:action/PutEvents",
-        templates={"application/json": template},
-        responses=((None, "200", '{"failed": $input.path(\'$.FailedEntryCount\')}'),),
-    )  # fmt: skip
-    deploy(apigw, api_id)
+    api_id = action_api(
+        apigw,
+        "/events",
+        f"{ARN}:events:action/PutEvents",
+        template,
+        "{\"failed\": $input.path('$.FailedEntryCount')}",
+    )
     response = httpx.post(gateway.url(api_id, "test", "/events"), json={"order": 7})
     assert (response.status_code, response.json()) == (200, {"failed": 0})
     received = sqs.receive_message(QueueUrl=queue_url)["Messages"]
@@ -423,18 +435,17 @@ def test_step_functions_start_execution(gateway: Server, apigw: Any, moto: str) 
         ),
         roleArn=f"arn:aws:iam::{MOTO_ACCOUNT}:role/sfn",
     )["stateMachineArn"]
-    api_id, root = new_api(apigw, _name())
-    resource = add_path(apigw, api_id, root, "/executions")
     template = (
         f'{{"stateMachineArn": "{machine}", "name": "run-1", '
         '"input": "$util.escapeJavaScript($input.body)"}'
     )
-    aws_method(
-        apigw, api_id, resource, "POST", f"{ARN}:states:action/StartExecution",
-        templates={"application/json": template},
-        responses=((None, "200", '{"execution": "$input.path(\'$.executionArn\')"}'),),
-    )  # fmt: skip
-    deploy(apigw, api_id)
+    api_id = action_api(
+        apigw,
+        "/executions",
+        f"{ARN}:states:action/StartExecution",
+        template,
+        '{"execution": "$input.path(\'$.executionArn\')"}',
+    )
     response = httpx.post(gateway.url(api_id, "test", "/executions"), json={"job": "x"})
     assert response.status_code == 200
     execution = response.json()["execution"]
@@ -488,13 +499,13 @@ def test_requests_are_sigv4_signed_with_the_configured_key(
     gateway: Server, apigw: Any, capture: str
 ) -> None:
     _Capture.seen.clear()
-    api_id, root = new_api(apigw, _name())
-    resource = add_path(apigw, api_id, root, "/firehose")
-    aws_method(
-        apigw, api_id, resource, "POST", f"{ARN}:firehose:action/PutRecord",
-        responses=((None, "200", '{"record": "$input.path(\'$.RecordId\')"}'),),
-    )  # fmt: skip
-    deploy(apigw, api_id)
+    api_id = action_api(
+        apigw,
+        "/firehose",
+        f"{ARN}:firehose:action/PutRecord",
+        None,
+        '{"record": "$input.path(\'$.RecordId\')"}',
+    )
     body = '{"DeliveryStreamName": "s", "Record": {"Data": "eA=="}}'
     response = httpx.post(gateway.url(api_id, "test", "/firehose"), content=body)
     assert (response.status_code, response.json()) == (200, {"record": "r-1"})
