@@ -29,6 +29,7 @@ from tollway.control.server import ControlServer
 from tollway.dataplane.handlers.access_log import AccessLog
 from tollway.dataplane.http_protocol import CasePreservingHttpToolsProtocol
 from tollway.dataplane.integrations import IntegrationServices
+from tollway.dataplane.integrations.aws_service import AwsCredentials, AwsServices
 from tollway.dataplane.integrations.upstream_httptools import HttpToolsUpstream
 from tollway.dataplane.pipeline import rest_pipeline
 from tollway.dataplane.registry import DeploymentRegistry
@@ -104,7 +105,11 @@ class Tollway:
             self.store, self.host, settings, RemoteInvoker(self.upstream)
         )
         services = IntegrationServices(
-            self.upstream, self.functions, settings.region, settings.account_id
+            self.upstream,
+            self.functions,
+            settings.region,
+            settings.account_id,
+            AwsServices(settings.aws_endpoint_urls, AwsCredentials(settings.aws_profile)),
         )
         self.registry = DeploymentRegistry(self.store, services)
         self.changes.subscribe(self.registry.reload)

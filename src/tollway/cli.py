@@ -2,6 +2,7 @@
 
     tollway serve [FILE ...] [--host H] [--port P] [--admin-port P] [--data-dir D]
                   [--region R] [--account-id A] [--stage S] [--access-log T]
+                  [--aws-endpoint SERVICE=URL ...] [--aws-profile P]
     tollway logs FUNCTION [--follow] [--lines N] [--data-dir D]
 
 Every option of `serve` also reads `TOLLWAY_<NAME>` (e.g. TOLLWAY_PORT=9000); a flag wins over
@@ -42,14 +43,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("files", nargs="*", type=Path, metavar="FILE")
     for f in fields(Settings):
-        flag = "--" + f.name.replace("_", "-")
+        flag = f.metadata.get("flag") or "--" + f.name.replace("_", "-")
         kind = {"int": int, "float": float, "Path": Path}.get(str(f.type), str)
+        default = f.default if f.default != "" else "none"
         serve.add_argument(
             flag,
             type=kind,
             default=None,
             dest=f.name,
-            help=f"{f.metadata.get('help', '')} (${env_name(f.name)}, default {f.default})",
+            # A flag named apart from its setting repeats; its values are joined by commas.
+            action="append" if "flag" in f.metadata else "store",
+            help=f"{f.metadata.get('help', '')} (${env_name(f.name)}, default {default})",
         )
     logs = commands.add_parser(
         "logs",
@@ -93,6 +97,9 @@ def main(argv: list[str] | None = None, *, follow_stop: Callable[[], bool] | Non
 
 def _serve(args: argparse.Namespace) -> int:
     overrides = {f.name: getattr(args, f.name) for f in fields(Settings)}
+    for name, value in overrides.items():
+        if isinstance(value, list):  # a repeated flag
+            overrides[name] = ",".join(value)
     try:
         settings = from_env(**overrides)
     except ValueError as e:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ACCESS_LOG_TARGETS = ("file", "stdout", "both", "off")
+_URL_SCHEMES = ("http", "https")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,29 @@ class Settings:
         default=60.0,
         metadata={"help": "seconds before retrying a failed Event invocation (doubles after)"},
     )
+    # AWS service integrations (REST `type: AWS` with SQS, DynamoDB, S3, ...).
+    aws_endpoints: str = field(
+        default="",
+        metadata={
+            "help": "where AWS service integrations send requests: SERVICE=URL (SERVICE as in "
+            "integration URIs, e.g. sqs, dynamodb, states, s3, or * for all; AWS itself if "
+            "none), repeatable; the variable takes them comma-separated",
+            "flag": "--aws-endpoint",
+        },
+    )
+    aws_profile: str = field(
+        default="",
+        metadata={
+            "help": "profile of the shared AWS config files whose credentials sign AWS service "
+            "integrations' requests; without one, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+            "then botocore's default chain"
+        },
+    )
+
+    @property
+    def aws_endpoint_urls(self) -> dict[str, str]:
+        """{service or "*": URL} from `aws_endpoints` (validated by `from_env`)."""
+        return parse_endpoints(self.aws_endpoints)
 
     @property
     def store_path(self) -> Path:
@@ -79,6 +104,7 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
             f"access log target must be one of {', '.join(ACCESS_LOG_TARGETS)}, "
             f"not {settings.access_log!r}"
         )
+    settings.aws_endpoint_urls  # noqa: B018 - raises ValueError on a malformed endpoint
     return settings
 
 
@@ -97,3 +123,20 @@ def _convert(name: str, raw: str) -> object:
     if kind == "Path":
         return Path(raw)
     return raw
+
+
+def parse_endpoints(text: str) -> dict[str, str]:
+    """`SERVICE=URL[,SERVICE=URL...]` (SERVICE as in integration URIs, or botocore's name, or
+    `*` for every service; a bare URL means `*`) → {service: url}. Raises ValueError."""
+    endpoints: dict[str, str] = {}
+    for item in text.replace(" ", ",").split(","):
+        if not item:
+            continue
+        service, equals, url = item.partition("=")
+        if not equals:
+            service, url = "*", item
+        split = urlsplit(url)
+        if not service or split.scheme not in _URL_SCHEMES or not split.hostname:
+            raise ValueError(f"AWS endpoint must be SERVICE=http(s)://host[:port], not {item!r}")
+        endpoints[service] = url.rstrip("/")
+    return endpoints

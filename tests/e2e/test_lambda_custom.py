@@ -32,9 +32,10 @@ def handler(event, context):
         raise LookupError("Not found: " + str(event.get("id")))
     if kind == "custom":
         raise Exception(json.dumps({"code": 418, "reason": "teapot"}))
-    if kind == "record":
-        with open(event["path"], "w") as f:
+    if kind == "record":  # written whole, then renamed: the test never reads half a file
+        with open(event["path"] + ".part", "w") as f:
             f.write(json.dumps(event))
+        os.replace(event["path"] + ".part", event["path"])
     return {"id": event.get("id"), "greeting": "hello " + str(event.get("name"))}
 """
 

@@ -10,6 +10,7 @@ from tollway.dataplane.compile import compile_stage
 from tollway.dataplane.compiled import CompiledStage
 from tollway.dataplane.context import Request, Response, RestContext
 from tollway.dataplane.integrations import IntegrationServices
+from tollway.dataplane.integrations.aws_service import AwsServices
 from tollway.model.rest import RestApiDefinition, plain_stage
 
 
@@ -58,9 +59,15 @@ class NoFunctions:
         raise AssertionError("no function should be invoked")
 
 
-def services(upstream: RecordingUpstream | None = None) -> IntegrationServices:
+def services(
+    upstream: RecordingUpstream | None = None, aws: AwsServices | None = None
+) -> IntegrationServices:
     return IntegrationServices(
-        upstream or RecordingUpstream(), NoFunctions(), "us-east-1", "000000000000"
+        upstream or RecordingUpstream(),
+        NoFunctions(),
+        "us-east-1",
+        "000000000000",
+        aws or AwsServices(),
     )
 
 
@@ -109,11 +116,12 @@ def stage(
     *,
     variables: dict[str, str] | None = None,
     upstream: RecordingUpstream | None = None,
+    aws: AwsServices | None = None,
     **settings: Any,
 ) -> CompiledStage:
     record = plain_stage("test", "dep123", variables)
     record.update(settings)  # type: ignore[typeddict-item]
-    return compile_stage(definition, "dep123", record, services(upstream))
+    return compile_stage(definition, "dep123", record, services(upstream, aws))
 
 
 def context(

@@ -23,7 +23,11 @@ def _with_everything_unsupported() -> RestApiDefinition:
         d,
         "/svc",
         "GET",
-        {"type": "AWS", "httpMethod": "POST", "uri": "arn:aws:apigateway:us-east-1:sqs:path/1/q"},
+        {
+            "type": "AWS_PROXY",
+            "httpMethod": "POST",
+            "uri": "arn:aws:apigateway:us-east-1:firehose:action/PutRecord",
+        },
     )
     return d
 
@@ -34,7 +38,8 @@ def test_warnings_name_each_unsupported_feature_and_where() -> None:
     for expected in (
         "authorization type AWS_IAM is not enforced yet (requests are let through) on GET /secure",
         "API keys (apiKeyRequired) are not enforced yet on GET /secure",
-        "AWS service integrations (arn:aws:apigateway:us-east-1:sqs:path/1/q)",
+        "AWS_PROXY integrations with services other than Lambda "
+        "(arn:aws:apigateway:us-east-1:firehose:action/PutRecord) on GET /svc",
         "the stage cache (cacheClusterEnabled) is not used yet",
         "the resource policy is not enforced yet",
         "the OpenAPI extension x-amazon-apigateway-documentation is kept but not acted on",

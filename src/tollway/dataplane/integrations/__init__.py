@@ -4,9 +4,20 @@ when a deployment is compiled. All outbound HTTP goes through one pooled Upstrea
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tollway.dataplane.compiled import IntegrationHandler
+from tollway.dataplane.integrations.aws_service import (
+    AwsServiceIntegration,
+    AwsServices,
+    BrokenAwsIntegration,
+)
+from tollway.dataplane.integrations.aws_target import (
+    TargetError,
+    parse_service_uri,
+    resolve_endpoint,
+    service_model,
+)
 from tollway.dataplane.integrations.http import HttpIntegration
 from tollway.dataplane.integrations.lambda_custom import LambdaCustomIntegration
 from tollway.dataplane.integrations.lambda_proxy import FunctionInvoker, LambdaProxyIntegration
@@ -25,6 +36,7 @@ class IntegrationServices:
     functions: FunctionInvoker
     region: str
     account_id: str
+    aws: AwsServices = field(default_factory=AwsServices)
 
 
 def substitute_stage_variables(text: str, variables: dict[str, str]) -> str:
@@ -78,5 +90,30 @@ def build_integration(
     if kind == "AWS_PROXY":
         reason = f"AWS_PROXY integrations with services other than Lambda ({uri})"
         return UnsupportedIntegration(reason, proxy=True), [reason]
-    reason = f"AWS service integrations ({uri})"
-    return UnsupportedIntegration(reason), [reason]
+    return _aws_service_integration(integration, uri, timeout, api_id, services)
+
+
+def _aws_service_integration(
+    integration: Integration,
+    uri: str,
+    timeout: int,
+    api_id: str,
+    services: IntegrationServices,
+) -> tuple[IntegrationHandler, list[str]]:
+    """A REST `type: AWS` integration with a service other than Lambda (aws_service.py)."""
+    try:
+        parsed = parse_service_uri(uri, services.region)
+        endpoint = resolve_endpoint(parsed, services.aws.endpoints)
+    except TargetError as e:
+        reason = f"AWS integration Tollway cannot call: {e}"
+        return BrokenAwsIntegration(reason), [reason]
+    return AwsServiceIntegration(
+        uri=parsed,
+        model=service_model(parsed.service),
+        endpoint=endpoint,
+        http_method=integration.get("httpMethod", "POST"),
+        timeout_ms=timeout,
+        upstream=services.upstream,
+        credentials=services.aws.credentials,
+        api_id=api_id,
+    ), []

@@ -46,7 +46,25 @@ DROPPED_PROXY_RESPONSE_HEADERS = frozenset({"transfer-encoding", "content-encodi
 DROPPED_RESPONSE_HEADERS = frozenset({"transfer-encoding", "content-encoding"})
 NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-_PLACEHOLDER = re.compile(r"\{([^}/]+?)\+?\}")
+PLACEHOLDER = re.compile(r"\{([^}/]+?)\+?\}")
+
+
+def fill_placeholders(parts: list[str], ctx: RestContext, *, encode: bool = True) -> str:
+    """A URI split by `PLACEHOLDER` (literal text, then placeholder names at odd indexes)
+    with each `{name}` filled from the mapped `integration.request.path.name` parameter; an
+    unmapped one falls back to the method request's path parameter of the same name (what
+    proxy resources expect). Values are percent-encoded (but `/`) unless already encoded."""
+    if len(parts) == 1:
+        return parts[0]
+    mapped = ctx.mapped.path if ctx.mapped else {}
+    pieces = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            pieces.append(part)
+        else:
+            value = mapped.get(part, ctx.path_parameters.get(part, ""))
+            pieces.append(value if not encode or "%" in value else quote(value, safe="/"))
+    return "".join(pieces)
 
 
 def remap_response_headers(
@@ -79,7 +97,7 @@ class HttpIntegration:
         self.proxy = proxy
         self._method = http_method
         # Split `https://host/pets/{id}` once into literal text and path-parameter names.
-        self._uri_parts = _PLACEHOLDER.split(uri)
+        self._uri_parts = PLACEHOLDER.split(uri)
         self._timeout = timeout_ms / 1000
         self._verify_tls = verify_tls
         self._upstream = upstream
@@ -87,21 +105,7 @@ class HttpIntegration:
         self._user_agent = f"AmazonAPIGateway_{api_id}"
 
     def _url(self, ctx: RestContext) -> str:
-        parts = self._uri_parts
-        if len(parts) == 1:
-            url = parts[0]
-        else:
-            mapped = ctx.mapped.path if ctx.mapped else {}
-            pieces = []
-            for i, part in enumerate(parts):
-                if i % 2 == 0:
-                    pieces.append(part)
-                else:
-                    # Mapped path parameters; an unmapped placeholder falls back to the method
-                    # request's path parameter of the same name (what proxy resources expect).
-                    value = mapped.get(part, ctx.path_parameters.get(part, ""))
-                    pieces.append(value if "%" in value else quote(value, safe="/"))
-            url = "".join(pieces)
+        url = fill_placeholders(self._uri_parts, ctx)
         query = []
         if self.proxy and ctx.request.query_string:
             query.append(ctx.request.query_string)
