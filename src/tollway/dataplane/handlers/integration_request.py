@@ -66,14 +66,18 @@ class IntegrationRequest:
             return  # pass the body through unchanged
         if binary:
             return  # a binary payload is passed through, never template-mapped
-        data = template_input(ctx, ctx.integration_body, REQUEST_OVERRIDE)
-        try:
-            rendered = found[1].render(data)
-        except TemplateError as e:
-            raise ApiConfigurationError(
-                log=f"Execution failed due to configuration error: request template: {e}"
-            ) from None
-        apply_request_override(ctx, data)
+        template = found[1]
+        if template.is_static:  # its text whatever the request: no input to build
+            rendered = template.text
+        else:
+            data = template_input(ctx, ctx.integration_body, REQUEST_OVERRIDE)
+            try:
+                rendered = template.render(data)
+            except TemplateError as e:
+                raise ApiConfigurationError(
+                    log=f"Execution failed due to configuration error: request template: {e}"
+                ) from None
+            apply_request_override(ctx, data)
         ctx.integration_body = rendered.encode()
         ctx.template_applied = True
 

@@ -64,7 +64,11 @@ class IntegrationResponse:
         found = selected.templates.for_response(media_type(accept))
         if found is not None:
             content_type, template = found
-            if conversion is not Conversion.BINARY:  # binary passes through untemplated
+            if conversion is Conversion.BINARY:
+                pass  # binary passes through untemplated
+            elif template.is_static:  # its text whatever the response: no input to build
+                body = template.text.encode()
+            else:
                 data = template_input(ctx, body, RESPONSE_OVERRIDE)
                 try:
                     body = template.render(data).encode()

@@ -106,6 +106,11 @@ class MappingTemplate:
         return self._root is None
 
     @property
+    def text(self) -> str:
+        """The template's text (what a static template renders, whatever the input)."""
+        return self._text
+
+    @property
     def is_compiled(self) -> bool:
         """True when rendering runs the compiled function rather than airspeed."""
         return self._compiled is not None
