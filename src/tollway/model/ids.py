@@ -23,6 +23,12 @@ def root_resource_id() -> str:
     return _random_id(10)
 
 
+def part_id() -> str:
+    """Parts of v2 APIs (routes, integrations, deployments, ...): 7 characters, e.g.
+    `a1b2c3d`."""
+    return _random_id(7)
+
+
 def short_id() -> str:
     """Resources, deployments, models and validators: 6 characters, e.g. `05c7jb`."""
     return _random_id(6)
