@@ -11,7 +11,7 @@ Store layout (see `tollway.store`):
 | kind | parent | key | body |
 |---|---|---|---|
 | `V2_API_KIND` | "" | ApiId | `ApiDefinition`: the API and all its parts, one document |
-| `V2_DEPLOYMENT_KIND` | ApiId | DeploymentId | `DeploymentRecord`: the Deployment and a snapshot of the `ApiDefinition` it froze |
+| `V2_DEPLOYMENT_KIND` | ApiId | DeploymentId | `DeploymentRecord`: the Deployment, a snapshot |
 | `V2_STAGE_KIND` | ApiId | StageName | `Stage` (`$default` is a stage name like any other) |
 | `DOMAIN_NAME_KIND` | "" | DomainName | `DomainName` (shared with REST base path mappings later) |
 | `API_MAPPING_KIND` | DomainName | ApiMappingId | `ApiMapping` |
