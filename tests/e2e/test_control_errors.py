@@ -5,6 +5,7 @@ lacks, request ids and the health endpoint."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -671,6 +672,137 @@ def test_integration_responses_need_an_integration_and_a_method_response(
     assert aws_error(apigw.delete_integration_response, **method_target, statusCode="200") == (
         not_found("Invalid Response status code specified")
     )
+
+
+def _mapping_refused(error: str) -> tuple[int, str, str]:
+    return bad_request(
+        f"Invalid mapping expression specified: Validation Result: warnings : [], errors : [{error}]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "source", "error"),
+    [
+        # A source must be a parameter the method declares (here only the header X-Id).
+        ("integration.request.path.id", "method.request.path.id",
+         "Invalid mapping expression specified: method.request.path.id"),
+        ("integration.request.querystring.q", "method.request.multivaluequerystring.q",
+         "Invalid mapping expression specified: method.request.multivaluequerystring.q"),
+        ("integration.request.header.x", "method.request.nowhere.x",
+         "Invalid mapping expression specified: method.request.nowhere.x"),
+        ("integration.request.header.x", "context.noSuchVariable",
+         "Invalid mapping expression specified: context.noSuchVariable"),
+        ("integration.request.header.x", "true",
+         "Invalid mapping expression specified: true"),
+        ("integration.request.cookie.x", "'static'",
+         "Invalid mapping expression parameter specified: integration.request.cookie.x"),
+        ("method.request.header.x", "'static'",
+         "Invalid mapping expression parameter specified: method.request.header.x"),
+    ],
+)  # fmt: skip
+def test_request_mappings_are_checked_at_put_integration(
+    apigw: Any, method_target: dict[str, str], target: str, source: str, error: str
+) -> None:
+    apigw.update_method(
+        **method_target,
+        patchOperations=[
+            {"op": "add", "path": "/requestParameters/method.request.header.X-Id", "value": "true"}
+        ],
+    )
+    http = {"type": "HTTP", "integrationHttpMethod": "GET", "uri": "http://example.com/{id}"}
+    assert aws_error(
+        apigw.put_integration, **method_target, **http, requestParameters={target: source}
+    ) == _mapping_refused(error)
+    # Nothing was stored; declared sources (any header case), the body, statics are fine.
+    assert aws_error(apigw.get_integration, **method_target)[0] == 404
+    accepted = {
+        "integration.request.header.a": "method.request.header.x-id",
+        "integration.request.header.b": "method.request.multivalueheader.X-Id",
+        "integration.request.querystring.c": "method.request.body.pet.name",
+        "integration.request.path.id": "'7'",
+        "integration.request.header.d": "context.requestId",
+        "integration.request.header.e": "stageVariables.anything",
+    }
+    apigw.put_integration(**method_target, **http, requestParameters=accepted)
+    assert apigw.get_integration(**method_target)["requestParameters"] == accepted
+    assert aws_error(
+        apigw.update_integration,
+        **method_target,
+        patchOperations=[
+            {"op": "add", "path": "/requestParameters/integration.request.header.f",
+             "value": "method.request.path.id"}
+        ],
+    ) == _mapping_refused("Invalid mapping expression specified: method.request.path.id")  # fmt: skip
+
+
+def test_response_mappings_are_checked_at_put_integration_response(
+    apigw: Any, method_target: dict[str, str]
+) -> None:
+    apigw.put_integration(**method_target, type="MOCK")
+    apigw.put_method_response(
+        **method_target,
+        statusCode="200",
+        responseParameters={"method.response.header.X-Declared": False},
+    )
+    put = {**method_target, "statusCode": "200"}
+    assert aws_error(
+        apigw.put_integration_response,
+        **put,
+        responseParameters={"method.response.header.Access-Control-Allow-Origin": "'*'"},
+    ) == _mapping_refused(
+        "Invalid mapping expression parameter specified: "
+        "method.response.header.Access-Control-Allow-Origin"
+    )
+    assert aws_error(
+        apigw.put_integration_response,
+        **put,
+        responseParameters={"method.response.header.X-Declared": "method.request.header.x"},
+    ) == _mapping_refused("Invalid mapping expression specified: method.request.header.x")
+    good = {"method.response.header.x-declared": "integration.response.header.X-Up"}
+    apigw.put_integration_response(**put, responseParameters=good)
+    assert aws_error(
+        apigw.update_integration_response,
+        **put,
+        patchOperations=[
+            {"op": "add", "path": "/responseParameters/method.response.header.X-Other",
+             "value": "'x'"}
+        ],
+    ) == _mapping_refused(
+        "Invalid mapping expression parameter specified: method.response.header.X-Other"
+    )  # fmt: skip
+    assert apigw.get_integration_response(**put)["responseParameters"] == good
+
+
+def test_an_import_with_an_undeclared_mapped_header_fails(apigw: Any) -> None:
+    document = {
+        "openapi": "3.0.1",
+        "info": {"title": unique("import-mapping"), "version": "1"},
+        "paths": {
+            "/": {
+                "get": {
+                    "responses": {"200": {"description": "ok"}},
+                    "x-amazon-apigateway-integration": {
+                        "type": "mock",
+                        "responses": {
+                            "default": {
+                                "statusCode": "200",
+                                "responseParameters": {
+                                    "method.response.header.Access-Control-Allow-Origin": "'*'"
+                                },
+                            }
+                        },
+                    },
+                }
+            }
+        },
+    }
+    status, code, message = aws_error(apigw.import_rest_api, body=json.dumps(document).encode())
+    assert (status, code) == (400, "BadRequestException")
+    assert (
+        "Unable to put integration on 'GET' for resource at path '/': Invalid mapping expression "
+        "specified: Validation Result: warnings : [], errors : [Invalid mapping expression "
+        "parameter specified: method.response.header.Access-Control-Allow-Origin]"
+    ) in message
 
 
 # --- deployments and stages (§7.1) ----------------------------------------------------------

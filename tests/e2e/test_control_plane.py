@@ -586,6 +586,12 @@ def test_put_integration_fills_aws_defaults(
 
 
 def test_put_integration_keeps_the_options_given(apigw: Any, method_target: dict[str, str]) -> None:
+    apigw.update_method(  # a mapped method parameter must be declared (see test_control_errors)
+        **method_target,
+        patchOperations=[
+            {"op": "add", "path": "/requestParameters/method.request.path.id", "value": "true"}
+        ],
+    )
     integration = shape(
         apigw.put_integration(
             **method_target,

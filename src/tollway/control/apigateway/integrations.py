@@ -14,6 +14,7 @@ from tollway.control.apigateway.documents import (
     load_api,
     locate_method,
 )
+from tollway.control.apigateway.mapping_rules import check_request_mapping, check_response_mapping
 from tollway.control.apigateway.patch import (
     PatchRule,
     apply_patches,
@@ -59,6 +60,7 @@ def put_integration(call: Call) -> dict[str, Any]:
         # A new integration keeps the responses already mapped for the method.
         fields["integrationResponses"] = previous["integrationResponses"]
     integration = rules.new_integration(resource["id"], fields)
+    check_request_mapping(method.get("requestParameters"), integration.get("requestParameters"))
     method["methodIntegration"] = integration
     document.save(call)
     return _output(integration)
@@ -104,6 +106,9 @@ def update_integration(call: Call) -> dict[str, Any]:
     # Re-run PutIntegration's checks on the result, so an update cannot produce an
     # integration that PutIntegration would refuse.
     method["methodIntegration"] = rules.new_integration(resource["id"], updated)
+    check_request_mapping(
+        method.get("requestParameters"), method["methodIntegration"].get("requestParameters")
+    )
     document.save(call)
     return _output(method["methodIntegration"])
 
@@ -124,13 +129,16 @@ def put_integration_response(call: Call) -> dict[str, Any]:
     _, method = locate_method(call, document)
     integration = get_integration(method)
     rules.check_status_code(p["statusCode"])
-    get_method_response(method, p["statusCode"])
+    method_response = get_method_response(method, p["statusCode"])
     response = rules.new_integration_response(
         p["statusCode"],
         selection_pattern=p.get("selectionPattern"),
         response_parameters=p.get("responseParameters"),
         response_templates=p.get("responseTemplates"),
         content_handling=p.get("contentHandling"),
+    )
+    check_response_mapping(
+        method_response.get("responseParameters"), response.get("responseParameters")
     )
     integration.setdefault("integrationResponses", {})[response["statusCode"]] = response
     document.save(call)
@@ -160,6 +168,10 @@ def update_integration_response(call: Call) -> dict[str, Any]:
         cast(dict[str, Any], response),
         call.params.get("patchOperations") or [],
         INTEGRATION_RESPONSE_PATCH,
+    )
+    check_response_mapping(
+        get_method_response(method, call.params["statusCode"]).get("responseParameters"),
+        response.get("responseParameters"),
     )
     document.save(call)
     return _output(response)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from tollway.control.apigateway import rules
+from tollway.control.apigateway.mapping_rules import check_request_mapping, check_response_mapping
 from tollway.control.apigateway.openapi_common import (
     API_KEY,
     AUTH,
@@ -45,7 +46,7 @@ from tollway.control.apigateway.openapi_parts import (
     inline_model,
 )
 from tollway.control.errors import ServiceError
-from tollway.model.rest import Method, MethodResponse, resource_path
+from tollway.model.rest import Integration, Method, MethodResponse, resource_path
 
 
 def import_paths(ctx: ImportContext) -> None:
@@ -121,10 +122,27 @@ class _MethodBuilder:
             method["methodResponses"] = responses
         if op.extensions.get(INTEGRATION) is not None:
             integration = build_integration(ctx, op, self.resource_id)
-            if integration is not None:
+            if integration is not None and self._mappings_hold(method, integration):
                 method["methodIntegration"] = integration
         self._keep(kept_security)
         return method
+
+    def _mappings_hold(self, method: Method, integration: Integration) -> bool:
+        """PutIntegration's and PutIntegrationResponse's mapping checks (mapping_rules)."""
+        responses: dict[str, MethodResponse] = method.get("methodResponses") or {}
+        try:
+            check_request_mapping(
+                method.get("requestParameters"), integration.get("requestParameters")
+            )
+            for status, response in (integration.get("integrationResponses") or {}).items():
+                declared = (
+                    responses[status].get("responseParameters") if status in responses else None
+                )
+                check_response_mapping(declared, response.get("responseParameters"))
+        except ServiceError as e:
+            self.ctx.errors.append(f"Unable to put integration on {self.on}: {e.message}")
+            return False
+        return True
 
     # --- method request -------------------------------------------------------------------
 
