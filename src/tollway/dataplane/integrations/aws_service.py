@@ -103,7 +103,6 @@ class AwsServiceIntegration:
         self._upstream = upstream
         self._credentials = credentials
         self._endpoint = endpoint
-        self._signer = S3SigV4Auth if endpoint.signing_name == "s3" else SigV4Auth
         self._user_agent = f"AmazonAPIGateway_{api_id}"
         # Split once into literal text and placeholder names (see http.fill_placeholders).
         self._path = PLACEHOLDER.split(endpoint.path_prefix + uri.path)
@@ -159,23 +158,10 @@ class AwsServiceIntegration:
         headers["X-Amzn-Trace-Id"] = ctx.trace_id
         return url, headers, body
 
-    def _sign(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> Any:
-        credentials = self._credentials.current()
-        if credentials is None:
-            raise ApiConfigurationError(
-                log="Execution failed due to configuration error: no AWS credentials to sign "
-                f"the request to {self._endpoint.base_url} with (set AWS_ACCESS_KEY_ID and "
-                "AWS_SECRET_ACCESS_KEY, or --aws-profile)"
-            )
-        request = AWSRequest(method=method, url=url, data=body or b"", headers=headers)
-        endpoint = self._endpoint
-        self._signer(credentials, endpoint.signing_name, endpoint.signing_region).add_auth(request)
-        return [(str(name), str(value)) for name, value in request.headers.items()]
-
     async def invoke(self, ctx: RestContext) -> None:
         method = ctx.request.method if self._method == "ANY" else self._method
         url, headers, body = self._request(ctx, method)
-        signed = self._sign(method, url, headers, body)
+        signed = sign_request(self._credentials, self._endpoint, method, url, headers, body)
         started = time.perf_counter()
         try:
             response = await self._upstream.send(
@@ -186,6 +172,30 @@ class AwsServiceIntegration:
         ctx.integration_status = response.status
         ctx.selection_value = str(response.status)
         ctx.endpoint_response = response
+
+
+def sign_request(
+    credentials: AwsCredentials,
+    endpoint: Endpoint,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: bytes | None,
+) -> list[tuple[str, str]]:
+    """The headers of a request signed with SigV4 (S3's variant for S3) for the endpoint's
+    signing name and region. Without credentials the request cannot be made: API Gateway's
+    500, and the log says how to give Tollway some."""
+    frozen = credentials.current()
+    if frozen is None:
+        raise ApiConfigurationError(
+            log="Execution failed due to configuration error: no AWS credentials to sign "
+            f"the request to {endpoint.base_url} with (set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, or --aws-profile)"
+        )
+    request = AWSRequest(method=method, url=url, data=body or b"", headers=headers)
+    signer = S3SigV4Auth if endpoint.signing_name == "s3" else SigV4Auth
+    signer(frozen, endpoint.signing_name, endpoint.signing_region).add_auth(request)
+    return [(str(name), str(value)) for name, value in request.headers.items()]
 
 
 class BrokenAwsIntegration:
