@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tollway.control.errors import BadRequestException, ConflictException, NotFoundException
+from tollway.dataplane.integrations.aws_subtypes import REGION, SUBTYPES
 from tollway.model.arns import lambda_function_of
 from tollway.model.http_api import DEFAULT_ROUTE, DEFAULT_STAGE
 
@@ -54,54 +55,6 @@ _RESERVED = {
     "via",
 }
 _RESERVED_PREFIXES = ("access-control-", "apigw-", "x-amz-", "x-amzn-")
-
-# AWS service integrations of HTTP APIs: each subtype's required and optional parameters
-# (spec §3.5).
-SUBTYPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "EventBridge-PutEvents": (
-        ("Detail", "DetailType", "Source"),
-        ("Time", "EventBusName", "Resources", "Region", "TraceHeader"),
-    ),
-    "SQS-SendMessage": (
-        ("QueueUrl", "MessageBody"),
-        (
-            "DelaySeconds",
-            "MessageAttributes",
-            "MessageDeduplicationId",
-            "MessageGroupId",
-            "MessageSystemAttributes",
-            "Region",
-        ),
-    ),
-    "SQS-ReceiveMessage": (
-        ("QueueUrl",),
-        (
-            "AttributeNames",
-            "MaxNumberOfMessages",
-            "MessageAttributeNames",
-            "ReceiveRequestAttemptId",
-            "VisibilityTimeout",
-            "WaitTimeSeconds",
-            "Region",
-        ),
-    ),
-    "SQS-DeleteMessage": (("ReceiptHandle", "QueueUrl"), ("Region",)),
-    "SQS-PurgeQueue": (("QueueUrl",), ("Region",)),
-    "AppConfig-GetConfiguration": (
-        ("Application", "Environment", "Configuration", "ClientId"),
-        ("ClientConfigurationVersion", "Region"),
-    ),
-    "Kinesis-PutRecord": (
-        ("StreamName", "Data", "PartitionKey"),
-        ("SequenceNumberForOrdering", "ExplicitHashKey", "Region"),
-    ),
-    "StepFunctions-StartExecution": (("StateMachineArn",), ("Name", "Input", "Region")),
-    "StepFunctions-StartSyncExecution": (
-        ("StateMachineArn",),
-        ("Name", "Input", "Region", "TraceHeader"),
-    ),
-    "StepFunctions-StopExecution": (("ExecutionArn",), ("Cause", "Error", "Region")),
-}
 
 
 # --- routes ---------------------------------------------------------------------------------
@@ -315,13 +268,13 @@ def check_subtype(integration: Mapping[str, Any]) -> None:
         raise BadRequestException(
             "AWS service integrations support only payload format version 1.0"
         )
-    required, optional = SUBTYPES[subtype]
+    spec = SUBTYPES[subtype]
     parameters = integration.get("RequestParameters") or {}
-    for name in required:
+    for name in spec.required:
         if name not in parameters:
             raise BadRequestException(f"Parameter {name} is required for {subtype}")
     for name in parameters:
-        if name not in required and name not in optional:
+        if name not in spec.required and name not in spec.optional and name != REGION:
             raise BadRequestException(f"Parameter {name} is not supported for {subtype}")
 
 

@@ -5,8 +5,9 @@ The integration's `RequestParameters` name the action's parameters (`QueueUrl`,
 `MessageBody`, ...), each a static value or a mapping expression the HTTP API data plane
 evaluates per request (`$request.body.message`, `$context.requestId`, ...). Here:
 
-- `check_parameters` is what CreateIntegration/UpdateIntegration check: a known subtype, its
-  required parameters present, no parameter it does not take (spec §3.5's table).
+- `SUBTYPES` is spec §3.5's table, which CreateIntegration/UpdateIntegration check
+  integrations against (control/apigatewayv2/rules.py): a known subtype, its required
+  parameters present, no parameter it does not take.
 - `SubtypeCall` is compiled once per deployment (the service's botocore model, endpoint and
   signing) and turns one request's evaluated values into the service call: the parameters
   become members of the action's input, converted to their model types (an integer, a list
@@ -113,28 +114,7 @@ REGION: Final = "Region"  # every subtype takes it: the region of the service ca
 
 
 class SubtypeError(ValueError):
-    """A subtype integration AWS would refuse, or a request value its service cannot take."""
-
-
-def check_parameters(subtype: str, parameters: Mapping[str, str] | None) -> None:
-    """CreateIntegration's checks of a subtype integration's `RequestParameters`."""
-    spec = SUBTYPES.get(subtype)
-    if spec is None:
-        known = ", ".join(SUBTYPES)
-        raise SubtypeError(f"Unsupported integration subtype {subtype}: supported are {known}")
-    given = dict(parameters or {})
-    missing = [name for name in spec.required if not given.get(name)]
-    if missing:
-        raise SubtypeError(
-            f"Missing required parameters for integration subtype {subtype}: [{', '.join(missing)}]"
-        )
-    allowed = {*spec.required, *spec.optional, REGION}
-    unknown = sorted(name for name in given if name not in allowed)
-    if unknown:
-        raise SubtypeError(
-            f"Invalid parameters for integration subtype {subtype}: [{', '.join(unknown)}]; "
-            f"it takes {', '.join(sorted(allowed))}"
-        )
+    """A request value a subtype's service cannot take, or an endpoint Tollway cannot reach."""
 
 
 @cache

@@ -15,7 +15,6 @@ from tollway.dataplane.integrations.aws_subtypes import (
     SUBTYPES,
     SubtypeCall,
     SubtypeError,
-    check_parameters,
 )
 
 LOCAL = "http://127.0.0.1:4566"
@@ -36,7 +35,7 @@ def prepared(subtype: str, values: dict[str, str], **kwargs: Any) -> tuple[Any, 
     return request, dict(request.headers)
 
 
-# --- CreateIntegration's checks --------------------------------------------------------------
+# --- the table ------------------------------------------------------------------------------
 
 
 def test_every_subtype_of_the_spec_is_known() -> None:
@@ -54,23 +53,6 @@ def test_every_subtype_of_the_spec_is_known() -> None:
             "StepFunctions-StopExecution",
         ]
     )
-
-
-def test_required_parameters_are_checked() -> None:
-    with pytest.raises(SubtypeError) as caught:
-        check_parameters("SQS-SendMessage", {"QueueUrl": "https://q"})
-    assert str(caught.value) == (
-        "Missing required parameters for integration subtype SQS-SendMessage: [MessageBody]"
-    )
-    check_parameters("SQS-SendMessage", {"QueueUrl": "q", "MessageBody": "$request.body"})
-
-
-def test_unknown_parameters_and_subtypes_are_refused() -> None:
-    with pytest.raises(SubtypeError, match=r"Invalid parameters .* \[Nope\]"):
-        check_parameters("SQS-PurgeQueue", {"QueueUrl": "q", "Nope": "x"})
-    with pytest.raises(SubtypeError, match="Unsupported integration subtype SNS-Publish"):
-        check_parameters("SNS-Publish", {})
-    check_parameters("SQS-PurgeQueue", {"QueueUrl": "q", "Region": "eu-west-1"})
 
 
 # --- the service requests --------------------------------------------------------------------
