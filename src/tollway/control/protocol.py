@@ -31,6 +31,7 @@ import orjson
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from tollway.control.errors import (
+    BadRequestException,
     SerializationException,
     ServiceError,
     UnknownOperationException,
@@ -90,6 +91,15 @@ class Service:
 
     def error_shape(self, code: str) -> Shape | None:
         return self._error_shapes.get(code)
+
+    def request_error(self, error: ServiceError) -> ServiceError:
+        """A request-shape problem as this service reports it: apigatewayv2 has no
+        ValidationException or SerializationException among its errors (the v2 API reference
+        lists BadRequestException for invalid input) and answers BadRequestException with the
+        same text; apigateway and lambda answer as AWS's Coral framework does."""
+        if self.name == "apigatewayv2":
+            return BadRequestException(error.message)
+        return error
 
 
 class Router:
@@ -349,6 +359,20 @@ def parse_request(
     body: bytes,
 ) -> dict[str, Any]:
     """The operation's input, keyed by member names, validated as AWS validates it."""
+    try:
+        return _parse_request(service, route, labels, query, headers, body)
+    except (ValidationException, SerializationException) as error:
+        raise service.request_error(error) from None
+
+
+def _parse_request(
+    service: Service,
+    route: Route,
+    labels: Mapping[str, str],
+    query: Mapping[str, list[str]],
+    headers: Mapping[str, str],
+    body: bytes,
+) -> dict[str, Any]:
     op = route.operation
     shape = op.input_shape
     if shape is None:
@@ -457,12 +481,24 @@ def _serialize_value(shape: Shape, value: Any) -> Any:
     if kind == "map":
         return {k: _serialize_value(shape.value, v) for k, v in value.items()}
     if kind == "timestamp":
+        if shape.serialization.get("timestampFormat") == "iso8601":
+            return _iso8601(value)
         if isinstance(value, datetime.datetime):
             return int(value.timestamp())
         return value
     if kind == "blob":
         data = value.encode() if isinstance(value, str) else value
         return base64.b64encode(data).decode()
+    return value
+
+
+def _iso8601(value: Any) -> Any:
+    """apigatewayv2 writes its timestamps as ISO 8601 text (`2024-05-01T12:00:00Z`); Tollway
+    stores them as epoch seconds, like apigateway's."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = datetime.datetime.fromtimestamp(value, datetime.UTC)
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return value
 
 
@@ -508,12 +544,14 @@ def serialize_error(service: Service | None, error: ServiceError) -> WireRespons
     shape = service.error_shape(error.code) if service else None
     if shape is not None:
         body = {}
-        for member in shape.members:
+        for member, member_shape in shape.members.items():
+            # apigatewayv2 names its members `Message` and writes them `message` on the wire.
+            wire = member_shape.serialization.get("name", member)
             if member.lower() == "message":
-                body[member] = error.message
+                body[wire] = error.message
             elif member == "Type":
-                body[member] = "User"
+                body[wire] = "User"
             elif member in error.fields:
-                body[member] = error.fields[member]
+                body[wire] = error.fields[member]
     headers = [("x-amzn-ErrorType", error.code), ("Content-Type", "application/json")]
     return WireResponse(error.status, headers, orjson.dumps(body))
