@@ -291,6 +291,20 @@ def create_http_apis(server: TollwayServer, upstream_url: str) -> HttpApis:
         ProtocolType="HTTP",
         Target=f"arn:aws:lambda:us-east-1:000000000000:function:{FUNCTION_NAME}",
     )
+    # As on AWS, creating the API does not let it invoke the function: a resource policy must.
+    boto3.client(
+        "lambda",
+        endpoint_url=server.admin_url,
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    ).add_permission(
+        FunctionName=FUNCTION_NAME,
+        StatementId=f"bench-http-{function['ApiId']}",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:us-east-1:000000000000:{function['ApiId']}/*",
+    )
     return HttpApis(
         proxy_url=f"{base}/{proxy['ApiId']}/proxy",
         lambda_url=f"{base}/{function['ApiId']}/lambda",
