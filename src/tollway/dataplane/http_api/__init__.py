@@ -1,0 +1,1 @@
+"""The HTTP API (API Gateway v2) data plane."""
