@@ -22,6 +22,7 @@ import uvicorn
 
 from tollway import __version__
 from tollway.control.apigateway import operations as apigateway_operations
+from tollway.control.apigatewayv2 import operations as apigatewayv2_operations
 from tollway.control.files import LoadedApi, load_file
 from tollway.control.lambda_api import ops as lambda_operations
 from tollway.control.operations import ControlPlane
@@ -123,7 +124,9 @@ class Tollway:
         self.plane = ControlPlane(
             self.store, settings, self.changes, self.functions, MethodTester(services)
         )
-        self.control = ControlServer(self.plane, [apigateway_operations(), lambda_operations])
+        self.control = ControlServer(
+            self.plane, [apigateway_operations(), apigatewayv2_operations(), lambda_operations]
+        )
         self._stop = asyncio.Event()
 
     def request_stop(self) -> None:

@@ -457,12 +457,24 @@ def _serialize_value(shape: Shape, value: Any) -> Any:
     if kind == "map":
         return {k: _serialize_value(shape.value, v) for k, v in value.items()}
     if kind == "timestamp":
+        if shape.serialization.get("timestampFormat") == "iso8601":
+            return _iso8601(value)
         if isinstance(value, datetime.datetime):
             return int(value.timestamp())
         return value
     if kind == "blob":
         data = value.encode() if isinstance(value, str) else value
         return base64.b64encode(data).decode()
+    return value
+
+
+def _iso8601(value: Any) -> Any:
+    """apigatewayv2 writes its timestamps as ISO 8601 text (`2024-05-01T12:00:00Z`); Tollway
+    stores them as epoch seconds, like apigateway's."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = datetime.datetime.fromtimestamp(value, datetime.UTC)
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return value
 
 
@@ -508,12 +520,14 @@ def serialize_error(service: Service | None, error: ServiceError) -> WireRespons
     shape = service.error_shape(error.code) if service else None
     if shape is not None:
         body = {}
-        for member in shape.members:
+        for member, member_shape in shape.members.items():
+            # apigatewayv2 names its members `Message` and writes them `message` on the wire.
+            wire = member_shape.serialization.get("name", member)
             if member.lower() == "message":
-                body[member] = error.message
+                body[wire] = error.message
             elif member == "Type":
-                body[member] = "User"
+                body[wire] = "User"
             elif member in error.fields:
-                body[member] = error.fields[member]
+                body[wire] = error.fields[member]
     headers = [("x-amzn-ErrorType", error.code), ("Content-Type", "application/json")]
     return WireResponse(error.status, headers, orjson.dumps(body))

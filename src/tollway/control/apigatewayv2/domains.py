@@ -1,0 +1,192 @@
+"""DomainName and ApiMapping operations: custom domain names and which API stage each path of
+one serves (`ApiMappingKey`).
+
+Records only on the control plane: Tollway issues no certificates and creates no DNS; the
+`ApiGatewayDomainName` it reports is AWS's form. The gateway selects APIs by these mappings
+when it serves custom domains (the data plane's work).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, cast
+
+from tollway.control.apigateway.documents import commit
+from tollway.control.apigatewayv2.documents import (
+    given,
+    load_api,
+    load_stage,
+    paginate,
+)
+from tollway.control.errors import (
+    BadRequestException,
+    ConflictException,
+    NotFoundException,
+    NotSupportedByTollway,
+)
+from tollway.control.operations import Call, OperationTable
+from tollway.model import ids
+from tollway.model.http_api import API_MAPPING_KIND, DOMAIN_NAME_KIND
+from tollway.store import Delete, Record
+
+ops = OperationTable("apigatewayv2")
+
+DOMAIN_NOT_FOUND = "The domain name resource specified in the request was not found."
+MAPPING_NOT_FOUND = "The api mapping resource specified in the request was not found."
+
+
+def domain_name_arn(region: str, name: str) -> str:
+    return f"arn:aws:apigateway:{region}::/domainnames/{name}"
+
+
+def load_domain(call: Call, name: str | None = None) -> Record:
+    record = call.plane.store.get(DOMAIN_NAME_KIND, name or call.params["DomainName"])
+    if record is None:
+        raise NotFoundException(DOMAIN_NOT_FOUND)
+    return record
+
+
+def _configurations(
+    call: Call, configurations: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    region = call.plane.settings.region
+    out = []
+    for given_config in configurations or [{}]:
+        config = {
+            "ApiGatewayDomainName": f"d-{ids.api_id()}.execute-api.{region}.amazonaws.com",
+            "DomainNameStatus": "AVAILABLE",
+            "EndpointType": "REGIONAL",
+            "IpAddressType": "ipv4",
+            "SecurityPolicy": "TLS_1_2",
+        }
+        config.update(copy.deepcopy(given_config))
+        if config["EndpointType"] != "REGIONAL":
+            raise BadRequestException("HTTP and WebSocket APIs support only REGIONAL domains")
+        out.append(config)
+    return out
+
+
+@ops("CreateDomainName")
+def create_domain_name(call: Call) -> dict[str, Any]:
+    p = call.params
+    name = p["DomainName"]
+    if call.plane.store.get(DOMAIN_NAME_KIND, name) is not None:
+        raise ConflictException("The domain name resource already exists.")
+    if p.get("MutualTlsAuthentication"):
+        raise NotSupportedByTollway(
+            "Tollway does not support mutual TLS on custom domain names yet"
+        )
+    domain = {
+        "ApiMappingSelectionExpression": "$request.basepath",
+        "DomainName": name,
+        "DomainNameArn": domain_name_arn(call.plane.settings.region, name),
+        "DomainNameConfigurations": _configurations(call, p.get("DomainNameConfigurations")),
+        "RoutingMode": p.get("RoutingMode") or "API_MAPPING_ONLY",
+        "Tags": dict(p.get("Tags") or {}),
+    }
+    if domain["RoutingMode"] != "API_MAPPING_ONLY":
+        raise NotSupportedByTollway("Tollway does not support routing rules on domain names yet")
+    commit(call, [Record(DOMAIN_NAME_KIND, name, domain)])
+    return domain
+
+
+@ops("GetDomainName")
+def get_domain_name(call: Call) -> dict[str, Any]:
+    return load_domain(call).body
+
+
+@ops("GetDomainNames")
+def get_domain_names(call: Call) -> dict[str, Any]:
+    return paginate(call, [r.body for r in call.plane.store.list(DOMAIN_NAME_KIND)])
+
+
+@ops("UpdateDomainName")
+def update_domain_name(call: Call) -> dict[str, Any]:
+    record = load_domain(call)
+    domain = copy.deepcopy(record.body)
+    if call.params.get("MutualTlsAuthentication"):
+        raise NotSupportedByTollway(
+            "Tollway does not support mutual TLS on custom domain names yet"
+        )
+    if call.params.get("DomainNameConfigurations") is not None:
+        domain["DomainNameConfigurations"] = _configurations(
+            call, call.params["DomainNameConfigurations"]
+        )
+    commit(call, [Record(DOMAIN_NAME_KIND, record.key, domain, version=record.version)])
+    return domain
+
+
+@ops("DeleteDomainName")
+def delete_domain_name(call: Call) -> None:
+    record = load_domain(call)
+    mappings = call.plane.store.list(API_MAPPING_KIND, record.key)
+    deletes = [Delete(API_MAPPING_KIND, m.key, record.key) for m in mappings]
+    commit(call, [], [Delete(DOMAIN_NAME_KIND, record.key), *deletes])
+    for api_id in {m.body["ApiId"] for m in mappings}:
+        call.plane.changes.api_changed(api_id)
+
+
+# --- API mappings ---------------------------------------------------------------------------
+
+
+def _check_mapping(call: Call, domain: str, mapping: dict[str, Any]) -> None:
+    key = mapping.get("ApiMappingKey") or ""
+    if key.endswith("/"):
+        raise BadRequestException("API mapping key should not end with a '/'.")
+    document = load_api(call, mapping["ApiId"])
+    load_stage(call, document.api_id, mapping["Stage"])
+    for other in call.plane.store.list(API_MAPPING_KIND, domain):
+        if other.key != mapping["ApiMappingId"] and other.body.get("ApiMappingKey", "") == key:
+            raise ConflictException(
+                f"The API mapping key {key or '(none)'} is already in use on {domain}"
+            )
+
+
+def load_mapping(call: Call, domain: str) -> Record:
+    record = call.plane.store.get(API_MAPPING_KIND, call.params["ApiMappingId"], domain)
+    if record is None:
+        raise NotFoundException(MAPPING_NOT_FOUND)
+    return record
+
+
+@ops("CreateApiMapping")
+def create_api_mapping(call: Call) -> dict[str, Any]:
+    domain = load_domain(call).key
+    mapping: dict[str, Any] = {"ApiMappingId": ids.short_id(), "ApiMappingKey": ""}
+    mapping.update(given(call, ("ApiId", "ApiMappingKey", "Stage")))
+    _check_mapping(call, domain, mapping)
+    commit(call, [Record(API_MAPPING_KIND, mapping["ApiMappingId"], mapping, domain)])
+    call.plane.changes.api_changed(mapping["ApiId"])
+    return mapping
+
+
+@ops("GetApiMapping")
+def get_api_mapping(call: Call) -> dict[str, Any]:
+    return load_mapping(call, load_domain(call).key).body
+
+
+@ops("GetApiMappings")
+def get_api_mappings(call: Call) -> dict[str, Any]:
+    domain = load_domain(call).key
+    return paginate(call, [r.body for r in call.plane.store.list(API_MAPPING_KIND, domain)])
+
+
+@ops("UpdateApiMapping")
+def update_api_mapping(call: Call) -> dict[str, Any]:
+    domain = load_domain(call).key
+    record = load_mapping(call, domain)
+    mapping = copy.deepcopy(record.body)
+    mapping.update(given(call, ("ApiId", "ApiMappingKey", "Stage")))
+    _check_mapping(call, domain, mapping)
+    commit(call, [Record(API_MAPPING_KIND, record.key, mapping, domain, record.version)])
+    for api_id in {record.body["ApiId"], mapping["ApiId"]}:
+        call.plane.changes.api_changed(api_id)
+    return mapping
+
+
+@ops("DeleteApiMapping")
+def delete_api_mapping(call: Call) -> None:
+    domain = load_domain(call).key
+    record = load_mapping(call, domain)
+    commit(call, [], [Delete(API_MAPPING_KIND, record.key, domain)])
+    call.plane.changes.api_changed(cast(str, record.body["ApiId"]))

@@ -1,0 +1,191 @@
+"""Integration and IntegrationResponse operations.
+
+HTTP APIs take AWS_PROXY (a Lambda function, payload format 1.0 or 2.0; or an AWS service
+with `IntegrationSubtype`, spec §3.5) and HTTP_PROXY (a URL and a method); parameter mapping
+keys are checked as spec §4.8 describes. WebSocket integrations are stored as given (their
+data plane is another issue). Integration responses matter to WebSocket APIs only; they are
+stored for both kinds.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from tollway.control.apigatewayv2 import rules
+from tollway.control.apigatewayv2.documents import given, load_api, paginate, part_not_found
+from tollway.control.errors import BadRequestException, ConflictException, NotSupportedByTollway
+from tollway.control.operations import Call, OperationTable
+from tollway.model import ids
+from tollway.model.http_api import ApiDefinition, Integration, integration_id_of
+
+ops = OperationTable("apigatewayv2")
+
+INTEGRATION_MEMBERS = (
+    "ConnectionId",
+    "ConnectionType",
+    "ContentHandlingStrategy",
+    "CredentialsArn",
+    "Description",
+    "IntegrationMethod",
+    "IntegrationSubtype",
+    "IntegrationType",
+    "IntegrationUri",
+    "PassthroughBehavior",
+    "PayloadFormatVersion",
+    "RequestParameters",
+    "RequestTemplates",
+    "ResponseParameters",
+    "TemplateSelectionExpression",
+    "TimeoutInMillis",
+    "TlsConfig",
+)
+INTEGRATION_RESPONSE_MEMBERS = (
+    "ContentHandlingStrategy",
+    "IntegrationResponseKey",
+    "ResponseParameters",
+    "ResponseTemplates",
+    "TemplateSelectionExpression",
+)
+
+
+def build_integration(
+    fields: dict[str, Any], *, http: bool, integration_id: str | None = None
+) -> Integration:
+    """An integration with AWS's defaults (connection INTERNET, the protocol's longest
+    timeout, payload format 1.0 on HTTP APIs), checked."""
+    if fields.get("ConnectionType") == "VPC_LINK":
+        raise NotSupportedByTollway(
+            "Tollway does not support private integrations (ConnectionType VPC_LINK) yet"
+        )
+    integration: dict[str, Any] = {
+        "ConnectionType": "INTERNET",
+        "TimeoutInMillis": rules.HTTP_MAX_TIMEOUT if http else rules.WEBSOCKET_MAX_TIMEOUT,
+    }
+    if http:
+        integration["PayloadFormatVersion"] = "1.0"
+    integration.update(fields)
+    integration["IntegrationId"] = integration_id or ids.part_id()
+    rules.check_integration(integration, http=http)
+    return cast(Integration, integration)
+
+
+def get_integration(definition: ApiDefinition, integration_id: str) -> Integration:
+    integration = definition["Integrations"].get(integration_id)
+    if integration is None:
+        raise part_not_found("Integration", integration_id)
+    return integration
+
+
+@ops("CreateIntegration")
+def create_integration(call: Call) -> dict[str, Any]:
+    document = load_api(call)
+    integration = build_integration(given(call, INTEGRATION_MEMBERS), http=document.is_http)
+    document.definition["Integrations"][integration["IntegrationId"]] = integration
+    document.save(call)
+    return dict(integration)
+
+
+@ops("GetIntegration")
+def get_integration_op(call: Call) -> dict[str, Any]:
+    return dict(get_integration(load_api(call).definition, call.params["IntegrationId"]))
+
+
+@ops("GetIntegrations")
+def get_integrations(call: Call) -> dict[str, Any]:
+    definition = load_api(call).definition
+    return paginate(call, [dict(i) for i in definition["Integrations"].values()])
+
+
+@ops("UpdateIntegration")
+def update_integration(call: Call) -> dict[str, Any]:
+    document = load_api(call)
+    current = get_integration(document.definition, call.params["IntegrationId"])
+    fields = {k: v for k, v in current.items() if k != "IntegrationId"}
+    fields.update(given(call, INTEGRATION_MEMBERS))
+    integration = build_integration(
+        fields, http=document.is_http, integration_id=current["IntegrationId"]
+    )
+    document.definition["Integrations"][integration["IntegrationId"]] = integration
+    document.save(call)
+    return dict(integration)
+
+
+@ops("DeleteIntegration")
+def delete_integration(call: Call) -> None:
+    document = load_api(call)
+    integration_id = call.params["IntegrationId"]
+    integration = get_integration(document.definition, integration_id)
+    if integration.get("ApiGatewayManaged"):
+        raise BadRequestException(
+            f"Cannot delete the managed integration {integration_id}: quick create's "
+            "integration can be updated but not deleted"
+        )
+    for route in document.definition["Routes"].values():
+        if integration_id_of(route) == integration_id:
+            raise ConflictException(
+                f"Cannot delete integration {integration_id}: it is the target of route "
+                f"{route['RouteKey']}"
+            )
+    del document.definition["Integrations"][integration_id]
+    document.definition["IntegrationResponses"].pop(integration_id, None)
+    document.save(call)
+
+
+# --- integration responses ------------------------------------------------------------------
+
+
+def _responses(call: Call, definition: ApiDefinition) -> dict[str, dict[str, Any]]:
+    integration_id = call.params["IntegrationId"]
+    get_integration(definition, integration_id)
+    return definition["IntegrationResponses"].setdefault(integration_id, {})
+
+
+def _get_response(responses: dict[str, dict[str, Any]], response_id: str) -> dict[str, Any]:
+    response = responses.get(response_id)
+    if response is None:
+        raise part_not_found("IntegrationResponse", response_id)
+    return response
+
+
+@ops("CreateIntegrationResponse")
+def create_integration_response(call: Call) -> dict[str, Any]:
+    document = load_api(call)
+    responses = _responses(call, document.definition)
+    response_id = ids.part_id()
+    response = {"IntegrationResponseId": response_id, **given(call, INTEGRATION_RESPONSE_MEMBERS)}
+    responses[response_id] = response
+    document.save(call)
+    return dict(response)
+
+
+@ops("GetIntegrationResponse")
+def get_integration_response(call: Call) -> dict[str, Any]:
+    responses = _responses(call, load_api(call).definition)
+    return dict(_get_response(responses, call.params["IntegrationResponseId"]))
+
+
+@ops("GetIntegrationResponses")
+def get_integration_responses(call: Call) -> dict[str, Any]:
+    responses = _responses(call, load_api(call).definition)
+    return paginate(call, [dict(r) for r in responses.values()])
+
+
+@ops("UpdateIntegrationResponse")
+def update_integration_response(call: Call) -> dict[str, Any]:
+    document = load_api(call)
+    responses = _responses(call, document.definition)
+    response = _get_response(responses, call.params["IntegrationResponseId"])
+    response.update(given(call, INTEGRATION_RESPONSE_MEMBERS))
+    document.save(call)
+    return dict(response)
+
+
+@ops("DeleteIntegrationResponse")
+def delete_integration_response(call: Call) -> None:
+    document = load_api(call)
+    responses = _responses(call, document.definition)
+    _get_response(responses, call.params["IntegrationResponseId"])
+    del responses[call.params["IntegrationResponseId"]]
+    if not responses:
+        del document.definition["IntegrationResponses"][call.params["IntegrationId"]]
+    document.save(call)

@@ -1,0 +1,211 @@
+"""Route and RouteResponse operations.
+
+A route's key is checked as AWS checks it (`$default` or `METHOD /path`, spec §1.5), must not
+repeat another's or name a path variable differently at the same level, and its `Target`
+must name an integration of the API. Route responses matter to WebSocket APIs only; they are
+stored for both kinds, as AWS's model allows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from tollway.control.apigatewayv2 import rules
+from tollway.control.apigatewayv2.documents import given, load_api, paginate, part_not_found
+from tollway.control.errors import BadRequestException, NotFoundException
+from tollway.control.operations import Call, OperationTable
+from tollway.model import ids
+from tollway.model.http_api import HTTP, ApiDefinition, Route, integration_id_of
+
+ops = OperationTable("apigatewayv2")
+
+ROUTE_MEMBERS = (
+    "ApiKeyRequired",
+    "AuthorizationScopes",
+    "AuthorizationType",
+    "AuthorizerId",
+    "ModelSelectionExpression",
+    "OperationName",
+    "RequestModels",
+    "RequestParameters",
+    "RouteKey",
+    "RouteResponseSelectionExpression",
+    "Target",
+)
+ROUTE_RESPONSE_MEMBERS = (
+    "ModelSelectionExpression",
+    "ResponseModels",
+    "ResponseParameters",
+    "RouteResponseKey",
+)
+
+
+def _check_target(definition: ApiDefinition, route: dict[str, Any]) -> None:
+    target = route.get("Target")
+    if target is None:
+        return
+    integration_id = integration_id_of(cast(Route, route))
+    if integration_id is None:
+        raise BadRequestException(
+            f"Invalid target specified: {target}. A target is integrations/{{integration-id}}"
+        )
+    if integration_id not in definition["Integrations"]:
+        raise part_not_found("Integration", integration_id)
+
+
+def _check_authorization(definition: ApiDefinition, route: dict[str, Any]) -> None:
+    kind = route.get("AuthorizationType", "NONE")
+    authorizer_id = route.get("AuthorizerId")
+    if kind in ("CUSTOM", "JWT"):
+        if not authorizer_id:
+            raise BadRequestException(f"AuthorizerId is required for authorization type {kind}")
+        if authorizer_id not in definition["Authorizers"]:
+            raise part_not_found("Authorizer", authorizer_id)
+    elif authorizer_id:
+        raise BadRequestException(
+            f"AuthorizerId is only valid with authorization type CUSTOM or JWT, not {kind}"
+        )
+
+
+def build_route(
+    definition: ApiDefinition, fields: dict[str, Any], route_id: str | None = None
+) -> Route:
+    """A route from CreateRoute's members (or an existing route with UpdateRoute's applied),
+    checked against the rest of the API."""
+    http = definition["Api"]["ProtocolType"] == HTTP
+    route: dict[str, Any] = {"ApiKeyRequired": False, "AuthorizationType": "NONE"}
+    route.update(fields)
+    route["RouteId"] = route_id or ids.part_id()
+    key = rules.check_route_key(route.get("RouteKey"), http=http)
+    others = [r["RouteKey"] for rid, r in definition["Routes"].items() if rid != route_id]
+    rules.check_route_conflicts(key, others)
+    _check_target(definition, route)
+    _check_authorization(definition, route)
+    return cast(Route, route)
+
+
+def get_route(definition: ApiDefinition, route_id: str) -> Route:
+    route = definition["Routes"].get(route_id)
+    if route is None:
+        raise part_not_found("Route", route_id)
+    return route
+
+
+@ops("CreateRoute")
+def create_route(call: Call) -> dict[str, Any]:
+    document = load_api(call)
+    route = build_route(document.definition, given(call, ROUTE_MEMBERS))
+    document.definition["Routes"][route["RouteId"]] = route
+    document.save(call)
+    return dict(route)
+
+
+@ops("GetRoute")
+def get_route_op(call: Call) -> dict[str, Any]:
+    return dict(get_route(load_api(call).definition, call.params["RouteId"]))
+
+
+@ops("GetRoutes")
+def get_routes(call: Call) -> dict[str, Any]:
+    definition = load_api(call).definition
+    return paginate(call, [dict(r) for r in definition["Routes"].values()])
+
+
+@ops("UpdateRoute")
+def update_route(call: Call) -> dict[str, Any]:
+    document = load_api(call)
+    current = get_route(document.definition, call.params["RouteId"])
+    changes = given(call, ROUTE_MEMBERS)
+    new_key = changes.get("RouteKey", current["RouteKey"])
+    if current.get("ApiGatewayManaged") and new_key != current["RouteKey"]:
+        raise BadRequestException(
+            f"Cannot update the route key of the managed route {current['RouteKey']}: "
+            "quick create's route key cannot be modified"
+        )
+    fields = {k: v for k, v in current.items() if k != "RouteId"}
+    fields.update(changes)
+    route = build_route(document.definition, fields, current["RouteId"])
+    document.definition["Routes"][route["RouteId"]] = route
+    document.save(call)
+    return dict(route)
+
+
+@ops("DeleteRoute")
+def delete_route(call: Call) -> None:
+    document = load_api(call)
+    route_id = call.params["RouteId"]
+    get_route(document.definition, route_id)
+    del document.definition["Routes"][route_id]
+    document.definition["RouteResponses"].pop(route_id, None)
+    document.save(call)
+
+
+@ops("DeleteRouteRequestParameter")
+def delete_route_request_parameter(call: Call) -> None:
+    document = load_api(call)
+    route = cast(dict[str, Any], get_route(document.definition, call.params["RouteId"]))
+    key = call.params["RequestParameterKey"]
+    parameters = route.get("RequestParameters") or {}
+    if key not in parameters:
+        raise NotFoundException(f"Invalid request parameter key specified {key}")
+    del parameters[key]
+    document.save(call)
+
+
+# --- route responses ------------------------------------------------------------------------
+
+
+def _route_responses(call: Call, definition: ApiDefinition) -> dict[str, dict[str, Any]]:
+    route_id = call.params["RouteId"]
+    get_route(definition, route_id)
+    return definition["RouteResponses"].setdefault(route_id, {})
+
+
+def _get_route_response(responses: dict[str, dict[str, Any]], response_id: str) -> dict[str, Any]:
+    response = responses.get(response_id)
+    if response is None:
+        raise part_not_found("RouteResponse", response_id)
+    return response
+
+
+@ops("CreateRouteResponse")
+def create_route_response(call: Call) -> dict[str, Any]:
+    document = load_api(call)
+    responses = _route_responses(call, document.definition)
+    response = {"RouteResponseId": ids.part_id(), **given(call, ROUTE_RESPONSE_MEMBERS)}
+    responses[response["RouteResponseId"]] = response
+    document.save(call)
+    return dict(response)
+
+
+@ops("GetRouteResponse")
+def get_route_response(call: Call) -> dict[str, Any]:
+    responses = _route_responses(call, load_api(call).definition)
+    return dict(_get_route_response(responses, call.params["RouteResponseId"]))
+
+
+@ops("GetRouteResponses")
+def get_route_responses(call: Call) -> dict[str, Any]:
+    responses = _route_responses(call, load_api(call).definition)
+    return paginate(call, [dict(r) for r in responses.values()])
+
+
+@ops("UpdateRouteResponse")
+def update_route_response(call: Call) -> dict[str, Any]:
+    document = load_api(call)
+    responses = _route_responses(call, document.definition)
+    response = _get_route_response(responses, call.params["RouteResponseId"])
+    response.update(given(call, ROUTE_RESPONSE_MEMBERS))
+    document.save(call)
+    return dict(response)
+
+
+@ops("DeleteRouteResponse")
+def delete_route_response(call: Call) -> None:
+    document = load_api(call)
+    responses = _route_responses(call, document.definition)
+    _get_route_response(responses, call.params["RouteResponseId"])
+    del responses[call.params["RouteResponseId"]]
+    if not responses:
+        del document.definition["RouteResponses"][call.params["RouteId"]]
+    document.save(call)
