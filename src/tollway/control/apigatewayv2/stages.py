@@ -74,6 +74,10 @@ def build_stage(
     if managed:
         stage["ApiGatewayManaged"] = True
     stage.update(fields)
+    stage["DefaultRouteSettings"] = {
+        "DetailedMetricsEnabled": False,
+        **(fields.get("DefaultRouteSettings") or {}),
+    }
     _check_stage(definition, stage)
     return stage
 

@@ -120,7 +120,7 @@ def build_event(ctx: RestContext) -> dict[str, Any]:
     }
 
 
-def _malformed(reason: str) -> MalformedProxyResponse:
+def malformed(reason: str) -> MalformedProxyResponse:
     return MalformedProxyResponse(
         f"Execution failed due to configuration error: Malformed Lambda proxy response ({reason})"
     )
@@ -129,39 +129,47 @@ def _malformed(reason: str) -> MalformedProxyResponse:
 _INVALID_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def _header_value(value: Any) -> str:
+def header_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if not isinstance(value, str):
-        raise _malformed(f"header value {value!r} is not a string")
+        raise malformed(f"header value {value!r} is not a string")
     if _INVALID_VALUE.search(value):
-        raise _malformed(f"header value {value!r} contains control characters")
+        raise malformed(f"header value {value!r} contains control characters")
     return value
 
 
 def parse_response(payload: bytes, ctx: RestContext) -> Response:
+    return proxy_response(
+        payload, binary=ctx.stage.binary_media_types.matches(ctx.request.header("Accept"))
+    )
+
+
+def proxy_response(payload: bytes, *, binary: bool) -> Response:
+    """A payload 1.0 proxy response (REST, and HTTP APIs' payload 1.0); `binary`: whether an
+    `isBase64Encoded` body is decoded for this client."""
     try:
         document = orjson.loads(payload)
     except orjson.JSONDecodeError:
-        raise _malformed("not JSON") from None
+        raise malformed("not JSON") from None
     if not isinstance(document, dict):
-        raise _malformed("not a JSON object")
+        raise malformed("not a JSON object")
     if not _RESPONSE_KEYS.issuperset(document):
-        raise _malformed(f"unexpected keys {sorted(set(document) - _RESPONSE_KEYS)}")
+        raise malformed(f"unexpected keys {sorted(set(document) - _RESPONSE_KEYS)}")
     status = document.get("statusCode", 200)
     if isinstance(status, str) and status.isdigit():
         status = int(status)
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        raise _malformed(f"statusCode {status!r}")
+        raise malformed(f"statusCode {status!r}")
     headers = document.get("headers") or {}
     multi = document.get("multiValueHeaders") or {}
     if not isinstance(headers, dict) or not isinstance(multi, dict):
-        raise _malformed("headers must be objects")
+        raise malformed("headers must be objects")
     singles = {k.lower(): (k, v) for k, v in headers.items()}
     pairs: list[tuple[str, Any]] = []
     for name, values in multi.items():
         if not isinstance(values, list):
-            raise _malformed(f"multiValueHeaders[{name!r}] is not a list")
+            raise malformed(f"multiValueHeaders[{name!r}] is not a list")
         # A name in both maps gets the multi values first, then the single one.
         own = singles.pop(name.lower(), None)
         pairs.extend((name, v) for v in values)
@@ -171,7 +179,7 @@ def parse_response(payload: bytes, ctx: RestContext) -> Response:
     out: list[tuple[str, str]] = []
     typed = False
     for name, value in pairs:
-        value = _header_value(value)
+        value = header_value(value)
         lowered = name.lower()
         if lowered in _REMAPPED:
             out.append(("x-amzn-Remapped-" + name, value))
@@ -186,11 +194,7 @@ def parse_response(payload: bytes, ctx: RestContext) -> Response:
     elif isinstance(body, str):
         data = body.encode()
     else:
-        raise _malformed("body is not a string")
-    if (
-        document.get("isBase64Encoded")
-        and data
-        and ctx.stage.binary_media_types.matches(ctx.request.header("Accept"))
-    ):
+        raise malformed("body is not a string")
+    if document.get("isBase64Encoded") and data and binary:
         data = decode_base64(data, "Lambda proxy response body")
     return Response(status, out, data)
