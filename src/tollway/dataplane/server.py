@@ -99,20 +99,7 @@ class GatewayServer:
             await self._serve_http(http_api, endpoint, scope, receive, send, headers, host)
             return
         payload = await read_body(receive, MAX_PAYLOAD_BYTES)
-        client = scope.get("client") or ("", 0)
-        server = scope.get("server") or ("", 0)
-        request = Request(
-            method=scope["method"],
-            path=endpoint.path,
-            stage_path=endpoint.stage_path,
-            query_string=scope["query_string"].decode("latin-1"),
-            headers=headers,
-            body=payload or b"",
-            source_ip=client[0],
-            host=host,
-            scheme=scope.get("scheme", "http"),
-            port=server[1] or 0,
-        )
+        request = _request(scope, endpoint.path, endpoint.stage_path, headers, host, payload)
         stage = self.registry.lookup(endpoint.api_id, endpoint.stage_name) or unknown_stage(
             endpoint.api_id, endpoint.stage_name, self.account_id, self.region
         )
@@ -141,25 +128,15 @@ class GatewayServer:
         host: str,
     ) -> None:
         payload = await read_body(receive, MAX_PAYLOAD_BYTES)
-        client = scope.get("client") or ("", 0)
-        server = scope.get("server") or ("", 0)
         selected = select_stage(api, endpoint)
-        request = Request(
-            method=scope["method"],
-            path=selected.path if selected else endpoint.stage_path,
-            stage_path=endpoint.stage_path,  # rawPath: as received, a named stage's included
-            query_string=scope["query_string"].decode("latin-1"),
-            headers=headers,
-            body=payload or b"",
-            source_ip=client[0],
-            host=host,
-            scheme=scope.get("scheme", "http"),
-            port=server[1] or 0,
-        )
+        path = selected.path if selected else endpoint.stage_path
+        # stage_path is rawPath: the path as received, a named stage's segment included
+        request = _request(scope, path, endpoint.stage_path, headers, host, payload)
         # No stage for the path: a stage with no routes answers (404, logged like any other).
         stage = (
             selected.stage if selected else unserved_stage(api.api_id, self.account_id, self.region)
         )
+        server = scope.get("server") or ("", 0)
         ctx = HttpContext(request, stage, gateway_ip=server[0] or "127.0.0.1")
         if payload is None:
             ctx.response = http_errors.render_error(ctx, RequestTooLarge())
@@ -168,6 +145,30 @@ class GatewayServer:
             await self.http_pipeline.run(ctx)
         assert ctx.response is not None
         await _send(send, ctx.response)
+
+
+def _request(
+    scope: dict[str, Any],
+    path: str,
+    stage_path: str,
+    headers: list[tuple[str, str]],
+    host: str,
+    payload: bytes | None,
+) -> Request:
+    client = scope.get("client") or ("", 0)
+    server = scope.get("server") or ("", 0)
+    return Request(
+        method=scope["method"],
+        path=path,
+        stage_path=stage_path,
+        query_string=scope["query_string"].decode("latin-1"),
+        headers=headers,
+        body=payload or b"",
+        source_ip=client[0],
+        host=host,
+        scheme=scope.get("scheme", "http"),
+        port=server[1] or 0,
+    )
 
 
 def _no_api(host: str, path: str, api_id: str | None) -> Response:

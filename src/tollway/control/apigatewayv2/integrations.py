@@ -3,8 +3,7 @@
 HTTP APIs take AWS_PROXY (a Lambda function, payload format 1.0 or 2.0; or an AWS service
 with `IntegrationSubtype`, spec §3.5) and HTTP_PROXY (a URL and a method); parameter mapping
 keys are checked as spec §4.8 describes. WebSocket integrations are stored as given (their
-data plane is another issue). Integration responses matter to WebSocket APIs only; they are
-stored for both kinds.
+data plane is another issue). Integration responses are registered by responses.py.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from typing import Any, cast
 
 from tollway.control.apigatewayv2 import rules
 from tollway.control.apigatewayv2.documents import given, load_api, paginate, part_not_found
+from tollway.control.apigatewayv2.responses import Children, register
 from tollway.control.errors import BadRequestException, ConflictException, NotSupportedByTollway
 from tollway.control.operations import Call, OperationTable
 from tollway.model import ids
@@ -153,61 +153,13 @@ def delete_integration(call: Call) -> None:
     document.save(call)
 
 
-# --- integration responses ------------------------------------------------------------------
-
-
-def _responses(call: Call, definition: ApiDefinition) -> dict[str, dict[str, Any]]:
-    integration_id = call.params["IntegrationId"]
-    get_integration(definition, integration_id)
-    return definition["IntegrationResponses"].setdefault(integration_id, {})
-
-
-def _get_response(responses: dict[str, dict[str, Any]], response_id: str) -> dict[str, Any]:
-    response = responses.get(response_id)
-    if response is None:
-        raise part_not_found("IntegrationResponse", response_id)
-    return response
-
-
-@ops("CreateIntegrationResponse")
-def create_integration_response(call: Call) -> dict[str, Any]:
-    document = load_api(call)
-    responses = _responses(call, document.definition)
-    response_id = ids.part_id()
-    response = {"IntegrationResponseId": response_id, **given(call, INTEGRATION_RESPONSE_MEMBERS)}
-    responses[response_id] = response
-    document.save(call)
-    return dict(response)
-
-
-@ops("GetIntegrationResponse")
-def get_integration_response(call: Call) -> dict[str, Any]:
-    responses = _responses(call, load_api(call).definition)
-    return dict(_get_response(responses, call.params["IntegrationResponseId"]))
-
-
-@ops("GetIntegrationResponses")
-def get_integration_responses(call: Call) -> dict[str, Any]:
-    responses = _responses(call, load_api(call).definition)
-    return paginate(call, [dict(r) for r in responses.values()])
-
-
-@ops("UpdateIntegrationResponse")
-def update_integration_response(call: Call) -> dict[str, Any]:
-    document = load_api(call)
-    responses = _responses(call, document.definition)
-    response = _get_response(responses, call.params["IntegrationResponseId"])
-    response.update(given(call, INTEGRATION_RESPONSE_MEMBERS))
-    document.save(call)
-    return dict(response)
-
-
-@ops("DeleteIntegrationResponse")
-def delete_integration_response(call: Call) -> None:
-    document = load_api(call)
-    responses = _responses(call, document.definition)
-    _get_response(responses, call.params["IntegrationResponseId"])
-    del responses[call.params["IntegrationResponseId"]]
-    if not responses:
-        del document.definition["IntegrationResponses"][call.params["IntegrationId"]]
-    document.save(call)
+register(
+    ops,
+    Children(
+        "IntegrationResponse",
+        "IntegrationResponses",
+        "IntegrationId",
+        get_integration,
+        INTEGRATION_RESPONSE_MEMBERS,
+    ),
+)

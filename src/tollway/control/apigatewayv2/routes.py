@@ -2,8 +2,7 @@
 
 A route's key is checked as AWS checks it (`$default` or `METHOD /path`, spec §1.5), must not
 repeat another's or name a path variable differently at the same level, and its `Target`
-must name an integration of the API. Route responses matter to WebSocket APIs only; they are
-stored for both kinds, as AWS's model allows.
+must name an integration of the API. Route responses are registered by responses.py.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from typing import Any, cast
 
 from tollway.control.apigatewayv2 import rules
 from tollway.control.apigatewayv2.documents import given, load_api, paginate, part_not_found
+from tollway.control.apigatewayv2.responses import Children, register
 from tollway.control.errors import BadRequestException, NotFoundException
 from tollway.control.operations import Call, OperationTable
 from tollway.model import ids
@@ -152,60 +152,7 @@ def delete_route_request_parameter(call: Call) -> None:
     document.save(call)
 
 
-# --- route responses ------------------------------------------------------------------------
-
-
-def _route_responses(call: Call, definition: ApiDefinition) -> dict[str, dict[str, Any]]:
-    route_id = call.params["RouteId"]
-    get_route(definition, route_id)
-    return definition["RouteResponses"].setdefault(route_id, {})
-
-
-def _get_route_response(responses: dict[str, dict[str, Any]], response_id: str) -> dict[str, Any]:
-    response = responses.get(response_id)
-    if response is None:
-        raise part_not_found("RouteResponse", response_id)
-    return response
-
-
-@ops("CreateRouteResponse")
-def create_route_response(call: Call) -> dict[str, Any]:
-    document = load_api(call)
-    responses = _route_responses(call, document.definition)
-    response = {"RouteResponseId": ids.part_id(), **given(call, ROUTE_RESPONSE_MEMBERS)}
-    responses[response["RouteResponseId"]] = response
-    document.save(call)
-    return dict(response)
-
-
-@ops("GetRouteResponse")
-def get_route_response(call: Call) -> dict[str, Any]:
-    responses = _route_responses(call, load_api(call).definition)
-    return dict(_get_route_response(responses, call.params["RouteResponseId"]))
-
-
-@ops("GetRouteResponses")
-def get_route_responses(call: Call) -> dict[str, Any]:
-    responses = _route_responses(call, load_api(call).definition)
-    return paginate(call, [dict(r) for r in responses.values()])
-
-
-@ops("UpdateRouteResponse")
-def update_route_response(call: Call) -> dict[str, Any]:
-    document = load_api(call)
-    responses = _route_responses(call, document.definition)
-    response = _get_route_response(responses, call.params["RouteResponseId"])
-    response.update(given(call, ROUTE_RESPONSE_MEMBERS))
-    document.save(call)
-    return dict(response)
-
-
-@ops("DeleteRouteResponse")
-def delete_route_response(call: Call) -> None:
-    document = load_api(call)
-    responses = _route_responses(call, document.definition)
-    _get_route_response(responses, call.params["RouteResponseId"])
-    del responses[call.params["RouteResponseId"]]
-    if not responses:
-        del document.definition["RouteResponses"][call.params["RouteId"]]
-    document.save(call)
+register(
+    ops,
+    Children("RouteResponse", "RouteResponses", "RouteId", get_route, ROUTE_RESPONSE_MEMBERS),
+)

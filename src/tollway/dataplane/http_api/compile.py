@@ -31,7 +31,11 @@ from tollway.dataplane.http_api.compiled import (
 from tollway.dataplane.http_api.integrations import HttpLambdaProxy, HttpProxy
 from tollway.dataplane.http_api.routes import RouteError, RouteTable, split_route_key
 from tollway.dataplane.http_api.variables import getter
-from tollway.dataplane.integrations import IntegrationServices, substitute_stage_variables
+from tollway.dataplane.integrations import (
+    IntegrationServices,
+    lambda_addresses,
+    substitute_stage_variables,
+)
 from tollway.dataplane.integrations.unsupported import UnsupportedIntegration
 from tollway.dataplane.mapping.parameters import MappingError
 from tollway.dataplane.substitution import compile_variables
@@ -173,17 +177,17 @@ def _integration(
         ), problems
     # AWS_PROXY with Lambda: the URI is the function's ARN or its invocations URI.
     function = lambda_function_of(uri) or uri
-    api_id = definition["Api"]["ApiId"]
+    arn_prefix, endpoint_uri = lambda_addresses(
+        function, definition["Api"]["ApiId"], stage["StageName"], services
+    )
     return HttpLambdaProxy(
         version=integration.get("PayloadFormatVersion", DEFAULT_PAYLOAD_FORMAT),
         function_ref=function,
         http_method=integration.get("IntegrationMethod", "POST"),
         timeout_ms=timeout,
         invoker=services.functions,
-        arn_prefix=f"arn:aws:execute-api:{services.region}:{services.account_id}:"
-        f"{api_id}/{stage['StageName']}/",
-        endpoint_uri=f"https://lambda.{services.region}.amazonaws.com/2015-03-31/functions/"
-        f"{function}/invocations",
+        arn_prefix=arn_prefix,
+        endpoint_uri=endpoint_uri,
     ), problems
 
 

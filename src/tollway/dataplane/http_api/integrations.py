@@ -26,10 +26,8 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit, urlunsplit
 
-import orjson
-
 from tollway.dataplane.context import Response
-from tollway.dataplane.errors import ApiConfigurationError, LambdaInvocationFailed
+from tollway.dataplane.errors import ApiConfigurationError
 from tollway.dataplane.http_api.context import HttpContext
 from tollway.dataplane.http_api.payload import event_v1, event_v2, response_v1, response_v2
 from tollway.dataplane.integrations.http import (
@@ -90,15 +88,8 @@ class HttpLambdaProxy(LambdaIntegration):
         else:
             source_arn = f"{self._arn_prefix}{ctx.request.method}{route.path}"
         event = event_v2(ctx) if self._v2 else event_v1(ctx)
-        result = await self._call(ctx, orjson.dumps(event), source_arn)
-        ctx.integration_status = 200
-        if result.function_error:
-            ctx.integration_error = result.payload.decode("utf-8", "replace")
-            raise LambdaInvocationFailed(
-                "Lambda execution failed with status 200 due to customer function error: "
-                + ctx.integration_error
-            )
-        ctx.response = response_v2(result.payload) if self._v2 else response_v1(result.payload)
+        payload = await self._proxy_call(ctx, event, source_arn)
+        ctx.response = response_v2(payload) if self._v2 else response_v1(payload)
 
 
 def forwarded(ctx: HttpContext) -> str:

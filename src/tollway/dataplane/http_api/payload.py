@@ -35,14 +35,18 @@ from typing import Any
 
 import orjson
 
-from tollway.dataplane.binary import decode_base64
 from tollway.dataplane.context import Response, clf_time
 from tollway.dataplane.http_api.context import HttpContext
-from tollway.dataplane.integrations.lambda_event import header_value, malformed, proxy_response
+from tollway.dataplane.integrations.lambda_event import (
+    header_value,
+    malformed,
+    proxy_headers,
+    proxy_response,
+    response_body,
+    response_status,
+)
 
 _TEXT_TYPES = frozenset({"application/json", "application/xml", "application/javascript"})
-_DROPPED = frozenset({"connection", "content-length"})
-_ADDED = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"})
 _IDENTITY = (
     "accessKey",
     "accountId",
@@ -76,27 +80,11 @@ def event_body(ctx: HttpContext) -> tuple[str | None, bool]:
 
 
 def event_headers(ctx: HttpContext) -> list[tuple[str, str]]:
-    """The request's headers as the function sees them, names as sent: the client's, with
-    the ones API Gateway sets replaced by its own."""
-    request = ctx.request
-    out: list[tuple[str, str]] = []
-    forwarded = None
-    for name, value in request.headers:
-        lowered = name.lower()
-        if lowered in _DROPPED:
-            continue
-        if lowered in _ADDED:
-            if lowered == "x-forwarded-for":
-                forwarded = value
-            continue
-        out.append((name, value))
-    out.append(("Content-Length", str(len(request.body))))
-    out.append(("X-Amzn-Trace-Id", ctx.trace_id))
-    source = request.source_ip
-    out.append(("X-Forwarded-For", f"{forwarded}, {source}" if forwarded else source))
-    out.append(("X-Forwarded-Port", str(request.port)))
-    out.append(("X-Forwarded-Proto", request.scheme))
-    return out
+    """The request's headers as the function sees them (names as sent): REST's proxy
+    headers, and the body's length."""
+    headers = proxy_headers(ctx.request, ctx.trace_id, {})
+    headers.append(("Content-Length", str(len(ctx.request.body))))
+    return headers
 
 
 def _domain(ctx: HttpContext) -> tuple[str, str]:
@@ -218,11 +206,7 @@ def response_v2(payload: bytes) -> Response:
     if not isinstance(document, dict) or "statusCode" not in document:
         inferred = document.encode() if isinstance(document, str) else payload
         return Response(200, [("Content-Type", "application/json")], inferred)
-    status = document["statusCode"]
-    if isinstance(status, str) and status.isdigit():
-        status = int(status)
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        raise malformed(f"statusCode {status!r}")
+    status = response_status(document)
     headers = document.get("headers")
     headers = {} if headers is None else headers
     if not isinstance(headers, dict):
@@ -244,13 +228,4 @@ def response_v2(payload: bytes) -> Response:
     if not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies):
         raise malformed("cookies must be a list of strings")
     out.extend(("Set-Cookie", header_value(cookie)) for cookie in cookies)
-    body = document.get("body")
-    if body is None:
-        data = b""
-    elif isinstance(body, str):
-        data = body.encode()
-    else:
-        raise malformed("body is not a string")
-    if document.get("isBase64Encoded") and data:
-        data = decode_base64(data, "Lambda proxy response body")
-    return Response(status, out, data)
+    return Response(status, out, response_body(document, decode=True))

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
 from tollway.dataplane.binary import decode_base64
-from tollway.dataplane.context import Response, RestContext, clf_time
+from tollway.dataplane.context import Request, Response, RestContext, clf_time
 from tollway.dataplane.errors import MalformedProxyResponse
 from tollway.dataplane.variables import identity
 
@@ -43,9 +44,13 @@ _REMAPPED = frozenset({"connection", "content-length", "date", "server"})
 _ADDED = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"})
 
 
-def _event_headers(ctx: RestContext) -> tuple[dict[str, str], dict[str, list[str]]]:
-    request = ctx.request
-    multi: dict[str, list[str]] = {}
+def proxy_headers(
+    request: Request, trace_id: str, canonical: Mapping[str, str] = _CANONICAL
+) -> list[tuple[str, str]]:
+    """The request's headers as a Lambda proxy event has them (REST's and HTTP APIs'): the
+    client's, names as sent (but `canonical` ones), without `Content-Length` and
+    `Connection`, then the forwarding and trace headers API Gateway sets itself."""
+    out: list[tuple[str, str]] = []
     forwarded = None
     for name, value in request.headers:
         lowered = name.lower()
@@ -55,17 +60,19 @@ def _event_headers(ctx: RestContext) -> tuple[dict[str, str], dict[str, list[str
             if lowered == "x-forwarded-for":
                 forwarded = value  # the last one, as the client sent them
             continue
-        key = _CANONICAL.get(lowered, name)
-        values = multi.get(key)
-        if values is None:
-            multi[key] = [value]
-        else:
-            values.append(value)
+        out.append((canonical.get(lowered, name), value))
     source_ip = request.source_ip
-    multi["X-Forwarded-For"] = [f"{forwarded}, {source_ip}" if forwarded else source_ip]
-    multi["X-Forwarded-Port"] = [str(request.port)]
-    multi["X-Forwarded-Proto"] = [request.scheme]
-    multi["X-Amzn-Trace-Id"] = [ctx.trace_id]
+    out.append(("X-Forwarded-For", f"{forwarded}, {source_ip}" if forwarded else source_ip))
+    out.append(("X-Forwarded-Port", str(request.port)))
+    out.append(("X-Forwarded-Proto", request.scheme))
+    out.append(("X-Amzn-Trace-Id", trace_id))
+    return out
+
+
+def _event_headers(ctx: RestContext) -> tuple[dict[str, str], dict[str, list[str]]]:
+    multi: dict[str, list[str]] = {}
+    for name, value in proxy_headers(ctx.request, ctx.trace_id):
+        multi.setdefault(name, []).append(value)
     return {k: v[-1] for k, v in multi.items()}, multi
 
 
@@ -156,11 +163,7 @@ def proxy_response(payload: bytes, *, binary: bool) -> Response:
         raise malformed("not a JSON object")
     if not _RESPONSE_KEYS.issuperset(document):
         raise malformed(f"unexpected keys {sorted(set(document) - _RESPONSE_KEYS)}")
-    status = document.get("statusCode", 200)
-    if isinstance(status, str) and status.isdigit():
-        status = int(status)
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        raise malformed(f"statusCode {status!r}")
+    status = response_status(document)
     headers = document.get("headers") or {}
     multi = document.get("multiValueHeaders") or {}
     if not isinstance(headers, dict) or not isinstance(multi, dict):
@@ -188,6 +191,22 @@ def proxy_response(payload: bytes, *, binary: bool) -> Response:
             out.append((name, value))
     if not typed:
         out.append(("Content-Type", "application/json"))
+    return Response(status, out, response_body(document, decode=binary))
+
+
+def response_status(document: dict[str, Any]) -> int:
+    """A proxy response's `statusCode` (a number, or a numeric string; 200 if absent)."""
+    status = document.get("statusCode", 200)
+    if isinstance(status, str) and status.isdigit():
+        status = int(status)
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise malformed(f"statusCode {status!r}")
+    return status
+
+
+def response_body(document: dict[str, Any], *, decode: bool) -> bytes:
+    """A proxy response's `body` (a string or null), base64-decoded if it says it is
+    (`isBase64Encoded`) and `decode` allows it."""
     body = document.get("body")
     if body is None:
         data = b""
@@ -195,6 +214,6 @@ def proxy_response(payload: bytes, *, binary: bool) -> Response:
         data = body.encode()
     else:
         raise malformed("body is not a string")
-    if document.get("isBase64Encoded") and data and binary:
+    if document.get("isBase64Encoded") and data and decode:
         data = decode_base64(data, "Lambda proxy response body")
-    return Response(status, out, data)
+    return data

@@ -109,6 +109,8 @@ class CallContext(Protocol):
     """What calling a function needs of a request's context (REST's or an HTTP API's)."""
 
     integration_latency: int | None
+    integration_status: int | None
+    integration_error: str | None
 
     @property
     def request_id(self) -> str: ...
@@ -193,6 +195,19 @@ class LambdaIntegration:
             trace.endpoint_response(200, ctx.integration_latency, headers, result.payload)
         return result
 
+    async def _proxy_call(self, ctx: CallContext, event: object, source_arn: str) -> bytes:
+        """A proxy event in, the function's answer out: a function error (an unhandled
+        exception, a timeout, a crash) fails the request, its payload the reason."""
+        result = await self._call(ctx, orjson.dumps(event), source_arn)
+        ctx.integration_status = 200
+        if result.function_error:
+            ctx.integration_error = result.payload.decode("utf-8", "replace")
+            raise LambdaInvocationFailed(
+                "Lambda execution failed with status 200 due to customer function error: "
+                + ctx.integration_error
+            )
+        return result.payload
+
 
 def _endpoint_headers(ctx: CallContext, source_arn: str) -> list[tuple[str, str]]:
     """What API Gateway sends Lambda's Invoke API, as its execution log shows it (Tollway
@@ -213,12 +228,5 @@ class LambdaProxyIntegration(LambdaIntegration):
 
     async def invoke(self, ctx: RestContext) -> None:
         source_arn = self._source_arn(ctx)  # first: a method other than POST fails at once
-        result = await self._call(ctx, orjson.dumps(build_event(ctx)), source_arn)
-        ctx.integration_status = 200
-        if result.function_error:
-            ctx.integration_error = result.payload.decode("utf-8", "replace")
-            raise LambdaInvocationFailed(
-                "Lambda execution failed with status 200 due to customer function error: "
-                + ctx.integration_error
-            )
-        ctx.response = parse_response(result.payload, ctx)
+        payload = await self._proxy_call(ctx, build_event(ctx), source_arn)
+        ctx.response = parse_response(payload, ctx)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.unit.dataplane.conftest import RecordingUpstream
+
 from tollway.dataplane.context import Request, Response
 from tollway.dataplane.http_api.compile import compile_stage
 from tollway.dataplane.http_api.compiled import CompiledHttpStage
@@ -66,15 +68,14 @@ class FakeFunctions:
         return Outcome(self.answer, self.function_error)
 
 
-class Upstream:
-    """An UpstreamClient answering from a script (or raising) and recording what it sent."""
+class Upstream(RecordingUpstream):
+    """RecordingUpstream that may also fail as the upstream client fails."""
 
     def __init__(
         self, response: Response | None = None, raises: BaseException | None = None
     ) -> None:
-        self.response = response or Response(200, [("Content-Type", "text/plain")], b"up")
+        super().__init__(response or Response(200, [("Content-Type", "text/plain")], b"up"))
         self.raises = raises
-        self.sent: list[dict[str, Any]] = []
 
     async def send(
         self,
@@ -86,15 +87,10 @@ class Upstream:
         time_limit: float,
         verify_tls: bool = True,
     ) -> Response:
-        self.sent.append(
-            {"method": method, "url": url, "headers": headers, "body": body, "limit": time_limit}
-        )
+        answer = await super().send(method, url, headers, body, time_limit=time_limit)
         if self.raises is not None:
             raise self.raises
-        return self.response
-
-    async def close(self) -> None:
-        pass
+        return answer
 
 
 def definition(**api: Any) -> ApiDefinition:

@@ -143,7 +143,7 @@ async def test_http_proxy_fills_the_greedy_variable_and_forwards_the_query() -> 
     assert sent["method"] == "POST"
     assert sent["url"] == "http://backend/v1/a/b?q=1&q=2"
     assert sent["body"] == b"payload"
-    assert sent["limit"] == 30.0
+    assert sent["time_limit"] == 30.0
     assert sent["headers"] == [
         ("User-Agent", "unit/1.0"),
         ("Content-Type", "text/plain"),
@@ -167,7 +167,7 @@ async def test_http_proxy_default_route_forwards_the_full_path() -> None:
     (sent,) = upstream.sent
     assert sent["url"] == "http://backend/pets/a/b?q=1&q=2"  # without the stage segment
     assert sent["method"] == "GET"  # the integration's method
-    assert sent["limit"] == 1.5
+    assert sent["time_limit"] == 1.5
 
 
 @pytest.mark.parametrize(
