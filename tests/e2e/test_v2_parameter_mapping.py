@@ -181,3 +181,14 @@ def test_update_integration_changes_the_mappings_served(
         RequestParameters={"append:header.X-A": "two"},
     )
     assert received(http.get(url))["headers"]["x-a"] == ["two"]
+
+
+def test_query_mappings_to_an_integration_uri_without_path(
+    v2: Any, server: Server, upstream: str, http: httpx.Client
+) -> None:
+    api_id = http_api(
+        v2, upstream, "GET /search", request={"append:querystring.source": "$request.path"}
+    )
+    echoed = received(http.get(server.url(api_id, "dev", "/search?q=a%20b")))
+    assert echoed["path"] == "/"
+    assert echoed["query"] == "q=a%20b&source=%2Fsearch"

@@ -178,3 +178,12 @@ def test_a_stored_mapping_aws_refuses_is_reported_not_applied() -> None:
         "specified: Validation Result: warnings : [], errors : [Operations on header "
         "Authorization are restricted]"
     ]
+
+
+async def test_query_string_to_a_uri_without_path_gets_a_slash() -> None:
+    api = definition()
+    add_route(api, "GET /pets", proxy("http://backend", RequestParameters={
+        "append:querystring.added": "1"}))  # fmt: skip
+    upstream = Upstream()
+    await run(context(stage(api, upstream=upstream), "GET", "/pets", query="q=x"))
+    assert upstream.sent[0]["url"] == "http://backend/?q=x&added=1"
