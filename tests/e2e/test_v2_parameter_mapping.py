@@ -5,12 +5,13 @@ real loopback upstream echoes what it received."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import ACCOUNT, REGION, Server, create_function, function_arn
 
 pytestmark = pytest.mark.e2e
 
@@ -192,3 +193,50 @@ def test_query_mappings_to_an_integration_uri_without_path(
     echoed = received(http.get(server.url(api_id, "dev", "/search?q=a%20b")))
     assert echoed["path"] == "/"
     assert echoed["query"] == "q=a%20b&source=%2Fsearch"
+
+
+RETURN_EVENT = """
+def handler(event, context):
+    return event
+"""
+
+
+def test_lambda_event_gets_the_mapped_headers_and_query(
+    v2: Any, lam: Any, server: Server, http: httpx.Client
+) -> None:
+    name = f"mapping-{uuid.uuid4().hex[:8]}"
+    create_function(lam, name, RETURN_EVENT, source_arn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:*")
+    api_id = str(v2.create_api(Name="mapping-lambda", ProtocolType="HTTP")["ApiId"])
+    integration_id = v2.create_integration(
+        ApiId=api_id,
+        IntegrationType="AWS_PROXY",
+        IntegrationUri=function_arn(name),
+        PayloadFormatVersion="2.0",
+        RequestParameters={
+            "append:header.X-Request-Id": "$context.requestId",
+            "overwrite:header.X-Tenant": "${stageVariables.tenant}-${request.path.id}",
+            "remove:header.X-Secret": "''",
+            "append:querystring.source": "gateway",
+            "remove:querystring.debug": "''",
+        },
+        ResponseParameters={"200": {"append:header.X-Mapped": "yes"}},
+    )["IntegrationId"]
+    v2.create_route(
+        ApiId=api_id, RouteKey="GET /users/{id}", Target=f"integrations/{integration_id}"
+    )
+    v2.create_stage(
+        ApiId=api_id, StageName="dev", AutoDeploy=True, StageVariables={"tenant": "acme"}
+    )
+    response = http.get(
+        server.url(api_id, "dev", "/users/9?debug=1&q=x"),
+        headers={"X-Secret": "s", "X-Tenant": "client"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["X-Mapped"] == "yes"
+    event = response.json()
+    assert event["headers"]["x-request-id"] == response.headers["apigw-requestid"]
+    assert event["headers"]["x-tenant"] == "acme-9"
+    assert "x-secret" not in event["headers"]
+    assert event["rawQueryString"] == "q=x&source=gateway"
+    assert event["queryStringParameters"] == {"q": "x", "source": "gateway"}
+    assert event["rawPath"] == "/dev/users/9"

@@ -83,16 +83,17 @@ class RequestView:
 
 class RouteRequestMapping:
     """`CompiledRoute.request_parameters`: fills `ctx.integration_request` with what the
-    mapping changed (headers, query string, path); the rest stays as the client sent it."""
+    mapping changed (headers, query string, path); the rest stays as the client sent it.
+    HTTP_PROXY sends it (integrations.py), a Lambda event describes it (payload.py)."""
 
-    __slots__ = ("_changes_headers", "_changes_path", "_changes_query", "mapping")
+    __slots__ = ("_changes_headers", "_changes_query", "changes_path", "mapping")
 
     def __init__(self, mapping: parameters.RequestMapping) -> None:
         self.mapping = mapping
         locations = {op.location for op in mapping.operations}
         self._changes_headers = "header" in locations
         self._changes_query = "querystring" in locations
-        self._changes_path = "path" in locations
+        self.changes_path = "path" in locations
 
     def apply(self, ctx: HttpContext) -> None:
         request = ctx.request
@@ -104,7 +105,7 @@ class RouteRequestMapping:
         ctx.integration_request = IntegrationRequest(
             headers=parts.headers if self._changes_headers else None,
             query_string=_query_string(parts.query) if self._changes_query else None,
-            path=parts.path if self._changes_path else None,
+            path=parts.path if self.changes_path else None,
         )
 
 

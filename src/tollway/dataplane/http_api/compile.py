@@ -9,7 +9,7 @@ integrations' parameter mappings (`parameters.py`), bound to the pipeline by `bi
 Whatever the deployment uses that Tollway does not act on yet is collected as a warning and
 logged when the stage is loaded, naming the feature and where it is used: authorizers,
 API keys, throttling settings, VPC links, AWS service integrations (IntegrationSubtype),
-disableExecuteApiEndpoint, request parameter mapping on Lambda integrations. A
+disableExecuteApiEndpoint, `overwrite:path` on Lambda integrations. A
 route whose integration Tollway cannot run answers 500 and says why in the log.
 """
 
@@ -243,22 +243,22 @@ def _parameter_mappings(
 ) -> tuple[RequestParameterMapping | None, ResponseParameterMapping | None]:
     """The integration's RequestParameters and ResponseParameters compiled (parameters.py).
     An AWS service integration's RequestParameters are the service's parameters, not
-    mappings; a Lambda proxy's are not applied yet (said in a warning)."""
+    mappings. A Lambda proxy's event gets the mapped headers and query string (payload.py);
+    `overwrite:path` is not applied to it (said in a warning)."""
     name = f"integration {integration['IntegrationId']}"
     request_mapping = response_mapping = None
     try:
         requested = integration.get("RequestParameters")
-        if requested and integration.get("IntegrationSubtype"):
-            pass  # the service integration's own parameters (spec §3.5)
-        elif requested and integration["IntegrationType"] != "HTTP_PROXY":
-            warnings.append(
-                f"request parameter mapping (RequestParameters of {name}) is applied to "
-                "HTTP_PROXY integrations only: not applied"
-            )
-        else:
+        if not integration.get("IntegrationSubtype"):  # else: the service's own parameters
             compiled_request = parameters.compile_request_parameters(requested)
             if compiled_request is not None:
                 request_mapping = RouteRequestMapping(compiled_request)
+                lambda_proxy = integration["IntegrationType"] != "HTTP_PROXY"
+                if lambda_proxy and request_mapping.changes_path:
+                    warnings.append(
+                        f"overwrite:path (RequestParameters of {name}) is not applied to a "
+                        "Lambda event: its headers and query string mappings are"
+                    )
         compiled_response = parameters.compile_response_parameters(
             integration.get("ResponseParameters")
         )

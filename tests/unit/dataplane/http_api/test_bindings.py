@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+import pytest
 from tests.unit.dataplane.http_api.conftest import (
     HOST,
+    FakeFunctions,
     Upstream,
     add_route,
     context,
@@ -157,16 +160,41 @@ def test_request_view_reads_the_context() -> None:
     assert view.context_variable("nothing") is None
 
 
-def test_lambda_request_mappings_are_reported_not_applied() -> None:
+@pytest.mark.parametrize("version", ["2.0", "1.0"])
+async def test_lambda_events_get_the_mapped_headers_and_query(version: str) -> None:
+    functions = FakeFunctions()
     api = definition()
-    add_route(api, "GET /a", {"IntegrationType": "AWS_PROXY",
-                              "IntegrationUri": "arn:aws:lambda:us-east-1:000000000000:function:f",
-                              "RequestParameters": {"append:header.x": "y"}})  # fmt: skip
-    compiled = stage(api)
+    add_route(api, "GET /a/{id}", {
+        "IntegrationType": "AWS_PROXY",
+        "IntegrationUri": "arn:aws:lambda:us-east-1:000000000000:function:fn",
+        "PayloadFormatVersion": version,
+        "RequestParameters": {
+            "append:header.x-id": "$request.path.id",
+            "remove:header.x-drop": "''",
+            "overwrite:querystring.q": "mapped",
+            "overwrite:path": "/ignored",
+        },
+    })  # fmt: skip
+    compiled = stage(api, functions=functions)
     assert compiled.warnings == [
-        "request parameter mapping (RequestParameters of integration i000001) is applied to "
-        "HTTP_PROXY integrations only: not applied"
+        "overwrite:path (RequestParameters of integration i000001) is not applied to a Lambda "
+        "event: its headers and query string mappings are"
     ]
+    ctx = context(compiled, "GET", "/a/7", query="q=1&k=2",
+                  headers=[("Host", HOST), ("X-Drop", "d")])  # fmt: skip
+    await run(ctx)
+    event = orjson.loads(functions.calls[0]["payload"])
+    if version == "2.0":
+        assert event["headers"]["x-id"] == "7"
+        assert "x-drop" not in event["headers"]
+        assert event["rawQueryString"] == "q=mapped&k=2"
+        assert event["queryStringParameters"] == {"q": "mapped", "k": "2"}
+        assert event["rawPath"] == "/a/7"
+    else:
+        assert event["headers"]["x-id"] == "7"
+        assert "X-Drop" not in event["headers"]
+        assert event["queryStringParameters"] == {"q": "mapped", "k": "2"}
+        assert event["path"] == "/a/7"
 
 
 def test_a_stored_mapping_aws_refuses_is_reported_not_applied() -> None:
