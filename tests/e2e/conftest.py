@@ -360,16 +360,22 @@ class _QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-@pytest.fixture(scope="session")
-def upstream() -> Iterator[str]:
-    """A real HTTP server on loopback: `http://127.0.0.1:<port>`."""
-    httpd = _QuietServer(("127.0.0.1", 0), _Echo)
+def serve_http(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A real HTTP server on loopback running `handler`, for the life of a fixture:
+    yields `http://127.0.0.1:<port>`."""
+    httpd = _QuietServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[str]:
+    """The echo server on loopback: `http://127.0.0.1:<port>`."""
+    yield from serve_http(_Echo)
 
 
 def aws_error(call: Any, /, **kwargs: Any) -> tuple[int, str, str]:

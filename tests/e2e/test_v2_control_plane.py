@@ -255,8 +255,8 @@ def test_integrations_are_checked(v2: Any) -> None:
     ) == (
         400,
         "BadRequestException",
-        "Invalid mapping expression specified: header Authorization is reserved and cannot be "
-        "mapped",
+        "Invalid mapping expression specified: Validation Result: warnings : [], errors : "
+        "[Operations on header Authorization are restricted]",
     )
     status, _, message = aws_error(
         v2.create_integration,

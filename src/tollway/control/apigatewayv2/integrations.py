@@ -101,13 +101,35 @@ def update_integration(call: Call) -> dict[str, Any]:
     document = load_api(call)
     current = get_integration(document.definition, call.params["IntegrationId"])
     fields = {k: v for k, v in current.items() if k != "IntegrationId"}
-    fields.update(given(call, INTEGRATION_MEMBERS))
+    update = given(call, INTEGRATION_MEMBERS)
+    if document.is_http:
+        _merge_parameters(fields, update)
+    fields.update(update)
     integration = build_integration(
         fields, http=document.is_http, integration_id=current["IntegrationId"]
     )
     document.definition["Integrations"][integration["IntegrationId"]] = integration
     document.save(call)
     return dict(integration)
+
+
+def _merge_parameters(current: dict[str, Any], update: dict[str, Any]) -> None:
+    """UpdateIntegration's parameter mappings, as AWS documents them for HTTP APIs: the given
+    keys are merged into the current map, a key given "" is removed, and a status code given
+    an empty map loses its response mappings."""
+    if "RequestParameters" in update:
+        merged = {**(current.get("RequestParameters") or {}), **update["RequestParameters"]}
+        update["RequestParameters"] = {k: v for k, v in merged.items() if v != ""}
+    if "ResponseParameters" in update:
+        responses = {k: dict(v) for k, v in (current.get("ResponseParameters") or {}).items()}
+        for status, mappings in update["ResponseParameters"].items():
+            kept = {**responses.get(status, {}), **mappings} if mappings else {}
+            kept = {k: v for k, v in kept.items() if v != ""}
+            if kept:
+                responses[status] = kept
+            else:
+                responses.pop(status, None)
+        update["ResponseParameters"] = responses
 
 
 @ops("DeleteIntegration")

@@ -14,6 +14,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tollway.control.errors import BadRequestException, ConflictException, NotFoundException
+from tollway.dataplane.http_api.parameters import (
+    validate_request_parameters,
+    validate_response_parameters,
+)
 from tollway.dataplane.integrations.aws_subtypes import REGION, SUBTYPES
 from tollway.model.arns import lambda_function_of
 from tollway.model.http_api import DEFAULT_ROUTE, DEFAULT_STAGE
@@ -31,30 +35,6 @@ _VARIABLE_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _VARIABLE_VALUE = re.compile(r"^[A-Za-z0-9\-._~:/?#&=,]{0,2048}$")
 _SEGMENT = re.compile(r"^(?:[A-Za-z0-9._:,~@!$&'()*;=-]+|\{[A-Za-z0-9._-]+\+?\})$")
 _LAMBDA_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[^:]+:\d{12}:function:[^/]+$")
-_STATUS_KEY = re.compile(r"^[2-5]\d\d$")
-_REQUEST_KEY = re.compile(r"^(append|overwrite|remove):(header|querystring)\.(.+)$")
-_RESPONSE_KEY = re.compile(r"^(append|overwrite|remove):header\.(.+)$")
-_RESERVED = {
-    "authorization",
-    "connection",
-    "content-encoding",
-    "content-length",
-    "content-location",
-    "forwarded",
-    "keep-alive",
-    "origin",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailers",
-    "transfer-encoding",
-    "upgrade",
-    "x-forwarded-for",
-    "x-forwarded-host",
-    "x-forwarded-proto",
-    "via",
-}
-_RESERVED_PREFIXES = ("access-control-", "apigw-", "x-amz-", "x-amzn-")
 
 
 # --- routes ---------------------------------------------------------------------------------
@@ -207,53 +187,14 @@ def check_timeout(timeout: int | None, *, http: bool) -> None:
         raise BadRequestException(f"Timeout should be between {MIN_TIMEOUT} ms and {ceiling} ms")
 
 
-def reserved_header(name: str) -> bool:
-    lower = name.lower()
-    return lower in _RESERVED or lower.startswith(_RESERVED_PREFIXES)
-
-
-def _reserved_error(name: str) -> BadRequestException:
-    return BadRequestException(
-        f"Invalid mapping expression specified: header {name} is reserved and cannot be mapped"
-    )
-
-
 def check_request_parameters(parameters: Mapping[str, str] | None) -> None:
-    """HTTP API request parameter mapping keys (spec §4.8)."""
-    for key, value in (parameters or {}).items():
-        if key == "overwrite:path":
-            continue
-        match = _REQUEST_KEY.match(key)
-        if match is None:
-            raise BadRequestException(
-                f"Invalid mapping expression specified: {key}. Keys must be "
-                "append|overwrite|remove:header.{name}, append|overwrite|remove:querystring."
-                "{name} or overwrite:path"
-            )
-        if match.group(2) == "header" and reserved_header(match.group(3)):
-            raise _reserved_error(match.group(3))
-        if match.group(1) == "remove" and value != "":
-            raise BadRequestException(f"Invalid mapping value for {key}: remove takes ''")
+    """HTTP API request parameter mapping (spec §4.8), checked by compiling it as the data plane
+    does (dataplane/http_api/parameters.py: keys, reserved headers, values)."""
+    validate_request_parameters(parameters)
 
 
 def check_response_parameters(parameters: Mapping[str, Mapping[str, str]] | None) -> None:
-    for status, mappings in (parameters or {}).items():
-        if not _STATUS_KEY.match(status):
-            raise BadRequestException(
-                f"Invalid response parameters selection key {status}: must be an HTTP status "
-                "code between 200 and 599"
-            )
-        for key in mappings:
-            if key == "overwrite:statuscode":
-                continue
-            match = _RESPONSE_KEY.match(key)
-            if match is None:
-                raise BadRequestException(
-                    f"Invalid mapping expression specified: {key}. Keys must be "
-                    "append|overwrite|remove:header.{name} or overwrite:statuscode"
-                )
-            if reserved_header(match.group(2)):
-                raise _reserved_error(match.group(2))
+    validate_response_parameters(parameters)
 
 
 def check_subtype(integration: Mapping[str, Any]) -> None:

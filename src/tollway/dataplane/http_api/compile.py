@@ -3,14 +3,13 @@
 
 Done once per stage, never per request: the route table (routes.py), one integration
 handler per route (stage variables `${stageVariables.x}` substituted into integration URIs,
-`TimeoutInMillis` checked), the access-log format. The CORS configuration and the
-integrations' parameter mappings are compiled by `cors.py` / `parameters.py` when those are
-wired in (`_cors`, `_parameter_mappings` below are their places).
+`TimeoutInMillis` checked), the access-log format, the CORS configuration (`cors.py`) and the
+integrations' parameter mappings (`parameters.py`), bound to the pipeline by `bindings.py`.
 
 Whatever the deployment uses that Tollway does not act on yet is collected as a warning and
 logged when the stage is loaded, naming the feature and where it is used: authorizers,
 API keys, throttling settings, VPC links, AWS service integrations (IntegrationSubtype),
-disableExecuteApiEndpoint, and, until they are wired in, CORS and parameter mapping. A
+disableExecuteApiEndpoint, `overwrite:path` on Lambda integrations. A
 route whose integration Tollway cannot run answers 500 and says why in the log.
 """
 
@@ -18,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tollway.dataplane.http_api import cors, parameters
+from tollway.dataplane.http_api.bindings import RouteRequestMapping, RouteResponseMapping, StageCors
 from tollway.dataplane.http_api.compiled import (
     AccessLogFormat,
     CompiledHttpStage,
@@ -36,6 +37,7 @@ from tollway.dataplane.integrations import (
     substitute_stage_variables,
 )
 from tollway.dataplane.integrations.unsupported import UnsupportedIntegration
+from tollway.dataplane.mapping.parameters import MappingError
 from tollway.dataplane.substitution import compile_variables
 from tollway.model.arns import lambda_function_of
 from tollway.model.http_api import (
@@ -231,23 +233,38 @@ def _stage_warnings(definition: ApiDefinition, stage: Stage) -> list[str]:
 
 
 def _cors(configuration: dict[str, Any] | None, warnings: list[str]) -> CorsPolicy | None:
-    """The place of dataplane/http_api/cors.py: `Api.CorsConfiguration` compiled."""
-    if configuration:
-        warnings.append(
-            "CorsConfiguration is not applied yet (no preflight answers, no CORS headers)"
-        )
-    return None
+    """`Api.CorsConfiguration` compiled (cors.py), bound to the pipeline (bindings.py)."""
+    policy = cors.CorsPolicy.compile(configuration)
+    return StageCors(policy) if policy is not None else None
 
 
 def _parameter_mappings(
     integration: Integration, variables: dict[str, str], warnings: list[str]
 ) -> tuple[RequestParameterMapping | None, ResponseParameterMapping | None]:
-    """The place of dataplane/http_api/parameters.py: the integration's RequestParameters
-    and ResponseParameters compiled."""
-    for member in ("RequestParameters", "ResponseParameters"):
-        if integration.get(member):
-            warnings.append(
-                f"parameter mapping ({member} of integration {integration['IntegrationId']}) "
-                "is not applied yet"
-            )
-    return None, None
+    """The integration's RequestParameters and ResponseParameters compiled (parameters.py).
+    An AWS service integration's RequestParameters are the service's parameters, not
+    mappings. A Lambda proxy's event gets the mapped headers and query string (payload.py);
+    `overwrite:path` is not applied to it (said in a warning)."""
+    name = f"integration {integration['IntegrationId']}"
+    request_mapping = response_mapping = None
+    try:
+        requested = integration.get("RequestParameters")
+        if not integration.get("IntegrationSubtype"):  # else: the service's own parameters
+            compiled_request = parameters.compile_request_parameters(requested)
+            if compiled_request is not None:
+                request_mapping = RouteRequestMapping(compiled_request)
+                lambda_proxy = integration["IntegrationType"] != "HTTP_PROXY"
+                if lambda_proxy and request_mapping.changes_path:
+                    warnings.append(
+                        f"overwrite:path (RequestParameters of {name}) is not applied to a "
+                        "Lambda event: its headers and query string mappings are"
+                    )
+        compiled_response = parameters.compile_response_parameters(
+            integration.get("ResponseParameters")
+        )
+        if compiled_response is not None:
+            response_mapping = RouteResponseMapping(compiled_response)
+    except MappingError as e:
+        # Stored before the control plane checked mappings, or imported: said, and skipped.
+        warnings.append(f"parameter mapping of {name} is not applied: {e}")
+    return request_mapping, response_mapping

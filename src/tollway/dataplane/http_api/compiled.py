@@ -5,7 +5,7 @@ only walk the route table and call what was compiled.
 
 Three seams are left for CORS and parameter mapping (dataplane/http_api/cors.py and
 parameters.py, compiled by their own modules and set here by compile.py):
-- `CompiledHttpStage.cors` (a `CorsPolicy`): answers preflight requests before routing and
+- `CompiledHttpStage.cors` (a `CorsPolicy`): answers the OPTIONS requests no route takes and
   puts the CORS headers on every response;
 - `CompiledRoute.request_parameters` (a `RequestParameterMapping`): run before the
   integration, fills `ctx.integration_request`;

@@ -130,6 +130,8 @@ class HttpProxy:
         self._verify_tls = verify_tls
         self._upstream = upstream
         self._default_route = default_route
+        # `http://host` has no path: a query string needs the "/" before it.
+        self._bare = not default_route and not urlsplit(uri).path
 
     def url(self, ctx: HttpContext) -> str:
         params = ctx.path_parameters
@@ -145,6 +147,8 @@ class HttpProxy:
             if mapped.query_string is not None:
                 query = mapped.query_string
         if query:
+            if self._bare and (mapped is None or mapped.path is None):
+                url += "/"
             url += ("&" if "?" in url else "?") + query
         return url
 

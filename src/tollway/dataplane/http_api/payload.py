@@ -35,7 +35,7 @@ from typing import Any
 
 import orjson
 
-from tollway.dataplane.context import Response, clf_time
+from tollway.dataplane.context import Request, Response, clf_time
 from tollway.dataplane.http_api.context import HttpContext
 from tollway.dataplane.integrations.lambda_event import (
     header_value,
@@ -79,10 +79,31 @@ def event_body(ctx: HttpContext) -> tuple[str | None, bool]:
     return base64.b64encode(body).decode(), True
 
 
-def event_headers(ctx: HttpContext) -> list[tuple[str, str]]:
+def event_request(ctx: HttpContext) -> Request:
+    """The request the event describes: the client's, with the headers and query string that
+    request parameter mapping (`ctx.integration_request`) changed."""
+    request = ctx.request
+    mapped = ctx.integration_request
+    if mapped is None or (mapped.headers is None and mapped.query_string is None):
+        return request
+    return Request(
+        request.method,
+        request.path,
+        request.stage_path,
+        request.query_string if mapped.query_string is None else mapped.query_string,
+        request.headers if mapped.headers is None else mapped.headers,
+        request.body,
+        request.source_ip,
+        request.host,
+        request.scheme,
+        request.port,
+    )
+
+
+def event_headers(ctx: HttpContext, request: Request) -> list[tuple[str, str]]:
     """The request's headers as the function sees them (names as sent): REST's proxy
     headers, and the body's length."""
-    headers = proxy_headers(ctx.request, ctx.trace_id, {})
+    headers = proxy_headers(request, ctx.trace_id, {})
     headers.append(("Content-Length", str(len(ctx.request.body))))
     return headers
 
@@ -93,12 +114,12 @@ def _domain(ctx: HttpContext) -> tuple[str, str]:
 
 
 def event_v2(ctx: HttpContext) -> dict[str, Any]:
-    request = ctx.request
+    request = event_request(ctx)
     route = ctx.route
     route_key = route.route_key if route else "$default"
     headers: dict[str, str] = {}
     cookies: list[str] = []
-    for name, value in event_headers(ctx):
+    for name, value in event_headers(ctx, request):
         lowered = name.lower()
         if lowered == "cookie":
             cookies.extend(c.strip() for c in value.split(";") if c.strip())
@@ -147,11 +168,11 @@ def event_v2(ctx: HttpContext) -> dict[str, Any]:
 
 
 def event_v1(ctx: HttpContext) -> dict[str, Any]:
-    request = ctx.request
+    request = event_request(ctx)
     route = ctx.route
     resource = route.path if route else "$default"
     multi: dict[str, list[str]] = {}
-    for name, value in event_headers(ctx):
+    for name, value in event_headers(ctx, request):
         multi.setdefault(name, []).append(value)
     domain, prefix = _domain(ctx)
     identity: dict[str, Any] = dict.fromkeys(_IDENTITY)

@@ -25,7 +25,7 @@ from tollway.dataplane.http_api.handlers.route import RouteSelection
 
 def http_stages() -> list[Stage[HttpContext]]:
     return [
-        CorsPreflight(),  # CorsConfiguration: preflight OPTIONS answered before routing
+        CorsPreflight(),  # CorsConfiguration: OPTIONS requests no route takes answered
         RouteSelection(),  # which route
         RequestParameters(),  # the integration's RequestParameters
         Integration(),  # AWS_PROXY (Lambda, payload 1.0/2.0) / HTTP_PROXY

@@ -50,12 +50,10 @@ def test_warnings_name_every_feature_not_acted_on() -> None:
         "AWS service integrations (IntegrationSubtype SQS-SendMessage) are not supported yet"
         " on route GET /d",
         "TimeoutInMillis 60000 is outside 50-30000 (clamped) on route GET /e",
-        "parameter mapping (RequestParameters of integration i000005) is not applied yet",
         "integration type MOCK is not one HTTP APIs support on route GET /f",
         "stage throttling (DefaultRouteSettings) is not enforced yet",
         "route throttling (GET /a) is not enforced yet",
         "DisableExecuteApiEndpoint is not honoured yet (the default endpoint serves)",
-        "CorsConfiguration is not applied yet (no preflight answers, no CORS headers)",
     ]
     for key in ("GET /c", "GET /d", "GET /f"):
         found = compiled.routes.match("GET", "/" + key[-1])

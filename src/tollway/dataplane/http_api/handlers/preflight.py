@@ -1,10 +1,11 @@
-"""CORS preflight, before routing (spec §9.2).
+"""CORS preflight (spec §9.2).
 
 AWS counterpart: an HTTP API with a CORS configuration answers preflight `OPTIONS` requests
-itself, whatever routes it has. The policy (`CompiledHttpStage.cors`, compiled from
-`Api.CorsConfiguration` by dataplane/http_api/cors.py) decides whether a request is a
-preflight and what the answer is; without a CORS configuration this stage returns at once
-and OPTIONS requests are routed like any other.
+itself, "even if there isn't an OPTIONS route". Routes still come first: AWS documents that a
+`$default` (or `ANY`) route catches OPTIONS requests too, so the policy
+(`CompiledHttpStage.cors`: cors.py's `CorsPolicy` bound by bindings.py) answers only the
+OPTIONS requests no route takes, before route selection would answer them 404. Without a
+CORS configuration this stage returns at once and OPTIONS requests are routed like any other.
 """
 
 from __future__ import annotations
