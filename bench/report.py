@@ -22,6 +22,9 @@ MOCK = "Tollway MOCK"
 # templates, as a share of the same run's plain MOCK (templates compiled, not parsed per call).
 MAPPED = "Tollway MOCK with a validator and templates"
 MAPPED_SHARE_OF_MOCK = 0.6
+REST_PROXY = "Tollway HTTP_PROXY"
+HTTP_API_PROXY = "Tollway HTTP API, HTTP_PROXY"
+HTTP_API_LAMBDA = "Tollway HTTP API, AWS_PROXY (payload 2.0), 10 workers (default)"
 # The Lambda hosting issue's targets: warm AWS_PROXY throughput as a share of the same run's
 # Tollway MOCK, and a trivial handler's cold start.
 AWS_PROXY_SHARE_OF_MOCK = 0.5
@@ -176,6 +179,7 @@ def render(run: Run, machine_lines: list[str]) -> str:
         verdict = "met" if share >= target else "NOT met"
         lines.append(f"- {name}: {share:.3f} against a target of {target:.2f}: {verdict}")
     lines += _mapping(run)
+    lines += _http_apis(run, base_rps)
     lines += _lambda_hosting(run, base_rps)
     lines += _memory(run)
     lines += [
@@ -234,6 +238,32 @@ _SPLIT_NOTE = (
     "they share with wrk. Tollway then has more CPU than the nginx proxy had (one core), so "
     "the ratio to nginx is not like-for-like; nor is the ratio to MOCK, measured on one core."
 )
+
+
+def _http_apis(run: Run, base_rps: float) -> list[str]:
+    """The HTTP API rows against the REST ones of the same run (ratios to nginx)."""
+    by_name = {s.name: s for s in run.scenarios}
+    rows = [(name, by_name[name]) for name in (HTTP_API_PROXY, HTTP_API_LAMBDA) if name in by_name]
+    if not rows or not base_rps:
+        return []
+    lines = [
+        "",
+        "HTTP APIs (API Gateway v2, each made by quick create: a `$default` route and an "
+        "auto-deploying `$default` stage), as ratios to the nginx reverse proxy:",
+        "",
+    ]
+    for name, scenario in rows:
+        rps = scenario.result.requests_per_second
+        lines.append(f"- {name}: {rps:,.0f} requests/s, {rps / base_rps:.3f} of nginx")
+    proxy, rest = by_name.get(HTTP_API_PROXY), by_name.get(REST_PROXY)
+    if proxy is not None and rest is not None:
+        http_ratio = proxy.result.requests_per_second / base_rps
+        rest_ratio = rest.result.requests_per_second / base_rps
+        lines.append(
+            f"- target: HTTP API HTTP_PROXY ≥ REST HTTP_PROXY ({rest_ratio:.3f} of nginx): "
+            f"{http_ratio:.3f}, {_verdict(http_ratio >= rest_ratio)}"
+        )
+    return lines
 
 
 def _mapping(run: Run) -> list[str]:

@@ -51,12 +51,24 @@ from types import FrameType
 import coldstart
 from children import Child, Children, descendants
 from probes import CpuMeter, MemorySample, MemorySampler, others_busy_seconds
-from report import BASELINE, MAPPED, MOCK, Run, Scenario, machine, render
+from report import (
+    BASELINE,
+    HTTP_API_LAMBDA,
+    HTTP_API_PROXY,
+    MAPPED,
+    MOCK,
+    REST_PROXY,
+    Run,
+    Scenario,
+    machine,
+    render,
+)
 from servers import (
     MAPPED_QUERY,
     NGINX,
     TollwayServer,
     check_answer,
+    create_http_apis,
     free_port,
     proxy_config,
     start_floor,
@@ -438,6 +450,7 @@ class Bench:
         for _ in range(FUNCTION_WARM_REQUESTS):
             check_answer(tollway.url("lambda"))
         self.run.memory_warm = MemorySample.of(tollway.child.pid)
+        http_apis = create_http_apis(tollway, upstream_url)
         # AWS_PROXY with a fixed number of workers: on core 0 with Tollway, then moved to
         # core 1 (Tollway alone on core 0). One Tollway each, so that no scenario changes
         # another's workers.
@@ -464,7 +477,7 @@ class Bench:
             Target("Python floor: uvicorn + aiohttp proxy", floor + "proxy"),
             Target(MOCK, tollway.url("mock"), tollway.child),
             Target(MAPPED, tollway.url(MAPPED_QUERY), tollway.child),
-            Target("Tollway HTTP_PROXY", tollway.url("proxy"), tollway.child),
+            Target(REST_PROXY, tollway.url("proxy"), tollway.child),
             Target(
                 AWS_PROXY,
                 tollway.url("lambda"),
@@ -473,6 +486,14 @@ class Bench:
                 exact_workers=False,
             ),
             Target(LOGGED, logged.url("proxy"), logged.child),
+            Target(HTTP_API_PROXY, http_apis.proxy_url, tollway.child),
+            Target(
+                HTTP_API_LAMBDA,
+                http_apis.lambda_url,
+                tollway.child,
+                workers=DEFAULT_CONCURRENCY,
+                exact_workers=False,
+            ),
             aws_proxy("tollway-1-worker", "Tollway AWS_PROXY, 1 worker"),
             aws_proxy("tollway-2-workers", "Tollway AWS_PROXY, 2 workers"),
             aws_proxy("tollway-1-worker-split", "Tollway AWS_PROXY, 1 worker on core 1"),

@@ -264,6 +264,39 @@ class TollwayServer:
         return f"http://127.0.0.1:{self.port}/_aws/execute-api/{self.api_id}/{STAGE}/{route}"
 
 
+@dataclass(frozen=True)
+class HttpApis:
+    """The benchmark's two HTTP APIs (API Gateway v2) on one Tollway, each made by quick
+    create (`CreateApi` with a `Target`: a `$default` route and an auto-deploying `$default`
+    stage, so URLs have no stage segment)."""
+
+    proxy_url: str  # HTTP_PROXY to the upstream nginx (the `$default` route forwards the path)
+    lambda_url: str  # AWS_PROXY to FUNCTION_NAME, payload format 2.0
+
+
+def create_http_apis(server: TollwayServer, upstream_url: str) -> HttpApis:
+    import boto3  # only the benchmark's driver needs it (the `bench` extra)
+
+    client = boto3.client(
+        "apigatewayv2",
+        endpoint_url=server.admin_url,
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    )
+    base = f"http://127.0.0.1:{server.port}/_aws/execute-api"
+    proxy = client.create_api(Name="bench-http-proxy", ProtocolType="HTTP", Target=upstream_url)
+    function = client.create_api(
+        Name="bench-http-lambda",
+        ProtocolType="HTTP",
+        Target=f"arn:aws:lambda:us-east-1:000000000000:function:{FUNCTION_NAME}",
+    )
+    return HttpApis(
+        proxy_url=f"{base}/{proxy['ApiId']}/proxy",
+        lambda_url=f"{base}/{function['ApiId']}/lambda",
+    )
+
+
 def write_api(work: Path, upstream_port: int) -> Path:
     """The OpenAPI file and the function code it names (JSON is valid YAML)."""
     code = work / "functions" / "hello"

@@ -28,6 +28,7 @@ from tollway.control.lambda_api import ops as lambda_operations
 from tollway.control.operations import ControlPlane
 from tollway.control.server import ControlServer
 from tollway.dataplane.handlers.access_log import AccessLog
+from tollway.dataplane.http_api.pipeline import http_pipeline
 from tollway.dataplane.http_protocol import CasePreservingHttpToolsProtocol
 from tollway.dataplane.integrations import IntegrationServices
 from tollway.dataplane.integrations.aws_service import AwsCredentials, AwsServices
@@ -121,6 +122,7 @@ class Tollway:
             rest_pipeline([AccessLog(self.access_log)]),
             account_id=settings.account_id,
             region=settings.region,
+            http_pipeline=http_pipeline([AccessLog(self.access_log)]),
         )
         self.plane = ControlPlane(
             self.store, settings, self.changes, self.functions, MethodTester(services)

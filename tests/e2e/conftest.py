@@ -183,6 +183,7 @@ def create_function(
     handler: str = "app.handler",
     timeout: int = 5,
     permit: bool = True,
+    source_arn: str = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:*/*/*/*",
     environment: dict[str, str] | None = None,
     **settings: Any,
 ) -> dict[str, Any]:
@@ -204,7 +205,7 @@ def create_function(
             StatementId="apigateway",
             Action="lambda:InvokeFunction",
             Principal="apigateway.amazonaws.com",
-            SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:*/*/*/*",
+            SourceArn=source_arn,
         )
     return config
 

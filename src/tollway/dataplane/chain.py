@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
-from tollway.dataplane.context import RestContext
+from tollway.dataplane.context import Response, RestContext
 from tollway.dataplane.errors import ApiConfigurationError, GatewayError
 from tollway.model.gateway_responses import DEFAULTS
+
+if TYPE_CHECKING:
+    from tollway.dataplane.execution_log import ExecutionLog
 
 log = logging.getLogger("tollway.dataplane")
 _SERVER_FAULTS = frozenset(t for t, d in DEFAULTS.items() if d.status and d.status >= 500)
@@ -35,26 +38,42 @@ class HandlerChain:
         self.stopped = True
 
 
-class Stage(Protocol):
-    def __call__(self, chain: HandlerChain, ctx: RestContext) -> Awaitable[None]: ...
+class RequestContext(Protocol):
+    """What the chain needs of a request's context: REST's `RestContext`, HTTP APIs'
+    `http_api.context.HttpContext`."""
+
+    request_id: str
+    response: Response | None
+
+    @property
+    def execution_log(self) -> ExecutionLog | None: ...
 
 
-class Pipeline:
+C = TypeVar("C", bound=RequestContext)
+C_contra = TypeVar("C_contra", bound=RequestContext, contravariant=True)
+
+
+class Stage(Protocol[C_contra]):
+    def __call__(self, chain: HandlerChain, ctx: C_contra) -> Awaitable[None]: ...
+
+
+class Pipeline(Generic[C]):
     def __init__(
         self,
-        stages: Sequence[Stage],
-        render_error: Callable[[RestContext, GatewayError], object],
-        finish: Sequence[Callable[[RestContext], None]],
+        stages: Sequence[Stage[C]],
+        render_error: Callable[[C, GatewayError], Response],
+        finish: Sequence[Callable[[C], None]],
     ) -> None:
         self.stages = tuple(stages)
         self._render_error = render_error
         self._finish = tuple(finish)
 
-    async def run(self, ctx: RestContext) -> None:
+    async def run(self, ctx: C) -> None:
         chain = HandlerChain()
         trace = ctx.execution_log
         if trace is not None:
-            trace.started(ctx)
+            # Only REST requests keep one (TestInvokeMethod).
+            trace.started(cast(RestContext, ctx))
         try:
             for stage in self.stages:
                 await stage(chain, ctx)
@@ -67,18 +86,18 @@ class Pipeline:
                 log.log(level, "request %s: %s", ctx.request_id, error.log)
                 if trace is not None:
                     trace.add(error.log)
-            ctx.response = self._render_error(ctx, error)  # type: ignore[assignment]
+            ctx.response = self._render_error(ctx, error)
         except Exception:
             # Never a traceback to the client: AWS's 500, and the details in our log.
             log.exception("request %s failed inside Tollway", ctx.request_id)
-            ctx.response = self._render_error(ctx, ApiConfigurationError())  # type: ignore[assignment]
+            ctx.response = self._render_error(ctx, ApiConfigurationError())
             if trace is not None:
                 trace.add("Execution failed due to an internal error")
         if trace is not None:
-            trace.completed(ctx)
+            trace.completed(cast(RestContext, ctx))
         self.finish(ctx)
 
-    def finish(self, ctx: RestContext) -> None:
+    def finish(self, ctx: C) -> None:
         """The steps every request ends with, failed or not (the access log)."""
         for finish in self._finish:
             try:

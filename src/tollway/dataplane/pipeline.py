@@ -24,7 +24,7 @@ from tollway.dataplane.handlers.method_response import MethodResponse
 from tollway.dataplane.handlers.route import ResourceRouter
 
 
-def rest_stages() -> list[Stage]:
+def rest_stages() -> list[Stage[RestContext]]:
     return [
         RequestDecoding(),  # a compressed body decoded (minimumCompressionSize)
         ResourceRouter(),  # which resource and method
@@ -36,5 +36,5 @@ def rest_stages() -> list[Stage]:
     ]
 
 
-def rest_pipeline(finish: Sequence[Callable[[RestContext], None]]) -> Pipeline:
+def rest_pipeline(finish: Sequence[Callable[[RestContext], None]]) -> Pipeline[RestContext]:
     return Pipeline(rest_stages(), render_error, finish)

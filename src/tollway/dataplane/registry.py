@@ -1,8 +1,11 @@
-"""The deployments the gateway serves: (API id, stage name) -> compiled stage.
+"""The deployments the gateway serves: REST (API id, stage name) -> compiled stage, and HTTP
+APIs' stages (API id -> `HttpApiStages`).
 
 Loaded from the store at start; when the control plane reports that an API's stages or
-deployments changed, that API's stages are recompiled and swapped in as a whole (one dict
-assignment), so a request sees either the old configuration or the new one.
+deployments changed (`ChangeFeed.api_changed`), that API's stages are recompiled and swapped
+in as a whole (one dict assignment), so a request sees either the old configuration or the
+new one. The API's record kind says which it is: `restapi` or `V2_API_KIND`. WebSocket APIs
+(`ProtocolType: WEBSOCKET`) are not served yet: loading one logs a warning naming it.
 """
 
 from __future__ import annotations
@@ -12,11 +15,23 @@ from typing import Any, cast
 
 from tollway.dataplane.compile import compile_stage
 from tollway.dataplane.compiled import CompiledStage
+from tollway.dataplane.http_api import compile as http_compile
+from tollway.dataplane.http_api.compiled import CompiledHttpStage, HttpApiStages
 from tollway.dataplane.integrations import IntegrationServices
+from tollway.model import http_api
 from tollway.model.rest import RestApiDefinition, Stage
 from tollway.store import ConfigStore
 
 log = logging.getLogger("tollway.dataplane")
+
+
+def _log_warnings(
+    api_id: str, stage: str, deployment: str, warnings: list[str], old: Any, new: Any
+) -> None:
+    """A stage's warnings, logged when it is first loaded and when they change."""
+    if old is None or old.deployment_id != new.deployment_id or old.warnings != new.warnings:
+        for warning in warnings:
+            log.warning("API %s stage %s (deployment %s): %s", api_id, stage, deployment, warning)
 
 
 class DeploymentRegistry:
@@ -24,13 +39,19 @@ class DeploymentRegistry:
         self._store = store
         self._services = services
         self._apis: dict[str, dict[str, CompiledStage]] = {}
+        self._http_apis: dict[str, HttpApiStages] = {}
+        self._websocket_apis: set[str] = set()  # warned about once
 
     def lookup(self, api_id: str, stage_name: str) -> CompiledStage | None:
         stages = self._apis.get(api_id)
         return stages.get(stage_name) if stages is not None else None
 
+    def http_api(self, api_id: str) -> HttpApiStages | None:
+        """The HTTP API with this id, if it is one."""
+        return self._http_apis.get(api_id)
+
     def knows(self, api_id: str) -> bool:
-        return api_id in self._apis
+        return api_id in self._apis or api_id in self._http_apis
 
     def stages(self) -> list[CompiledStage]:
         return [s for stages in self._apis.values() for s in stages.values()]
@@ -38,11 +59,69 @@ class DeploymentRegistry:
     def load_all(self) -> None:
         for record in self._store.list("restapi"):
             self.reload(record.key)
+        for record in self._store.list(http_api.V2_API_KIND):
+            self.reload(record.key)
 
     def reload(self, api_id: str) -> None:
-        if self._store.get("restapi", api_id) is None:
-            self._apis.pop(api_id, None)
+        if self._store.get("restapi", api_id) is not None:
+            self._reload_rest(api_id)
             return
+        self._apis.pop(api_id, None)
+        record = self._store.get(http_api.V2_API_KIND, api_id)
+        if record is None:
+            self._http_apis.pop(api_id, None)
+            self._websocket_apis.discard(api_id)
+            return
+        definition = cast(http_api.ApiDefinition, record.body)
+        if definition["Api"]["ProtocolType"] != http_api.HTTP:
+            self._http_apis.pop(api_id, None)
+            if api_id not in self._websocket_apis:
+                self._websocket_apis.add(api_id)
+                log.warning(
+                    "API %s (%s) is a WebSocket API: WebSocket APIs are not served yet",
+                    api_id,
+                    definition["Api"]["Name"],
+                )
+            return
+        self._reload_http(api_id)
+
+    def _reload_http(self, api_id: str) -> None:
+        previous = self._http_apis.get(api_id)
+        named: dict[str, CompiledHttpStage] = {}
+        default: CompiledHttpStage | None = None
+        for record in self._store.list(http_api.V2_STAGE_KIND, api_id):
+            stage = cast(http_api.Stage, record.body)
+            deployment_id = stage.get("DeploymentId")
+            if not deployment_id:
+                continue  # a stage without a deployment serves nothing
+            deployment = self._store.get(http_api.V2_DEPLOYMENT_KIND, deployment_id, api_id)
+            if deployment is None:
+                log.error(
+                    "stage %s of API %s points at missing deployment %s",
+                    record.key,
+                    api_id,
+                    deployment_id,
+                )
+                continue
+            body = cast(http_api.DeploymentRecord, deployment.body)
+            new = http_compile.compile_stage(
+                body["Definition"], deployment_id, stage, self._services
+            )
+            old = None
+            if previous is not None:
+                old = (
+                    previous.default
+                    if record.key == http_api.DEFAULT_STAGE
+                    else previous.named.get(record.key)
+                )
+            _log_warnings(api_id, record.key, deployment_id, new.warnings, old, new)
+            if record.key == http_api.DEFAULT_STAGE:
+                default = new
+            else:
+                named[record.key] = new
+        self._http_apis[api_id] = HttpApiStages(api_id, named, default)
+
+    def _reload_rest(self, api_id: str) -> None:
         compiled: dict[str, CompiledStage] = {}
         previous = self._apis.get(api_id, {})
         for record in self._store.list("stage", api_id):
@@ -56,7 +135,6 @@ class DeploymentRegistry:
                     stage["deploymentId"],
                 )
                 continue
-            old = previous.get(record.key)
             body: dict[str, Any] = deployment.body
             compiled[record.key] = new = compile_stage(
                 cast(RestApiDefinition, body["definition"]),
@@ -64,17 +142,6 @@ class DeploymentRegistry:
                 stage,
                 self._services,
             )
-            if (
-                old is None
-                or old.deployment_id != new.deployment_id
-                or old.warnings != new.warnings
-            ):
-                for warning in new.warnings:
-                    log.warning(
-                        "API %s stage %s (deployment %s): %s",
-                        api_id,
-                        record.key,
-                        deployment.key,
-                        warning,
-                    )
+            old = previous.get(record.key)
+            _log_warnings(api_id, record.key, deployment.key, new.warnings, old, new)
         self._apis[api_id] = compiled

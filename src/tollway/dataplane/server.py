@@ -1,10 +1,12 @@
 """The gateway listener: API Gateway's invoke endpoint over ASGI.
 
 Finds the API and stage a request is for (endpoint.py), reads the body (at most 10 MB, the
-REST payload limit: more is REQUEST_TOO_LARGE, 413), runs the REST pipeline and sends what it
-produced. A request for no API Tollway knows gets a 404 saying how invoke URLs look (AWS
-would not answer at all: the host would not resolve); an unknown stage is AWS's 403
-"Missing Authentication Token".
+payload limit of REST and HTTP APIs: more is REQUEST_TOO_LARGE, 413), runs the REST pipeline
+or, for an HTTP API, selects its stage (http_api/stages.py) and runs the HTTP API pipeline,
+and sends what it produced. A request for no API Tollway knows gets a 404 saying how invoke
+URLs look (AWS would not answer at all: the host would not resolve); an unknown stage of a
+REST API is AWS's 403 "Missing Authentication Token", a path no stage of an HTTP API serves
+its 404 "Not Found".
 """
 
 from __future__ import annotations
@@ -19,9 +21,14 @@ from tollway.dataplane.chain import Pipeline
 from tollway.dataplane.compile import unknown_stage
 from tollway.dataplane.compression import compress_response
 from tollway.dataplane.context import Request, Response, RestContext
-from tollway.dataplane.endpoint import PATH_PREFIX, resolve
+from tollway.dataplane.endpoint import PATH_PREFIX, Endpoint, resolve
 from tollway.dataplane.errors import RequestTooLarge
 from tollway.dataplane.handlers.gateway_response import render_error
+from tollway.dataplane.http_api import errors as http_errors
+from tollway.dataplane.http_api.compile import unserved_stage
+from tollway.dataplane.http_api.compiled import HttpApiStages
+from tollway.dataplane.http_api.context import HttpContext
+from tollway.dataplane.http_api.stages import select_stage
 from tollway.dataplane.registry import DeploymentRegistry
 from tollway.model import ids
 
@@ -33,10 +40,17 @@ _HEALTH = b"/_tollway/health"
 
 class GatewayServer:
     def __init__(
-        self, registry: DeploymentRegistry, pipeline: Pipeline, *, account_id: str, region: str
+        self,
+        registry: DeploymentRegistry,
+        pipeline: Pipeline[RestContext],
+        *,
+        account_id: str,
+        region: str,
+        http_pipeline: Pipeline[HttpContext],
     ) -> None:
         self.registry = registry
         self.pipeline = pipeline
+        self.http_pipeline = http_pipeline
         self.account_id = account_id
         self.region = region
         self.ready = False
@@ -80,21 +94,12 @@ class GatewayServer:
         if endpoint is None or not self.registry.knows(endpoint.api_id):
             await _send(send, _no_api(host, path, endpoint.api_id if endpoint else None))
             return
+        http_api = self.registry.http_api(endpoint.api_id)
+        if http_api is not None:
+            await self._serve_http(http_api, endpoint, scope, receive, send, headers, host)
+            return
         payload = await read_body(receive, MAX_PAYLOAD_BYTES)
-        client = scope.get("client") or ("", 0)
-        server = scope.get("server") or ("", 0)
-        request = Request(
-            method=scope["method"],
-            path=endpoint.path,
-            stage_path=endpoint.stage_path,
-            query_string=scope["query_string"].decode("latin-1"),
-            headers=headers,
-            body=payload or b"",
-            source_ip=client[0],
-            host=host,
-            scheme=scope.get("scheme", "http"),
-            port=server[1] or 0,
-        )
+        request = _request(scope, endpoint.path, endpoint.stage_path, headers, host, payload)
         stage = self.registry.lookup(endpoint.api_id, endpoint.stage_name) or unknown_stage(
             endpoint.api_id, endpoint.stage_name, self.account_id, self.region
         )
@@ -112,10 +117,63 @@ class GatewayServer:
             )
         await _send(send, ctx.response)
 
+    async def _serve_http(
+        self,
+        api: HttpApiStages,
+        endpoint: Endpoint,
+        scope: dict[str, Any],
+        receive: Any,
+        send: Any,
+        headers: list[tuple[str, str]],
+        host: str,
+    ) -> None:
+        payload = await read_body(receive, MAX_PAYLOAD_BYTES)
+        selected = select_stage(api, endpoint)
+        path = selected.path if selected else endpoint.stage_path
+        # stage_path is rawPath: the path as received, a named stage's segment included
+        request = _request(scope, path, endpoint.stage_path, headers, host, payload)
+        # No stage for the path: a stage with no routes answers (404, logged like any other).
+        stage = (
+            selected.stage if selected else unserved_stage(api.api_id, self.account_id, self.region)
+        )
+        server = scope.get("server") or ("", 0)
+        ctx = HttpContext(request, stage, gateway_ip=server[0] or "127.0.0.1")
+        if payload is None:
+            ctx.response = http_errors.render_error(ctx, RequestTooLarge())
+            self.http_pipeline.finish(ctx)
+        else:
+            await self.http_pipeline.run(ctx)
+        assert ctx.response is not None
+        await _send(send, ctx.response)
+
+
+def _request(
+    scope: dict[str, Any],
+    path: str,
+    stage_path: str,
+    headers: list[tuple[str, str]],
+    host: str,
+    payload: bytes | None,
+) -> Request:
+    client = scope.get("client") or ("", 0)
+    server = scope.get("server") or ("", 0)
+    return Request(
+        method=scope["method"],
+        path=path,
+        stage_path=stage_path,
+        query_string=scope["query_string"].decode("latin-1"),
+        headers=headers,
+        body=payload or b"",
+        source_ip=client[0],
+        host=host,
+        scheme=scope.get("scheme", "http"),
+        port=server[1] or 0,
+    )
+
 
 def _no_api(host: str, path: str, api_id: str | None) -> Response:
     if api_id:
-        message = f"Tollway serves no REST API with id '{api_id}'"
+        message = f"Tollway serves no API with id '{api_id}'"
     else:
         message = (
             f"No API for host '{host}' and path '{path}': invoke URLs are "

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from tollway.dataplane import variables
 from tollway.dataplane.context import RestContext
+
+C = TypeVar("C")
 
 _VARIABLE = re.compile(
     r"\$(?:\{(context|stageVariables)\.([A-Za-z0-9_.]+)\}"
@@ -31,7 +33,20 @@ def format_value(value: Any, missing: str) -> str:
 def compile_text(
     text: str, stage_variables: Mapping[str, str], *, missing: str = ""
 ) -> Callable[[RestContext], str]:
-    parts: list[str | Callable[[RestContext], Any]] = []
+    """REST's `$context` variables (variables.py) in `text`."""
+    return compile_variables(text, stage_variables, variables.getter, missing=missing)
+
+
+def compile_variables(
+    text: str,
+    stage_variables: Mapping[str, str],
+    lookup: Callable[[str], Callable[[C], Any] | None],
+    *,
+    missing: str = "",
+) -> Callable[[C], str]:
+    """`text` with its variables resolved by `lookup` (a name to its getter, or None for a
+    variable the API type does not have): REST's or HTTP APIs' `$context`."""
+    parts: list[str | Callable[[C], Any]] = []
     position = 0
     for match in _VARIABLE.finditer(text):
         parts.append(text[position : match.start()])
@@ -40,11 +55,11 @@ def compile_text(
         if source == "stageVariables":
             parts.append(stage_variables.get(name) or missing)
         else:
-            get = variables.getter(name)
+            get = lookup(name)
             parts.append(get if get is not None else missing)
         position = match.end()
     parts.append(text[position:])
-    merged: list[str | Callable[[RestContext], Any]] = []
+    merged: list[str | Callable[[C], Any]] = []
     for part in parts:
         if isinstance(part, str) and merged and isinstance(merged[-1], str):
             merged[-1] += part
@@ -54,7 +69,7 @@ def compile_text(
         constant = "".join(p for p in merged if isinstance(p, str))
         return lambda ctx: constant
 
-    def render(ctx: RestContext) -> str:
+    def render(ctx: C) -> str:
         return "".join(p if isinstance(p, str) else format_value(p(ctx), missing) for p in merged)
 
     return render

@@ -44,6 +44,19 @@ def substitute_stage_variables(text: str, variables: dict[str, str]) -> str:
     return _STAGE_VARIABLE.sub(lambda m: variables.get(m.group(1), ""), text)
 
 
+def lambda_addresses(
+    function: str, api_id: str, stage_name: str, services: IntegrationServices
+) -> tuple[str, str]:
+    """What a Lambda integration of a stage calls with: the source ARN's prefix
+    (`arn:aws:execute-api:{region}:{account}:{api}/{stage}/`) and Lambda's Invoke URL of the
+    function (as the execution log names it)."""
+    return (
+        f"arn:aws:execute-api:{services.region}:{services.account_id}:{api_id}/{stage_name}/",
+        f"https://lambda.{services.region}.amazonaws.com/2015-03-31/functions/"
+        f"{function}/invocations",
+    )
+
+
 def build_integration(
     integration: Integration,
     *,
@@ -77,15 +90,14 @@ def build_integration(
         lambda_integration = (
             LambdaProxyIntegration if kind == "AWS_PROXY" else LambdaCustomIntegration
         )
+        arn_prefix, endpoint_uri = lambda_addresses(function, api_id, stage_name, services)
         return lambda_integration(
             function_ref=function,
             http_method=integration.get("httpMethod", "POST"),
             timeout_ms=timeout,
             invoker=services.functions,
-            arn_prefix=f"arn:aws:execute-api:{services.region}:{services.account_id}:"
-            f"{api_id}/{stage_name}/",
-            endpoint_uri=f"https://lambda.{services.region}.amazonaws.com/2015-03-31/functions/"
-            f"{function}/invocations",
+            arn_prefix=arn_prefix,
+            endpoint_uri=endpoint_uri,
         ), []
     if kind == "AWS_PROXY":
         reason = f"AWS_PROXY integrations with services other than Lambda ({uri})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from urllib.parse import quote, urlencode
 
 from tollway.dataplane.context import Response, RestContext
@@ -57,12 +58,18 @@ def fill_placeholders(parts: list[str], ctx: RestContext, *, encode: bool = True
     if len(parts) == 1:
         return parts[0]
     mapped = ctx.mapped.path if ctx.mapped else {}
+    params = ctx.path_parameters
+    return fill_parts(parts, lambda name: mapped.get(name, params.get(name, "")), encode=encode)
+
+
+def fill_parts(parts: list[str], value_of: Callable[[str], str], *, encode: bool = True) -> str:
+    """`parts` (split by `PLACEHOLDER`) with each placeholder name replaced by its value."""
     pieces = []
     for i, part in enumerate(parts):
         if i % 2 == 0:
             pieces.append(part)
         else:
-            value = mapped.get(part, ctx.path_parameters.get(part, ""))
+            value = value_of(part)
             pieces.append(value if not encode or "%" in value else quote(value, safe="/"))
     return "".join(pieces)
 

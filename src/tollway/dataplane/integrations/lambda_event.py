@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
 from tollway.dataplane.binary import decode_base64
-from tollway.dataplane.context import Response, RestContext, clf_time
+from tollway.dataplane.context import Request, Response, RestContext, clf_time
 from tollway.dataplane.errors import MalformedProxyResponse
 from tollway.dataplane.variables import identity
 
@@ -43,9 +44,13 @@ _REMAPPED = frozenset({"connection", "content-length", "date", "server"})
 _ADDED = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"})
 
 
-def _event_headers(ctx: RestContext) -> tuple[dict[str, str], dict[str, list[str]]]:
-    request = ctx.request
-    multi: dict[str, list[str]] = {}
+def proxy_headers(
+    request: Request, trace_id: str, canonical: Mapping[str, str] = _CANONICAL
+) -> list[tuple[str, str]]:
+    """The request's headers as a Lambda proxy event has them (REST's and HTTP APIs'): the
+    client's, names as sent (but `canonical` ones), without `Content-Length` and
+    `Connection`, then the forwarding and trace headers API Gateway sets itself."""
+    out: list[tuple[str, str]] = []
     forwarded = None
     for name, value in request.headers:
         lowered = name.lower()
@@ -55,17 +60,19 @@ def _event_headers(ctx: RestContext) -> tuple[dict[str, str], dict[str, list[str
             if lowered == "x-forwarded-for":
                 forwarded = value  # the last one, as the client sent them
             continue
-        key = _CANONICAL.get(lowered, name)
-        values = multi.get(key)
-        if values is None:
-            multi[key] = [value]
-        else:
-            values.append(value)
+        out.append((canonical.get(lowered, name), value))
     source_ip = request.source_ip
-    multi["X-Forwarded-For"] = [f"{forwarded}, {source_ip}" if forwarded else source_ip]
-    multi["X-Forwarded-Port"] = [str(request.port)]
-    multi["X-Forwarded-Proto"] = [request.scheme]
-    multi["X-Amzn-Trace-Id"] = [ctx.trace_id]
+    out.append(("X-Forwarded-For", f"{forwarded}, {source_ip}" if forwarded else source_ip))
+    out.append(("X-Forwarded-Port", str(request.port)))
+    out.append(("X-Forwarded-Proto", request.scheme))
+    out.append(("X-Amzn-Trace-Id", trace_id))
+    return out
+
+
+def _event_headers(ctx: RestContext) -> tuple[dict[str, str], dict[str, list[str]]]:
+    multi: dict[str, list[str]] = {}
+    for name, value in proxy_headers(ctx.request, ctx.trace_id):
+        multi.setdefault(name, []).append(value)
     return {k: v[-1] for k, v in multi.items()}, multi
 
 
@@ -120,7 +127,7 @@ def build_event(ctx: RestContext) -> dict[str, Any]:
     }
 
 
-def _malformed(reason: str) -> MalformedProxyResponse:
+def malformed(reason: str) -> MalformedProxyResponse:
     return MalformedProxyResponse(
         f"Execution failed due to configuration error: Malformed Lambda proxy response ({reason})"
     )
@@ -129,39 +136,43 @@ def _malformed(reason: str) -> MalformedProxyResponse:
 _INVALID_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def _header_value(value: Any) -> str:
+def header_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if not isinstance(value, str):
-        raise _malformed(f"header value {value!r} is not a string")
+        raise malformed(f"header value {value!r} is not a string")
     if _INVALID_VALUE.search(value):
-        raise _malformed(f"header value {value!r} contains control characters")
+        raise malformed(f"header value {value!r} contains control characters")
     return value
 
 
 def parse_response(payload: bytes, ctx: RestContext) -> Response:
+    return proxy_response(
+        payload, binary=ctx.stage.binary_media_types.matches(ctx.request.header("Accept"))
+    )
+
+
+def proxy_response(payload: bytes, *, binary: bool) -> Response:
+    """A payload 1.0 proxy response (REST, and HTTP APIs' payload 1.0); `binary`: whether an
+    `isBase64Encoded` body is decoded for this client."""
     try:
         document = orjson.loads(payload)
     except orjson.JSONDecodeError:
-        raise _malformed("not JSON") from None
+        raise malformed("not JSON") from None
     if not isinstance(document, dict):
-        raise _malformed("not a JSON object")
+        raise malformed("not a JSON object")
     if not _RESPONSE_KEYS.issuperset(document):
-        raise _malformed(f"unexpected keys {sorted(set(document) - _RESPONSE_KEYS)}")
-    status = document.get("statusCode", 200)
-    if isinstance(status, str) and status.isdigit():
-        status = int(status)
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        raise _malformed(f"statusCode {status!r}")
+        raise malformed(f"unexpected keys {sorted(set(document) - _RESPONSE_KEYS)}")
+    status = response_status(document)
     headers = document.get("headers") or {}
     multi = document.get("multiValueHeaders") or {}
     if not isinstance(headers, dict) or not isinstance(multi, dict):
-        raise _malformed("headers must be objects")
+        raise malformed("headers must be objects")
     singles = {k.lower(): (k, v) for k, v in headers.items()}
     pairs: list[tuple[str, Any]] = []
     for name, values in multi.items():
         if not isinstance(values, list):
-            raise _malformed(f"multiValueHeaders[{name!r}] is not a list")
+            raise malformed(f"multiValueHeaders[{name!r}] is not a list")
         # A name in both maps gets the multi values first, then the single one.
         own = singles.pop(name.lower(), None)
         pairs.extend((name, v) for v in values)
@@ -171,7 +182,7 @@ def parse_response(payload: bytes, ctx: RestContext) -> Response:
     out: list[tuple[str, str]] = []
     typed = False
     for name, value in pairs:
-        value = _header_value(value)
+        value = header_value(value)
         lowered = name.lower()
         if lowered in _REMAPPED:
             out.append(("x-amzn-Remapped-" + name, value))
@@ -180,17 +191,29 @@ def parse_response(payload: bytes, ctx: RestContext) -> Response:
             out.append((name, value))
     if not typed:
         out.append(("Content-Type", "application/json"))
+    return Response(status, out, response_body(document, decode=binary))
+
+
+def response_status(document: dict[str, Any]) -> int:
+    """A proxy response's `statusCode` (a number, or a numeric string; 200 if absent)."""
+    status = document.get("statusCode", 200)
+    if isinstance(status, str) and status.isdigit():
+        status = int(status)
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise malformed(f"statusCode {status!r}")
+    return status
+
+
+def response_body(document: dict[str, Any], *, decode: bool) -> bytes:
+    """A proxy response's `body` (a string or null), base64-decoded if it says it is
+    (`isBase64Encoded`) and `decode` allows it."""
     body = document.get("body")
     if body is None:
         data = b""
     elif isinstance(body, str):
         data = body.encode()
     else:
-        raise _malformed("body is not a string")
-    if (
-        document.get("isBase64Encoded")
-        and data
-        and ctx.stage.binary_media_types.matches(ctx.request.header("Accept"))
-    ):
+        raise malformed("body is not a string")
+    if document.get("isBase64Encoded") and data and decode:
         data = decode_base64(data, "Lambda proxy response body")
-    return Response(status, out, data)
+    return data

@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import orjson
 
@@ -36,6 +36,9 @@ from tollway.functions.errors import (
     InvocationDenied,
     RemoteInvokeError,
 )
+
+if TYPE_CHECKING:
+    from tollway.dataplane.execution_log import ExecutionLog
 
 log = logging.getLogger("tollway.dataplane")
 
@@ -97,6 +100,31 @@ def lambda_refusals() -> Iterator[None]:
         ) from None
 
 
+class _ApiStage(Protocol):
+    @property
+    def api_id(self) -> str: ...
+
+
+class CallContext(Protocol):
+    """What calling a function needs of a request's context (REST's or an HTTP API's)."""
+
+    integration_latency: int | None
+    integration_status: int | None
+    integration_error: str | None
+
+    @property
+    def request_id(self) -> str: ...
+
+    @property
+    def trace_id(self) -> str: ...
+
+    @property
+    def stage(self) -> _ApiStage: ...
+
+    @property
+    def execution_log(self) -> ExecutionLog | None: ...
+
+
 class LambdaIntegration:
     """What both Lambda integrations share: the function, the integration's method (only
     POST works: AWS invokes Lambda with it), its timeout, and how the function is called."""
@@ -131,14 +159,14 @@ class LambdaIntegration:
         return f"{self._arn_prefix}{ctx.request.method}{resource}"
 
     def trace_request(
-        self, ctx: RestContext, payload: bytes, source_arn: str, *extra: tuple[str, str]
+        self, ctx: CallContext, payload: bytes, source_arn: str, *extra: tuple[str, str]
     ) -> None:
         """The endpoint request lines of the execution log (only called when one is kept)."""
         assert ctx.execution_log is not None
         headers = [*_endpoint_headers(ctx, source_arn), *extra]
         ctx.execution_log.endpoint_request(self._endpoint_uri, headers, payload)
 
-    async def _call(self, ctx: RestContext, payload: bytes, source_arn: str) -> InvokeOutcome:
+    async def _call(self, ctx: CallContext, payload: bytes, source_arn: str) -> InvokeOutcome:
         """Invoke as API Gateway does (RequestResponse): 504 past the integration timeout."""
         trace = ctx.execution_log
         if trace is not None:
@@ -167,8 +195,21 @@ class LambdaIntegration:
             trace.endpoint_response(200, ctx.integration_latency, headers, result.payload)
         return result
 
+    async def _proxy_call(self, ctx: CallContext, event: object, source_arn: str) -> bytes:
+        """A proxy event in, the function's answer out: a function error (an unhandled
+        exception, a timeout, a crash) fails the request, its payload the reason."""
+        result = await self._call(ctx, orjson.dumps(event), source_arn)
+        ctx.integration_status = 200
+        if result.function_error:
+            ctx.integration_error = result.payload.decode("utf-8", "replace")
+            raise LambdaInvocationFailed(
+                "Lambda execution failed with status 200 due to customer function error: "
+                + ctx.integration_error
+            )
+        return result.payload
 
-def _endpoint_headers(ctx: RestContext, source_arn: str) -> list[tuple[str, str]]:
+
+def _endpoint_headers(ctx: CallContext, source_arn: str) -> list[tuple[str, str]]:
     """What API Gateway sends Lambda's Invoke API, as its execution log shows it (Tollway
     calls its own function host, so there is no signature to show)."""
     api_id = ctx.stage.api_id
@@ -187,12 +228,5 @@ class LambdaProxyIntegration(LambdaIntegration):
 
     async def invoke(self, ctx: RestContext) -> None:
         source_arn = self._source_arn(ctx)  # first: a method other than POST fails at once
-        result = await self._call(ctx, orjson.dumps(build_event(ctx)), source_arn)
-        ctx.integration_status = 200
-        if result.function_error:
-            ctx.integration_error = result.payload.decode("utf-8", "replace")
-            raise LambdaInvocationFailed(
-                "Lambda execution failed with status 200 due to customer function error: "
-                + ctx.integration_error
-            )
-        ctx.response = parse_response(result.payload, ctx)
+        payload = await self._proxy_call(ctx, build_event(ctx), source_arn)
+        ctx.response = parse_response(payload, ctx)

@@ -3,7 +3,6 @@ fails the request with API_CONFIGURATION_ERROR and says why in the log, never si
 
 from __future__ import annotations
 
-from tollway.dataplane.context import RestContext
 from tollway.dataplane.errors import ApiConfigurationError
 
 
@@ -12,7 +11,7 @@ class UnsupportedIntegration:
         self.reason = reason
         self.proxy = proxy
 
-    async def invoke(self, ctx: RestContext) -> None:
+    async def invoke(self, ctx: object) -> None:  # any API type's context
         raise ApiConfigurationError(
             log=f"Tollway does not support this integration yet: {self.reason}"
         )

@@ -1,0 +1,253 @@
+"""Compiles an HTTP API stage and its deployment's snapshot into what the data plane runs
+(compiled.py).
+
+Done once per stage, never per request: the route table (routes.py), one integration
+handler per route (stage variables `${stageVariables.x}` substituted into integration URIs,
+`TimeoutInMillis` checked), the access-log format. The CORS configuration and the
+integrations' parameter mappings are compiled by `cors.py` / `parameters.py` when those are
+wired in (`_cors`, `_parameter_mappings` below are their places).
+
+Whatever the deployment uses that Tollway does not act on yet is collected as a warning and
+logged when the stage is loaded, naming the feature and where it is used: authorizers,
+API keys, throttling settings, VPC links, AWS service integrations (IntegrationSubtype),
+disableExecuteApiEndpoint, and, until they are wired in, CORS and parameter mapping. A
+route whose integration Tollway cannot run answers 500 and says why in the log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tollway.dataplane.http_api.compiled import (
+    AccessLogFormat,
+    CompiledHttpStage,
+    CompiledRoute,
+    CorsPolicy,
+    HttpIntegrationHandler,
+    RequestParameterMapping,
+    ResponseParameterMapping,
+)
+from tollway.dataplane.http_api.integrations import HttpLambdaProxy, HttpProxy
+from tollway.dataplane.http_api.routes import RouteError, RouteTable, split_route_key
+from tollway.dataplane.http_api.variables import getter
+from tollway.dataplane.integrations import (
+    IntegrationServices,
+    lambda_addresses,
+    substitute_stage_variables,
+)
+from tollway.dataplane.integrations.unsupported import UnsupportedIntegration
+from tollway.dataplane.substitution import compile_variables
+from tollway.model.arns import lambda_function_of
+from tollway.model.http_api import (
+    DEFAULT_ROUTE,
+    ApiDefinition,
+    Integration,
+    Route,
+    Stage,
+    integration_id_of,
+)
+
+DEFAULT_TIMEOUT_MILLIS = 30_000
+MIN_TIMEOUT_MILLIS = 50
+DEFAULT_PAYLOAD_FORMAT = "2.0"
+
+CLF_FORMAT = (
+    "$context.identity.sourceIp - - [$context.requestTime] "
+    '"$context.httpMethod $context.routeKey $context.protocol" '
+    "$context.status $context.responseLength $context.requestId"
+)
+"""The access-log format when the stage sets none: the console's CLF preset for HTTP APIs."""
+
+_THROTTLING = ("ThrottlingBurstLimit", "ThrottlingRateLimit")
+
+
+def compile_stage(
+    definition: ApiDefinition, deployment_id: str, stage: Stage, services: IntegrationServices
+) -> CompiledHttpStage:
+    api = definition["Api"]
+    variables = dict(stage.get("StageVariables") or {})
+    warnings: list[str] = []
+    routes = RouteTable()
+    for route in definition["Routes"].values():
+        try:
+            routes.add(_compile_route(definition, route, stage, variables, services, warnings))
+        except RouteError as e:
+            warnings.append(f"route {route['RouteKey']} is not served: {e}")
+    warnings.extend(_stage_warnings(definition, stage))
+    settings = stage.get("AccessLogSettings") or {}
+    access_format = settings.get("Format") or CLF_FORMAT
+    return CompiledHttpStage(
+        api_id=api["ApiId"],
+        api_name=api["Name"],
+        stage_name=stage["StageName"],
+        deployment_id=deployment_id,
+        account_id=services.account_id,
+        region=services.region,
+        variables=variables,
+        routes=routes,
+        access_log=AccessLogFormat(
+            compile_variables(access_format.rstrip("\n"), variables, getter, missing="-")
+        ),
+        cors=_cors(api.get("CorsConfiguration"), warnings),
+        warnings=warnings,
+    )
+
+
+def unserved_stage(api_id: str, account_id: str, region: str) -> CompiledHttpStage:
+    """What answers a request no stage of the API serves: nothing routes (404)."""
+    return CompiledHttpStage(
+        api_id=api_id,
+        api_name="",
+        stage_name="",
+        deployment_id="",
+        account_id=account_id,
+        region=region,
+        variables={},
+        routes=RouteTable(),
+        access_log=_DEFAULT_ACCESS_LOG,
+    )
+
+
+_DEFAULT_ACCESS_LOG = AccessLogFormat(compile_variables(CLF_FORMAT, {}, getter, missing="-"))
+
+
+def _compile_route(
+    definition: ApiDefinition,
+    route: Route,
+    stage: Stage,
+    variables: dict[str, str],
+    services: IntegrationServices,
+    warnings: list[str],
+) -> CompiledRoute:
+    key = route["RouteKey"]
+    method, path = ("", DEFAULT_ROUTE) if key == DEFAULT_ROUTE else split_route_key(key)
+    warnings.extend(f"{w} on route {key}" for w in _route_warnings(route))
+    integration_id = integration_id_of(route)
+    integration = definition["Integrations"].get(integration_id or "")
+    if integration is None:
+        reason = f"route {key} has no integration"
+        warnings.append(f"{reason} (its requests will fail with 500)")
+        return CompiledRoute(
+            key, route["RouteId"], method, path, None, UnsupportedIntegration(reason)
+        )
+    handler, problems = _integration(integration, key, definition, stage, variables, services)
+    warnings.extend(f"{p} on route {key}" for p in problems)
+    request_mapping, response_mapping = _parameter_mappings(integration, variables, warnings)
+    return CompiledRoute(
+        key,
+        route["RouteId"],
+        method,
+        path,
+        integration["IntegrationType"],
+        handler,
+        request_parameters=request_mapping,
+        response_parameters=response_mapping,
+    )
+
+
+def _integration(
+    integration: Integration,
+    route_key: str,
+    definition: ApiDefinition,
+    stage: Stage,
+    variables: dict[str, str],
+    services: IntegrationServices,
+) -> tuple[HttpIntegrationHandler, list[str]]:
+    kind = integration["IntegrationType"]
+    uri = substitute_stage_variables(integration.get("IntegrationUri", ""), variables)
+    timeout = integration.get("TimeoutInMillis", DEFAULT_TIMEOUT_MILLIS)
+    problems: list[str] = []
+    if not MIN_TIMEOUT_MILLIS <= timeout <= DEFAULT_TIMEOUT_MILLIS:
+        # AWS refuses such values at CreateIntegration; a stored one is kept in range.
+        problems.append(f"TimeoutInMillis {timeout} is outside 50-30000 (clamped)")
+        timeout = min(max(timeout, MIN_TIMEOUT_MILLIS), DEFAULT_TIMEOUT_MILLIS)
+    unsupported = _unsupported(integration, kind)
+    if unsupported:
+        return UnsupportedIntegration(unsupported), [unsupported]
+    if kind == "HTTP_PROXY":
+        return HttpProxy(
+            uri=uri,
+            http_method=integration.get("IntegrationMethod", "ANY"),
+            timeout_ms=timeout,
+            verify_tls=True,
+            upstream=services.upstream,
+            default_route=route_key == DEFAULT_ROUTE,
+        ), problems
+    # AWS_PROXY with Lambda: the URI is the function's ARN or its invocations URI.
+    function = lambda_function_of(uri) or uri
+    arn_prefix, endpoint_uri = lambda_addresses(
+        function, definition["Api"]["ApiId"], stage["StageName"], services
+    )
+    return HttpLambdaProxy(
+        version=integration.get("PayloadFormatVersion", DEFAULT_PAYLOAD_FORMAT),
+        function_ref=function,
+        http_method=integration.get("IntegrationMethod", "POST"),
+        timeout_ms=timeout,
+        invoker=services.functions,
+        arn_prefix=arn_prefix,
+        endpoint_uri=endpoint_uri,
+    ), problems
+
+
+def _unsupported(integration: Integration, kind: str) -> str | None:
+    if integration.get("ConnectionType") == "VPC_LINK":
+        return "private integrations (ConnectionType VPC_LINK) are not supported yet"
+    if integration.get("IntegrationSubtype"):
+        return (
+            f"AWS service integrations (IntegrationSubtype {integration['IntegrationSubtype']})"
+            " are not supported yet"
+        )
+    if kind not in ("AWS_PROXY", "HTTP_PROXY"):
+        return f"integration type {kind} is not one HTTP APIs support"
+    uri = integration.get("IntegrationUri", "")
+    if kind == "AWS_PROXY" and ":lambda:" not in uri and not uri.startswith("${"):
+        return f"AWS_PROXY integrations with targets other than Lambda ({uri})"
+    return None
+
+
+def _route_warnings(route: Route) -> list[str]:
+    found = []
+    authorization = route.get("AuthorizationType", "NONE")
+    if authorization != "NONE":
+        found.append(
+            f"authorization type {authorization} is not enforced yet (requests are let through)"
+        )
+    if route.get("ApiKeyRequired"):
+        found.append("API keys (ApiKeyRequired) are not enforced yet")
+    return found
+
+
+def _stage_warnings(definition: ApiDefinition, stage: Stage) -> list[str]:
+    found = []
+    default_settings = stage.get("DefaultRouteSettings") or {}
+    if any(default_settings.get(name) for name in _THROTTLING):
+        found.append("stage throttling (DefaultRouteSettings) is not enforced yet")
+    for key, settings in (stage.get("RouteSettings") or {}).items():
+        if any(settings.get(name) for name in _THROTTLING):
+            found.append(f"route throttling ({key}) is not enforced yet")
+    if definition["Api"].get("DisableExecuteApiEndpoint"):
+        found.append("DisableExecuteApiEndpoint is not honoured yet (the default endpoint serves)")
+    return found
+
+
+def _cors(configuration: dict[str, Any] | None, warnings: list[str]) -> CorsPolicy | None:
+    """The place of dataplane/http_api/cors.py: `Api.CorsConfiguration` compiled."""
+    if configuration:
+        warnings.append(
+            "CorsConfiguration is not applied yet (no preflight answers, no CORS headers)"
+        )
+    return None
+
+
+def _parameter_mappings(
+    integration: Integration, variables: dict[str, str], warnings: list[str]
+) -> tuple[RequestParameterMapping | None, ResponseParameterMapping | None]:
+    """The place of dataplane/http_api/parameters.py: the integration's RequestParameters
+    and ResponseParameters compiled."""
+    for member in ("RequestParameters", "ResponseParameters"):
+        if integration.get(member):
+            warnings.append(
+                f"parameter mapping ({member} of integration {integration['IntegrationId']}) "
+                "is not applied yet"
+            )
+    return None, None

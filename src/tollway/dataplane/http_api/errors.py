@@ -1,0 +1,53 @@
+"""How HTTP APIs answer a request they fail themselves (spec §1.5, §2.4, §3.2, §12.1).
+
+AWS counterpart: HTTP APIs' built-in error responses (they have no gateway responses to
+customise). Stages raise the data plane's typed errors (dataplane/errors.py), as REST stages
+do; this renders each type the HTTP API way: a JSON `{"message": ...}` with HTTP APIs'
+wording and capitalisation, `Content-Type: application/json` and `apigw-requestid` (and the
+CORS headers, handlers/response.py). No `x-amzn-ErrorType`: HTTP APIs do not send one.
+
+| raised | status | body |
+|---|---|---|
+| no route, no stage (RESOURCE_NOT_FOUND) | 404 | `{"message":"Not Found"}` |
+| integration timeout (INTEGRATION_TIMEOUT) | 503 | `{"message":"Service Unavailable"}` |
+| body over 10 MB (REQUEST_TOO_LARGE) | 413 | `{"message":"Request Entity Too Large"}` |
+| anything else (see below) | 500 | `{"message":"Internal Server Error"}` |
+
+Anything else: a function error, a malformed Lambda response, a backend that cannot be
+reached, a configuration error, a failure inside Tollway.
+
+The 503 for a timeout is what users observed (the spec's best value; some report 504); the
+413 wording is Tollway's choice (AWS's body is unconfirmed).
+"""
+
+from __future__ import annotations
+
+import orjson
+
+from tollway.dataplane.context import Response
+from tollway.dataplane.errors import GatewayError
+from tollway.dataplane.http_api.context import HttpContext
+from tollway.dataplane.http_api.handlers.response import finish_response
+
+NOT_FOUND = (404, "Not Found")
+INTERNAL = (500, "Internal Server Error")
+_BY_TYPE = {
+    "RESOURCE_NOT_FOUND": NOT_FOUND,
+    "MISSING_AUTHENTICATION_TOKEN": NOT_FOUND,
+    "INTEGRATION_TIMEOUT": (503, "Service Unavailable"),
+    "REQUEST_TOO_LARGE": (413, "Request Entity Too Large"),
+}
+
+
+def status_and_message(error: GatewayError) -> tuple[int, str]:
+    return _BY_TYPE.get(error.response_type, INTERNAL)
+
+
+def render_error(ctx: HttpContext, error: GatewayError) -> Response:
+    ctx.error = error
+    status, message = status_and_message(error)
+    if status >= 500 and ctx.integration_error is None:
+        # `$context.integrationErrorMessage`: why the request failed (spec §2.4)
+        ctx.integration_error = error.log or message
+    body = orjson.dumps({"message": message})
+    return finish_response(ctx, Response(status, [("Content-Type", "application/json")], body))

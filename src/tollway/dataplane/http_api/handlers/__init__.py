@@ -1,0 +1,1 @@
+"""The stages of the HTTP API pipeline, one per module (pipeline.py orders them)."""

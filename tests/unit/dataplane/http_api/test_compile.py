@@ -1,0 +1,75 @@
+"""Compiling HTTP API stages: what is served, and the warnings naming what is not."""
+
+from __future__ import annotations
+
+from tests.unit.dataplane.http_api.conftest import add_route, definition, stage
+
+from tollway.dataplane.http_api.integrations import HttpLambdaProxy, HttpProxy
+from tollway.dataplane.integrations.unsupported import UnsupportedIntegration
+
+
+def test_routes_integrations_and_stage_settings() -> None:
+    api = definition()
+    add_route(api, "GET /pets")
+    add_route(api, "ANY /{proxy+}", {"IntegrationType": "HTTP_PROXY",
+                                     "IntegrationUri": "http://${stageVariables.h}/{proxy}"})  # fmt: skip
+    add_route(api, "$default")
+    compiled = stage(api, "dev", StageVariables={"h": "example"})
+    assert compiled.routes.keys == ["GET /pets", "ANY /{proxy+}", "$default"]
+    assert compiled.stage_name == "dev"
+    assert compiled.variables == {"h": "example"}
+    assert compiled.warnings == []
+    found = compiled.routes.match("GET", "/pets")
+    assert found is not None and isinstance(found[0].integration, HttpLambdaProxy)
+    found = compiled.routes.match("GET", "/a")
+    assert found is not None and isinstance(found[0].integration, HttpProxy)
+
+
+def test_warnings_name_every_feature_not_acted_on() -> None:
+    api = definition(CorsConfiguration={"AllowOrigins": ["*"]}, DisableExecuteApiEndpoint=True)
+    add_route(api, "GET /a", AuthorizationType="JWT", AuthorizerId="au12345")
+    add_route(api, "GET /b", ApiKeyRequired=True)
+    add_route(api, "GET /c", {"IntegrationType": "HTTP_PROXY", "IntegrationUri": "http://x",
+                              "ConnectionType": "VPC_LINK"})  # fmt: skip
+    add_route(
+        api, "GET /d", {"IntegrationType": "AWS_PROXY", "IntegrationSubtype": "SQS-SendMessage"}
+    )
+    add_route(api, "GET /e", {"IntegrationType": "HTTP_PROXY", "IntegrationUri": "http://x",
+                              "RequestParameters": {"overwrite:path": "/p"},
+                              "TimeoutInMillis": 60000})  # fmt: skip
+    add_route(api, "GET /f", {"IntegrationType": "MOCK"})
+    compiled = stage(
+        api,
+        DefaultRouteSettings={"ThrottlingBurstLimit": 5},
+        RouteSettings={"GET /a": {"ThrottlingRateLimit": 1.0}},
+    )
+    assert compiled.warnings == [
+        "authorization type JWT is not enforced yet (requests are let through) on route GET /a",
+        "API keys (ApiKeyRequired) are not enforced yet on route GET /b",
+        "private integrations (ConnectionType VPC_LINK) are not supported yet on route GET /c",
+        "AWS service integrations (IntegrationSubtype SQS-SendMessage) are not supported yet"
+        " on route GET /d",
+        "TimeoutInMillis 60000 is outside 50-30000 (clamped) on route GET /e",
+        "parameter mapping (RequestParameters of integration i000005) is not applied yet",
+        "integration type MOCK is not one HTTP APIs support on route GET /f",
+        "stage throttling (DefaultRouteSettings) is not enforced yet",
+        "route throttling (GET /a) is not enforced yet",
+        "DisableExecuteApiEndpoint is not honoured yet (the default endpoint serves)",
+        "CorsConfiguration is not applied yet (no preflight answers, no CORS headers)",
+    ]
+    for key in ("GET /c", "GET /d", "GET /f"):
+        found = compiled.routes.match("GET", "/" + key[-1])
+        assert found is not None and isinstance(found[0].integration, UnsupportedIntegration)
+
+
+def test_a_route_without_integration_and_a_bad_route_key_are_reported() -> None:
+    api = definition()
+    route_id = add_route(api, "GET /x")
+    del api["Routes"][route_id]["Target"]
+    add_route(api, "GET /{proxy+}/child")
+    compiled = stage(api)
+    assert compiled.warnings == [
+        "route GET /x has no integration (its requests will fail with 500)",
+        "route GET /{proxy+}/child is not served: greedy variable not last in "
+        "'GET /{proxy+}/child'",
+    ]
