@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
@@ -495,6 +496,36 @@ def test_import_export_import_gives_the_same_api(v2: Any) -> None:
     }
     assert _routes(v2, second["ApiId"]) == _routes(v2, first["ApiId"])
     assert len(v2.get_integrations(ApiId=second["ApiId"])["Items"]) == 3
+
+
+def test_an_imported_api_answers_requests(
+    v2: Any, upstream: str, server: Server, http: httpx.Client
+) -> None:
+    document = _document(
+        **{
+            "/pets/{id}": {
+                "get": {
+                    "x-amazon-apigateway-integration": _http_proxy(
+                        uri=upstream + "/backend/{id}",
+                        requestParameters={"append:querystring.source": "tollway"},
+                    )
+                }
+            },
+        }
+    )
+    api_id = v2.import_api(Body=yaml.safe_dump(document))["ApiId"]
+    v2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    response = http.get(f"{server.gateway}/_aws/execute-api/{api_id}/pets/7?q=1")
+    assert response.status_code == 200
+    assert response.headers["x-upstream"] == "echo"
+    echoed = response.json()
+    assert (echoed["method"], echoed["path"], echoed["query"]) == (
+        "GET",
+        "/backend/7",
+        "q=1",
+    )
+    missing = http.get(f"{server.gateway}/_aws/execute-api/{api_id}/cats")
+    assert (missing.status_code, missing.json()) == (404, {"message": "Not Found"})
 
 
 def test_serve_loads_an_http_api_document_on_an_auto_deploying_default_stage(
