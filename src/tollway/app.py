@@ -41,6 +41,7 @@ from tollway.functions.host import FunctionHost
 from tollway.functions.logs import FunctionLogs
 from tollway.functions.registry import FunctionRegistry
 from tollway.functions.remote import RemoteInvoker
+from tollway.model.http_api import DEFAULT_STAGE
 from tollway.observability.access_log import AccessLogSink
 from tollway.settings import Settings
 from tollway.state.changes import LocalChangeFeed
@@ -190,11 +191,12 @@ class Tollway:
         )
         self._print(f"  data:          {s.data_dir.resolve()}")
         for api in loaded:
-            self._print(f"Deployed {api.name} ({api.api_id}) to stage {api.stage}:")
-            self._print(f"  http://{api.api_id}.execute-api.localhost:{gateway_port}/{api.stage}/")
-            self._print(
-                f"  http://{s.host}:{gateway_port}/_aws/execute-api/{api.api_id}/{api.stage}/"
-            )
+            kind = "HTTP API " if api.http_api else ""
+            self._print(f"Deployed {kind}{api.name} ({api.api_id}) to stage {api.stage}:")
+            # An HTTP API's $default stage is served without a stage segment.
+            segment = "" if api.http_api and api.stage == DEFAULT_STAGE else f"{api.stage}/"
+            self._print(f"  http://{api.api_id}.execute-api.localhost:{gateway_port}/{segment}")
+            self._print(f"  http://{s.host}:{gateway_port}/_aws/execute-api/{api.api_id}/{segment}")
             for warning in api.warnings:
                 self._print(f"  warning: {warning}")
         self._print("Ready.")

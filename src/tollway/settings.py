@@ -27,7 +27,13 @@ class Settings:
     account_id: str = field(
         default="000000000000", metadata={"help": "AWS account id Tollway reports"}
     )
-    stage: str = field(default="dev", metadata={"help": "stage the files given to serve deploy to"})
+    stage: str = field(
+        default="",
+        metadata={
+            "help": "stage the files given to serve deploy to (when not given: dev for REST "
+            "APIs, the auto-deploying $default stage for HTTP APIs)"
+        },
+    )
     access_log: str = field(
         default="file",
         metadata={"help": "where access log lines go: file (in the data dir), stdout, both, off"},

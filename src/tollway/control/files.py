@@ -4,7 +4,14 @@ Each file is an OpenAPI 2.0/3.0 document (JSON or YAML). It is imported through 
 operations a client would call: an API of the same name (`info.title`) already in the store
 is overwritten in place (PutRestApi mode=overwrite, so its id and invoke URLs survive
 restarts), otherwise a new one is imported (ImportRestApi); then it is deployed to the stage
-(CreateDeployment).
+(CreateDeployment; `--stage`, default `dev`).
+
+A document with `x-amazon-apigateway-importexport-version` at its root (which AWS writes in
+every HTTP API export and REST exports never carry; add `x-amazon-apigateway-importexport-version:
+"1.0"` to a document of your own) is an HTTP API instead: it is imported with ImportApi (or
+ReimportApi over the HTTP API of the same name) and served on an auto-deploying stage, the
+`$default` stage unless `--stage` names one; an existing stage of that name is kept and
+deployed (CreateDeployment) if it does not auto-deploy.
 
 A file may also declare the Python functions behind its Lambda integrations, under the
 Tollway extension `x-tollway-functions` (not sent to AWS's importer):
@@ -36,14 +43,19 @@ import yaml
 
 from tollway.control.apigateway import deployments, restapis
 from tollway.control.apigateway.documents import API_KIND
+from tollway.control.apigatewayv2 import deployments as v2_deployments
+from tollway.control.apigatewayv2 import openapi, stages
+from tollway.control.apigatewayv2.openapi_import import IMPORTEXPORT_VERSION
 from tollway.control.errors import ServiceError
 from tollway.control.lambda_api.functions import new_configuration, warn_about_runtime
 from tollway.control.operations import Call, ControlPlane
 from tollway.functions.registry import FUNCTION_KIND
 from tollway.model import ids
+from tollway.model.http_api import DEFAULT_STAGE, V2_API_KIND, V2_STAGE_KIND
 from tollway.store import Record
 
 EXTENSION = "x-tollway-functions"
+DEFAULT_REST_STAGE = "dev"
 
 
 class FileError(Exception):
@@ -56,6 +68,7 @@ class LoadedApi:
     name: str
     stage: str
     warnings: list[str]
+    http_api: bool = False  # an HTTP API (apigatewayv2): `$default` has no stage segment
 
 
 def _call(plane: ControlPlane, operation: str, params: dict[str, Any]) -> Call:
@@ -63,6 +76,8 @@ def _call(plane: ControlPlane, operation: str, params: dict[str, Any]) -> Call:
 
 
 def load_file(plane: ControlPlane, path: Path, stage: str) -> LoadedApi:
+    """Imports and deploys one file; `stage` empty: the default (`dev`, or `$default` for an
+    HTTP API)."""
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
@@ -75,6 +90,9 @@ def load_file(plane: ControlPlane, path: Path, stage: str) -> LoadedApi:
     try:
         for function_name, declared in functions.items():
             _declare_function(plane, path.parent, function_name, declared)
+        if IMPORTEXPORT_VERSION in document:
+            return _load_http_api(plane, body, name, stage or DEFAULT_STAGE)
+        stage = stage or DEFAULT_REST_STAGE
         existing = next(
             (r for r in plane.store.list(API_KIND) if r.body["api"]["name"] == name), None
         )
@@ -102,6 +120,27 @@ def load_file(plane: ControlPlane, path: Path, stage: str) -> LoadedApi:
     except ServiceError as e:
         raise FileError(f"{path}: {e.code}: {e.message}") from None
     return LoadedApi(result["id"], result["name"], stage, list(result.get("warnings") or []))
+
+
+def _load_http_api(plane: ControlPlane, body: bytes, name: Any, stage: str) -> LoadedApi:
+    existing = next(
+        (r for r in plane.store.list(V2_API_KIND) if r.body["Api"].get("Name") == name), None
+    )
+    if existing is not None:
+        reimport = {"ApiId": existing.key, "Body": body.decode()}
+        result = openapi.reimport_api(_call(plane, "ReimportApi", reimport))
+    else:
+        result = openapi.import_api(_call(plane, "ImportApi", {"Body": body.decode()}))
+    api_id = result["ApiId"]
+    current = plane.store.get(V2_STAGE_KIND, stage, api_id)
+    if current is None:
+        params: dict[str, Any] = {"ApiId": api_id, "StageName": stage, "AutoDeploy": True}
+        stages.create_stage(_call(plane, "CreateStage", params))
+    elif not current.body.get("AutoDeploy"):
+        params = {"ApiId": api_id, "StageName": stage, "Description": "tollway serve"}
+        v2_deployments.create_deployment(_call(plane, "CreateDeployment", params))
+    warnings = [*result.get("Warnings", []), *result.get("ImportInfo", [])]
+    return LoadedApi(api_id, result["Name"], stage, warnings, http_api=True)
 
 
 def _directory_digest(directory: Path) -> tuple[str, int]:

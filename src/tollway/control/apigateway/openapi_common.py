@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tollway.control.errors import BadRequestException
+
 PREFIX = "x-amazon-apigateway-"
 
 ANY_METHOD = PREFIX + "any-method"
@@ -122,3 +124,16 @@ def describe(value: Any) -> str:
     if value is None:
         return "null"
     return "a string"
+
+
+def refuse_on_problems(errors: list[str], warnings: list[str], *, fail_on_warnings: bool) -> None:
+    """Refuses an import that found errors (or warnings, with `failOnWarnings`), listing all of
+    them one per line under `Errors found during import:` / `Warnings found during import:`;
+    shared by ImportRestApi/PutRestApi and ImportApi/ReimportApi."""
+    sections = []
+    if errors:
+        sections.append("Errors found during import:\n\t" + "\n\t".join(errors))
+    if warnings and (fail_on_warnings or errors):
+        sections.append("Warnings found during import:\n\t" + "\n\t".join(warnings))
+    if sections:
+        raise BadRequestException("\n".join(sections))

@@ -97,6 +97,7 @@ class ApiDocument:
     security_schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
     security: SecurityRequirements | None = None
     extensions: dict[str, Any] = field(default_factory=dict)  # root x-amazon-apigateway-*
+    tags: Any = None  # the root `tags`, as written (HTTP APIs make API tags of them)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -125,6 +126,7 @@ class DocumentReader:
         doc.description = self.text(info.get("description"), "info.description")
         doc.api_version = self.text(info.get("version"), "info.version")
         doc.schemas = self.object(self.fmt.schemas() or {}, self.fmt.schemas_at) or {}
+        doc.tags = self.tree.get("tags")
         doc.security_schemes = self._security_schemes()
         if "security" in self.tree:
             doc.security = self.security(self.tree["security"], "security")

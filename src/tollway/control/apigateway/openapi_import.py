@@ -54,6 +54,7 @@ from tollway.control.apigateway.openapi_common import (
     MINIMUM_COMPRESSION_SIZE,
     POLICY,
     describe,
+    refuse_on_problems,
 )
 from tollway.control.apigateway.openapi_document import ApiDocument, read_document
 from tollway.control.apigateway.openapi_methods import import_paths
@@ -147,12 +148,7 @@ def _read(body: bytes, options: ImportOptions) -> ApiDocument:
     if version == 3:
         tree = substitute_aws_variables(tree, region=options.region,
                                         account_id=options.account_id)  # fmt: skip
-    mode = options.parameter("basepath") or "ignore"
-    if mode not in BASE_PATH_MODES:
-        raise BadRequestException(
-            f"Invalid basepath parameter value: {mode}. Valid options are "
-            f"{','.join(BASE_PATH_MODES)}"
-        )
+    mode = base_path_mode(options.parameter("basepath"))
     document = read_document(tree, version, base_path_mode=mode)
     if isinstance(tree, dict) and "x-tollway-functions" in tree:
         # Tollway's own extension (control/files.py) means something only to `tollway serve`.
@@ -161,6 +157,17 @@ def _read(body: bytes, options: ImportOptions) -> ApiDocument:
             "were not created here (create them with the Lambda API)"
         )
     return document
+
+
+def base_path_mode(value: str | None) -> str:
+    """The `basepath` import parameter (ImportRestApi, ImportApi, ReimportApi), checked."""
+    mode = value or "ignore"
+    if mode not in BASE_PATH_MODES:
+        raise BadRequestException(
+            f"Invalid basepath parameter value: {mode}. Valid options are "
+            f"{','.join(BASE_PATH_MODES)}"
+        )
+    return mode
 
 
 def _emptied(existing: RestApiDefinition) -> RestApiDefinition:
@@ -190,13 +197,7 @@ def _import(ctx: ImportContext, options: ImportOptions) -> tuple[RestApiDefiniti
     keep_root_extensions(ctx, ignore_documentation=options.parameter("ignore") == "documentation")
     import_paths(ctx)
     report_authorizers(ctx)
-    sections = []
-    if ctx.errors:
-        sections.append("Errors found during import:\n\t" + "\n\t".join(ctx.errors))
-    if ctx.warnings and (options.fail_on_warnings or ctx.errors):
-        sections.append("Warnings found during import:\n\t" + "\n\t".join(ctx.warnings))
-    if sections:
-        raise BadRequestException("\n".join(sections))
+    refuse_on_problems(ctx.errors, ctx.warnings, fail_on_warnings=options.fail_on_warnings)
     return ctx.definition, ctx.warnings
 
 

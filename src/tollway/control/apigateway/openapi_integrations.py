@@ -71,8 +71,8 @@ class _IntegrationBuilder:
             if key in ("requestParameters", "requestTemplates"):
                 nulls = key == "requestTemplates"
                 fields[key] = self.ctx.string_map(value, key, place, nulls=nulls)
-            elif key in _FIELD_READERS:
-                read, expected = _FIELD_READERS[key]
+            elif key in FIELD_READERS:
+                read, expected = FIELD_READERS[key]
                 converted = read(value)
                 if converted is None:
                     problems.append(f"{key} must be {expected}, found {describe(value)}")
@@ -167,7 +167,7 @@ def _object(value: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-_FIELD_READERS: dict[str, tuple[Callable[[Any], Any], str]] = {
+FIELD_READERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "type": (_uppercase, "a string"),
     "httpMethod": (_uppercase, "a string"),
     "passthroughBehavior": (_uppercase, "a string"),

@@ -87,24 +87,31 @@ class ImportContext:
     def string_map(
         self, raw: Any, name: str, place: str, *, nulls: bool = False
     ) -> dict[str, Any] | None:
-        """A map of strings; entries of another type are dropped with AWS's import warning."""
-        if raw is None:
-            return None
-        if not isinstance(raw, dict):
-            self.warnings.append(
-                f"Invalid format for '{name}'. Expected a map {place} but got {describe(raw)}"
+        return string_map(raw, name, place, self.warnings, nulls=nulls)
+
+
+def string_map(
+    raw: Any, name: str, place: str, warnings: list[str], *, nulls: bool = False
+) -> dict[str, Any] | None:
+    """A map of strings; entries of another type are dropped with AWS's import warning
+    (shared with the HTTP API importer)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        warnings.append(
+            f"Invalid format for '{name}'. Expected a map {place} but got {describe(raw)}"
+        )
+        return None
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, str) or (value is None and nulls):
+            out[key] = value
+        else:
+            warnings.append(
+                f"Invalid format for '{name}'. Expected type string for property '{key}' "
+                f"{place} but got '{json.dumps(value)}'"
             )
-            return None
-        out: dict[str, Any] = {}
-        for key, value in raw.items():
-            if isinstance(value, str) or (value is None and nulls):
-                out[key] = value
-            else:
-                self.warnings.append(
-                    f"Invalid format for '{name}'. Expected type string for property '{key}' "
-                    f"{place} but got '{json.dumps(value)}'"
-                )
-        return out
+    return out
 
 
 # --- models ---------------------------------------------------------------------------------

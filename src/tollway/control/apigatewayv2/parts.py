@@ -117,7 +117,7 @@ def get_model_template(call: Call) -> dict[str, Any]:
 # --- authorizers ----------------------------------------------------------------------------
 
 
-def _check_authorizer(document_http: bool, authorizer: dict[str, Any]) -> None:
+def check_authorizer(document_http: bool, authorizer: dict[str, Any]) -> None:
     kind = authorizer.get("AuthorizerType")
     if kind == "JWT":
         if not document_http:
@@ -152,7 +152,7 @@ def get_authorizer(definition: ApiDefinition, authorizer_id: str) -> dict[str, A
 def create_authorizer(call: Call) -> dict[str, Any]:
     document = load_api(call)
     authorizer = {"AuthorizerId": ids.part_id(), **given(call, AUTHORIZER_MEMBERS)}
-    _check_authorizer(document.is_http, authorizer)
+    check_authorizer(document.is_http, authorizer)
     document.definition["Authorizers"][authorizer["AuthorizerId"]] = authorizer
     document.save(call)
     return dict(authorizer)
@@ -173,7 +173,7 @@ def update_authorizer(call: Call) -> dict[str, Any]:
     document = load_api(call)
     authorizer = get_authorizer(document.definition, call.params["AuthorizerId"])
     authorizer.update(given(call, AUTHORIZER_MEMBERS))
-    _check_authorizer(document.is_http, authorizer)
+    check_authorizer(document.is_http, authorizer)
     document.save(call)
     return dict(authorizer)
 
