@@ -402,3 +402,29 @@ def status_of(response: dict[str, Any]) -> int:
 def function_arn(name: str, qualifier: str | None = None) -> str:
     base = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
     return f"{base}:{qualifier}" if qualifier else base
+
+
+# --- AWS services: moto's server mode -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[str]:
+    """moto's server mode on an ephemeral loopback port: every AWS service on one URL."""
+    from moto.server import ThreadedMotoServer  # only the AWS service tests pay for moto
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def aws(moto: str, service: str) -> Any:
+    """A boto3 client of moto, to set up and inspect what the gateway's calls did."""
+    return boto3.client(
+        service,
+        endpoint_url=moto,
+        region_name=REGION,
+        aws_access_key_id="inspect",
+        aws_secret_access_key="inspect",
+    )

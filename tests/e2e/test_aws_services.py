@@ -17,15 +17,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import httpx
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from moto.server import ThreadedMotoServer
 
-from tests.e2e.conftest import REGION, Server, add_path, deploy, new_api, start_server
+from tests.e2e.conftest import REGION, Server, add_path, aws, deploy, new_api, start_server
 
 pytestmark = pytest.mark.e2e
 
@@ -40,16 +38,6 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[str]:
-    """moto's server mode on an ephemeral loopback port: every AWS service on one URL."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 class _Capture(BaseHTTPRequestHandler):
@@ -101,17 +89,6 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, moto: str, capture: str) -
 @pytest.fixture(scope="module")
 def apigw(gateway: Server) -> Any:
     return gateway.client("apigateway")
-
-
-def aws(moto: str, service: str) -> Any:
-    """A boto3 client of moto, to set up and inspect what the gateway's calls did."""
-    return boto3.client(
-        service,
-        endpoint_url=moto,
-        region_name=REGION,
-        aws_access_key_id="inspect",
-        aws_secret_access_key="inspect",
-    )
 
 
 def aws_method(

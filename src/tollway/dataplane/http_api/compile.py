@@ -8,8 +8,9 @@ integrations' parameter mappings (`parameters.py`), bound to the pipeline by `bi
 
 Whatever the deployment uses that Tollway does not act on yet is collected as a warning and
 logged when the stage is loaded, naming the feature and where it is used: authorizers,
-API keys, throttling settings, VPC links, AWS service integrations (IntegrationSubtype),
-disableExecuteApiEndpoint, `overwrite:path` on Lambda integrations. A
+API keys, throttling settings, VPC links, disableExecuteApiEndpoint, `overwrite:path` on
+Lambda integrations. AWS service integrations (IntegrationSubtype) are compiled by
+`integrations.aws_subtypes`. A
 route whose integration Tollway cannot run answers 500 and says why in the log.
 """
 
@@ -28,7 +29,11 @@ from tollway.dataplane.http_api.compiled import (
     RequestParameterMapping,
     ResponseParameterMapping,
 )
-from tollway.dataplane.http_api.integrations import HttpLambdaProxy, HttpProxy
+from tollway.dataplane.http_api.integrations import (
+    HttpLambdaProxy,
+    HttpProxy,
+    HttpServiceIntegration,
+)
 from tollway.dataplane.http_api.routes import RouteError, RouteTable, split_route_key
 from tollway.dataplane.http_api.variables import getter
 from tollway.dataplane.integrations import (
@@ -36,6 +41,7 @@ from tollway.dataplane.integrations import (
     lambda_addresses,
     substitute_stage_variables,
 )
+from tollway.dataplane.integrations.aws_subtypes import SUBTYPES, SubtypeCall, SubtypeError
 from tollway.dataplane.integrations.unsupported import UnsupportedIntegration
 from tollway.dataplane.mapping.parameters import MappingError
 from tollway.dataplane.substitution import compile_variables
@@ -166,6 +172,10 @@ def _integration(
     unsupported = _unsupported(integration, kind)
     if unsupported:
         return UnsupportedIntegration(unsupported), [unsupported]
+    subtype = integration.get("IntegrationSubtype")
+    if subtype:
+        handler, problem = _service_integration(integration, subtype, definition, timeout, services)
+        return handler, [*problems, problem] if problem else problems
     if kind == "HTTP_PROXY":
         return HttpProxy(
             uri=uri,
@@ -191,18 +201,43 @@ def _integration(
     ), problems
 
 
+def _service_integration(
+    integration: Integration,
+    subtype: str,
+    definition: ApiDefinition,
+    timeout: int,
+    services: IntegrationServices,
+) -> tuple[HttpIntegrationHandler, str | None]:
+    """AWS_PROXY with an IntegrationSubtype (spec §3.5): the service, endpoint and parameter
+    values compiled now; a subtype Tollway does not know, or an endpoint it cannot resolve,
+    fails the route's requests with 500 (and the warning says why)."""
+    reason = None
+    if subtype not in SUBTYPES:
+        reason = f"integration subtype {subtype} is not one Tollway supports"
+    else:
+        try:
+            call = SubtypeCall(subtype, services=services.aws, default_region=services.region)
+        except SubtypeError as e:
+            reason = f"integration subtype {subtype}: {e}"
+    if reason is not None:
+        return UnsupportedIntegration(reason), reason
+    return HttpServiceIntegration(
+        call=call,
+        parameters=dict(integration.get("RequestParameters") or {}),
+        timeout_ms=timeout,
+        upstream=services.upstream,
+        api_id=definition["Api"]["ApiId"],
+    ), None
+
+
 def _unsupported(integration: Integration, kind: str) -> str | None:
     if integration.get("ConnectionType") == "VPC_LINK":
         return "private integrations (ConnectionType VPC_LINK) are not supported yet"
-    if integration.get("IntegrationSubtype"):
-        return (
-            f"AWS service integrations (IntegrationSubtype {integration['IntegrationSubtype']})"
-            " are not supported yet"
-        )
     if kind not in ("AWS_PROXY", "HTTP_PROXY"):
         return f"integration type {kind} is not one HTTP APIs support"
     uri = integration.get("IntegrationUri", "")
-    if kind == "AWS_PROXY" and ":lambda:" not in uri and not uri.startswith("${"):
+    subtype = integration.get("IntegrationSubtype")
+    if kind == "AWS_PROXY" and not subtype and ":lambda:" not in uri and not uri.startswith("${"):
         return f"AWS_PROXY integrations with targets other than Lambda ({uri})"
     return None
 

@@ -1,4 +1,5 @@
-"""HTTP API integrations: Lambda proxy (AWS_PROXY, payload 1.0 or 2.0) and HTTP_PROXY.
+"""HTTP API integrations: Lambda proxy (AWS_PROXY, payload 1.0 or 2.0), HTTP_PROXY, and AWS
+services (AWS_PROXY with an IntegrationSubtype, at the end of the module).
 
 AWS counterparts: "Create AWS Lambda proxy integrations for HTTP APIs" and "Create HTTP proxy
 integrations for HTTP APIs" (spec §1.5, §2.2-2.4, §3.2, §4.8, §12).
@@ -28,8 +29,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from tollway.dataplane.context import Response
 from tollway.dataplane.errors import ApiConfigurationError
+from tollway.dataplane.http_api.bindings import RequestView
 from tollway.dataplane.http_api.context import HttpContext
+from tollway.dataplane.http_api.parameter_values import Sources, Template
 from tollway.dataplane.http_api.payload import event_v1, event_v2, response_v1, response_v2
+from tollway.dataplane.integrations.aws_subtypes import SubtypeCall, SubtypeError
 from tollway.dataplane.integrations.http import (
     NO_BODY_METHODS,
     PLACEHOLDER,
@@ -182,3 +186,61 @@ class HttpProxy:
         ctx.integration_status = response.status
         headers = [(k, v) for k, v in response.headers if k.lower() not in _NOT_RETURNED]
         ctx.response = Response(response.status, headers, response.body)
+
+
+class HttpServiceIntegration:
+    """AWS_PROXY with an `IntegrationSubtype`: a first-class AWS service integration (spec
+    §3.5, integrations.aws_subtypes). Each of the integration's `RequestParameters` is a value
+    template (static text or `$request.*`, `$context.*`, `$stageVariables.*` variables,
+    compiled once, evaluated as parameter mappings are); the values make the service call,
+    whose answer (status, body, content type) is the client's response. A value the service
+    cannot take or an endpoint Tollway cannot sign for is a configuration error (500, the log
+    says which); a timeout or an unreachable service fails as HTTP_PROXY does."""
+
+    def __init__(
+        self,
+        *,
+        call: SubtypeCall,
+        parameters: dict[str, str],
+        timeout_ms: int,
+        upstream: UpstreamClient,
+        api_id: str,
+    ) -> None:
+        self._call = call
+        self._values = [(name, Template(value)) for name, value in parameters.items()]
+        self._timeout = timeout_ms / 1000
+        self._upstream = upstream
+        self._user_agent = f"AmazonAPIGateway_{api_id}"
+
+    async def invoke(self, ctx: HttpContext) -> None:
+        sources = Sources(RequestView(ctx), None)
+        values = {}
+        for name, template in self._values:
+            value = template.render(sources)
+            if value is not None:
+                values[name] = value
+        try:
+            prepared = self._call.prepare(values, user_agent=self._user_agent)
+        except SubtypeError as e:
+            raise ApiConfigurationError(
+                log=f"Execution failed due to configuration error: {self._call.subtype}: {e}"
+            ) from None
+        started = time.perf_counter()
+        try:
+            response = await self._upstream.send(
+                prepared.method,
+                prepared.url,
+                [*prepared.headers, ("X-Amzn-Trace-Id", ctx.trace_id)],
+                prepared.body or None,
+                time_limit=self._timeout,
+            )
+        finally:
+            ctx.integration_latency = int((time.perf_counter() - started) * 1000)
+        ctx.integration_status = response.status
+        headers = [(k, v) for k, v in response.headers if k.lower() in _SERVICE_RETURNED]
+        ctx.response = Response(response.status, headers, response.body)
+
+
+# Of a service's answer, what describes the body; its own request ids and transport headers
+# stay between the gateway and the service.
+_SERVICE_RETURNED = frozenset({"content-type"})

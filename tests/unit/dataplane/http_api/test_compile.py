@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from tests.unit.dataplane.http_api.conftest import add_route, definition, stage
 
-from tollway.dataplane.http_api.integrations import HttpLambdaProxy, HttpProxy
+from tollway.dataplane.http_api.integrations import (
+    HttpLambdaProxy,
+    HttpProxy,
+    HttpServiceIntegration,
+)
 from tollway.dataplane.integrations.unsupported import UnsupportedIntegration
 
 
@@ -31,9 +35,7 @@ def test_warnings_name_every_feature_not_acted_on() -> None:
     add_route(api, "GET /b", ApiKeyRequired=True)
     add_route(api, "GET /c", {"IntegrationType": "HTTP_PROXY", "IntegrationUri": "http://x",
                               "ConnectionType": "VPC_LINK"})  # fmt: skip
-    add_route(
-        api, "GET /d", {"IntegrationType": "AWS_PROXY", "IntegrationSubtype": "SQS-SendMessage"}
-    )
+    add_route(api, "GET /d", {"IntegrationType": "AWS_PROXY", "IntegrationSubtype": "SNS-Publish"})
     add_route(api, "GET /e", {"IntegrationType": "HTTP_PROXY", "IntegrationUri": "http://x",
                               "RequestParameters": {"overwrite:path": "/p"},
                               "TimeoutInMillis": 60000})  # fmt: skip
@@ -47,8 +49,7 @@ def test_warnings_name_every_feature_not_acted_on() -> None:
         "authorization type JWT is not enforced yet (requests are let through) on route GET /a",
         "API keys (ApiKeyRequired) are not enforced yet on route GET /b",
         "private integrations (ConnectionType VPC_LINK) are not supported yet on route GET /c",
-        "AWS service integrations (IntegrationSubtype SQS-SendMessage) are not supported yet"
-        " on route GET /d",
+        "integration subtype SNS-Publish is not one Tollway supports on route GET /d",
         "TimeoutInMillis 60000 is outside 50-30000 (clamped) on route GET /e",
         "integration type MOCK is not one HTTP APIs support on route GET /f",
         "stage throttling (DefaultRouteSettings) is not enforced yet",
@@ -58,6 +59,18 @@ def test_warnings_name_every_feature_not_acted_on() -> None:
     for key in ("GET /c", "GET /d", "GET /f"):
         found = compiled.routes.match("GET", "/" + key[-1])
         assert found is not None and isinstance(found[0].integration, UnsupportedIntegration)
+
+
+def test_a_subtype_integration_compiles_to_a_service_call() -> None:
+    api = definition()
+    add_route(api, "POST /send", {
+        "IntegrationType": "AWS_PROXY", "IntegrationSubtype": "SQS-SendMessage",
+        "RequestParameters": {"QueueUrl": "https://q", "MessageBody": "$request.body"},
+    })  # fmt: skip
+    compiled = stage(api)
+    assert compiled.warnings == []
+    found = compiled.routes.match("POST", "/send")
+    assert found is not None and isinstance(found[0].integration, HttpServiceIntegration)
 
 
 def test_a_route_without_integration_and_a_bad_route_key_are_reported() -> None:
