@@ -7,13 +7,16 @@ On this machine, in one run, with every process started here and stopped on the 
 
 1. nginx as the upstream (a fixed ~100-byte JSON answer), pinned to core 1;
 2. nginx as a reverse proxy to it (pooled keep-alive connections), pinned to core 0;
-3. Tollway, pinned to core 0, serving a generated OpenAPI file with one MOCK, one HTTP_PROXY
-   (to the same upstream) and one AWS_PROXY route (a trivial Python function);
+3. Tollway, pinned to core 0, serving a generated OpenAPI file with one MOCK (and one MOCK
+   with a validator and templates), one HTTP_PROXY (to the same upstream) and one AWS_PROXY
+   route (a trivial Python function), plus two HTTP APIs made by quick create on the same
+   Tollway: HTTP_PROXY to the same upstream, and AWS_PROXY to the same function (payload 2.0);
 4. the Python floor (floor.py), pinned to core 0: a bare uvicorn app on Tollway's server
    stack, answering directly and proxying with aiohttp, to show what the stack alone costs;
 5. wrk, pinned to core 1, against each in turn: the upstream directly (a reference for what
-   core 1 can give), the nginx proxy (the baseline), the two floor routes, Tollway's three
-   routes, and Tollway's HTTP_PROXY again with the access log written to a file;
+   core 1 can give), the nginx proxy (the baseline), the two floor routes, Tollway's REST
+   routes, its HTTP_PROXY again with the access log written to a file, and the two HTTP API
+   routes;
 6. Lambda hosting: AWS_PROXY on Tollways with exactly 1 and 2 warm workers
    (--function-concurrency), their workers on core 0 with Tollway and, in a second variant,
    moved to core 1 (Tollway alone on core 0); the 1-worker one again under one connection

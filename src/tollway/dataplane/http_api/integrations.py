@@ -27,6 +27,8 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit, urlunsplit
 
+import orjson
+
 from tollway.dataplane.context import Response
 from tollway.dataplane.errors import ApiConfigurationError
 from tollway.dataplane.http_api.bindings import RequestView
@@ -92,7 +94,8 @@ class HttpLambdaProxy(LambdaIntegration):
         else:
             source_arn = f"{self._arn_prefix}{ctx.request.method}{route.path}"
         event = event_v2(ctx) if self._v2 else event_v1(ctx)
-        payload = await self._proxy_call(ctx, event, source_arn)
+        result = await self._call(ctx, orjson.dumps(event), source_arn)
+        payload = self._proxy_answer(ctx, result)
         ctx.response = response_v2(payload) if self._v2 else response_v1(payload)
 
 

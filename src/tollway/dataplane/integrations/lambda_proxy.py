@@ -195,10 +195,12 @@ class LambdaIntegration:
             trace.endpoint_response(200, ctx.integration_latency, headers, result.payload)
         return result
 
-    async def _proxy_call(self, ctx: CallContext, event: object, source_arn: str) -> bytes:
-        """A proxy event in, the function's answer out: a function error (an unhandled
-        exception, a timeout, a crash) fails the request, its payload the reason."""
-        result = await self._call(ctx, orjson.dumps(event), source_arn)
+    @staticmethod
+    def _proxy_answer(ctx: CallContext, result: InvokeOutcome) -> bytes:
+        """The function's answer to a proxy event: a function error (an unhandled exception,
+        a timeout, a crash) fails the request, its payload the reason. Not a coroutine of its
+        own around `_call`: one more await level per call measured ~9 µs more gateway CPU
+        per AWS_PROXY request on one core (it shifts when the worker's replies are read)."""
         ctx.integration_status = 200
         if result.function_error:
             ctx.integration_error = result.payload.decode("utf-8", "replace")
@@ -228,5 +230,5 @@ class LambdaProxyIntegration(LambdaIntegration):
 
     async def invoke(self, ctx: RestContext) -> None:
         source_arn = self._source_arn(ctx)  # first: a method other than POST fails at once
-        payload = await self._proxy_call(ctx, build_event(ctx), source_arn)
-        ctx.response = parse_response(payload, ctx)
+        result = await self._call(ctx, orjson.dumps(build_event(ctx)), source_arn)
+        ctx.response = parse_response(self._proxy_answer(ctx, result), ctx)
