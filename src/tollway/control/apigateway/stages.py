@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from tollway.control.apigateway.documents import (
@@ -95,16 +95,22 @@ def check_stage_name(name: str) -> None:
         raise BadRequestException("Stage name only allows a-zA-Z0-9_-")
 
 
-def check_variables(variables: dict[str, str] | None) -> None:
+def check_variables(
+    variables: Mapping[str, str] | None,
+    *,
+    value_pattern: re.Pattern[str] = _VARIABLE_VALUE,
+    value_length: str = "1 to 512",
+) -> None:
+    """Stage variables' names and values (REST's limits by default; HTTP APIs pass theirs)."""
     for name, value in (variables or {}).items():
         if not _VARIABLE_NAME.match(name):
             raise BadRequestException(
                 f"Stage variable name {name} must be alphanumeric or underscore, "
                 "up to 64 characters"
             )
-        if not _VARIABLE_VALUE.match(value or ""):
+        if not value_pattern.match(value or ""):
             raise BadRequestException(
-                f"Stage variable value {value} for {name} must be 1 to 512 characters of "
+                f"Stage variable value {value} for {name} must be {value_length} characters of "
                 "A-Za-z0-9-._~:/?#&=,"
             )
     if len(variables or {}) > 100:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from tollway.control.apigateway.stages import check_variables
 from tollway.control.errors import BadRequestException, ConflictException, NotFoundException
 from tollway.dataplane.http_api.parameters import (
     validate_request_parameters,
@@ -31,7 +32,6 @@ HTTP_MAX_TIMEOUT = 30000
 WEBSOCKET_MAX_TIMEOUT = 29000
 
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-_VARIABLE_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _VARIABLE_VALUE = re.compile(r"^[A-Za-z0-9\-._~:/?#&=,]{0,2048}$")
 _SEGMENT = re.compile(r"^(?:[A-Za-z0-9._:,~@!$&'()*;=-]+|\{[A-Za-z0-9._-]+\+?\})$")
 _LAMBDA_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[^:]+:\d{12}:function:[^/]+$")
@@ -112,19 +112,8 @@ def check_stage_name(name: str) -> None:
 
 
 def check_stage_variables(variables: Mapping[str, str] | None) -> None:
-    for name, value in (variables or {}).items():
-        if not _VARIABLE_NAME.match(name):
-            raise BadRequestException(
-                f"Stage variable name {name} must be alphanumeric or underscore, "
-                "up to 64 characters"
-            )
-        if not _VARIABLE_VALUE.match(value or ""):
-            raise BadRequestException(
-                f"Stage variable value {value} for {name} must be up to 2048 characters of "
-                "A-Za-z0-9-._~:/?#&=,"
-            )
-    if len(variables or {}) > 100:
-        raise BadRequestException("A stage may have at most 100 stage variables")
+    """REST's checks with HTTP APIs' longer values (up to 2048 characters, may be empty)."""
+    check_variables(variables, value_pattern=_VARIABLE_VALUE, value_length="up to 2048")
 
 
 def check_route_settings(settings: Mapping[str, Any] | None, route_keys: Iterable[str]) -> None:
