@@ -6,11 +6,19 @@ does not run them yet (the data plane warns about it; see docs/compatibility.md)
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import orjson
 
-from tollway.control.apigatewayv2.documents import given, load_api, paginate, part_not_found
+from tollway.control.apigatewayv2.documents import (
+    ApiDocument,
+    given,
+    load_api,
+    paginate,
+    part_not_found,
+)
 from tollway.control.errors import BadRequestException, ConflictException
 from tollway.control.operations import Call, OperationTable
 from tollway.model import ids
@@ -48,51 +56,6 @@ def _check_model(definition: ApiDefinition, model: dict[str, Any]) -> None:
         raise BadRequestException("Invalid model schema specified: it must be a JSON object")
 
 
-def get_model(definition: ApiDefinition, model_id: str) -> dict[str, Any]:
-    model = definition["Models"].get(model_id)
-    if model is None:
-        raise part_not_found("Model", model_id)
-    return model
-
-
-@ops("CreateModel")
-def create_model(call: Call) -> dict[str, Any]:
-    document = load_api(call)
-    model = {"ModelId": ids.part_id(), **given(call, MODEL_MEMBERS)}
-    _check_model(document.definition, model)
-    document.definition["Models"][model["ModelId"]] = model
-    document.save(call)
-    return dict(model)
-
-
-@ops("GetModel")
-def get_model_op(call: Call) -> dict[str, Any]:
-    return dict(get_model(load_api(call).definition, call.params["ModelId"]))
-
-
-@ops("GetModels")
-def get_models(call: Call) -> dict[str, Any]:
-    return paginate(call, [dict(m) for m in load_api(call).definition["Models"].values()])
-
-
-@ops("UpdateModel")
-def update_model(call: Call) -> dict[str, Any]:
-    document = load_api(call)
-    model = get_model(document.definition, call.params["ModelId"])
-    model.update(given(call, MODEL_MEMBERS))
-    _check_model(document.definition, model)
-    document.save(call)
-    return dict(model)
-
-
-@ops("DeleteModel")
-def delete_model(call: Call) -> None:
-    document = load_api(call)
-    get_model(document.definition, call.params["ModelId"])
-    del document.definition["Models"][call.params["ModelId"]]
-    document.save(call)
-
-
 def model_template(schema: dict[str, Any]) -> str:
     """A mapping template that reproduces a body of the model's shape from `$input`, the way
     API Gateway's generated templates do: one line per top-level property."""
@@ -110,7 +73,7 @@ def model_template(schema: dict[str, Any]) -> str:
 
 @ops("GetModelTemplate")
 def get_model_template(call: Call) -> dict[str, Any]:
-    model = get_model(load_api(call).definition, call.params["ModelId"])
+    model = MODELS.get(load_api(call).definition, call.params["ModelId"])
     return {"Value": model_template(orjson.loads(model["Schema"]))}
 
 
@@ -141,52 +104,83 @@ def check_authorizer(document_http: bool, authorizer: dict[str, Any]) -> None:
         raise BadRequestException("AuthorizerResultTtlInSeconds must be between 0 and 3600")
 
 
-def get_authorizer(definition: ApiDefinition, authorizer_id: str) -> dict[str, Any]:
-    authorizer = definition["Authorizers"].get(authorizer_id)
-    if authorizer is None:
-        raise part_not_found("Authorizer", authorizer_id)
-    return authorizer
+# --- the five operations of each kind -------------------------------------------------------
 
 
-@ops("CreateAuthorizer")
-def create_authorizer(call: Call) -> dict[str, Any]:
-    document = load_api(call)
-    authorizer = {"AuthorizerId": ids.part_id(), **given(call, AUTHORIZER_MEMBERS)}
-    check_authorizer(document.is_http, authorizer)
-    document.definition["Authorizers"][authorizer["AuthorizerId"]] = authorizer
-    document.save(call)
-    return dict(authorizer)
+@dataclass(frozen=True)
+class _Kind:
+    name: str  # "Model": CreateModel, GetModel, GetModels, UpdateModel, DeleteModel
+    bucket: Literal["Models", "Authorizers"]  # the ApiDefinition member
+    members: tuple[str, ...]
+    check: Callable[[ApiDocument, dict[str, Any]], None]  # after create and update
+    in_use: Callable[[ApiDefinition, str], str | None] = lambda definition, part_id: None
+
+    @property
+    def id_member(self) -> str:
+        return f"{self.name}Id"
+
+    def get(self, definition: ApiDefinition, part_id: str) -> dict[str, Any]:
+        part = definition[self.bucket].get(part_id)
+        if part is None:
+            raise part_not_found(self.name, part_id)
+        return part
 
 
-@ops("GetAuthorizer")
-def get_authorizer_op(call: Call) -> dict[str, Any]:
-    return dict(get_authorizer(load_api(call).definition, call.params["AuthorizerId"]))
+def _register(kind: _Kind) -> None:
+    @ops(f"Create{kind.name}")
+    def create(call: Call) -> dict[str, Any]:
+        document = load_api(call)
+        part = {kind.id_member: ids.part_id(), **given(call, kind.members)}
+        kind.check(document, part)
+        document.definition[kind.bucket][part[kind.id_member]] = part
+        document.save(call)
+        return dict(part)
+
+    @ops(f"Get{kind.name}")
+    def get(call: Call) -> dict[str, Any]:
+        return dict(kind.get(load_api(call).definition, call.params[kind.id_member]))
+
+    @ops(f"Get{kind.name}s")
+    def get_all(call: Call) -> dict[str, Any]:
+        parts = load_api(call).definition[kind.bucket].values()
+        return paginate(call, [dict(part) for part in parts])
+
+    @ops(f"Update{kind.name}")
+    def update(call: Call) -> dict[str, Any]:
+        document = load_api(call)
+        part = kind.get(document.definition, call.params[kind.id_member])
+        part.update(given(call, kind.members))
+        kind.check(document, part)
+        document.save(call)
+        return dict(part)
+
+    @ops(f"Delete{kind.name}")
+    def delete(call: Call) -> None:
+        document = load_api(call)
+        part_id = call.params[kind.id_member]
+        kind.get(document.definition, part_id)
+        conflict = kind.in_use(document.definition, part_id)
+        if conflict is not None:
+            raise ConflictException(conflict)
+        del document.definition[kind.bucket][part_id]
+        document.save(call)
 
 
-@ops("GetAuthorizers")
-def get_authorizers(call: Call) -> dict[str, Any]:
-    return paginate(call, [dict(a) for a in load_api(call).definition["Authorizers"].values()])
-
-
-@ops("UpdateAuthorizer")
-def update_authorizer(call: Call) -> dict[str, Any]:
-    document = load_api(call)
-    authorizer = get_authorizer(document.definition, call.params["AuthorizerId"])
-    authorizer.update(given(call, AUTHORIZER_MEMBERS))
-    check_authorizer(document.is_http, authorizer)
-    document.save(call)
-    return dict(authorizer)
-
-
-@ops("DeleteAuthorizer")
-def delete_authorizer(call: Call) -> None:
-    document = load_api(call)
-    authorizer_id = call.params["AuthorizerId"]
-    get_authorizer(document.definition, authorizer_id)
-    for route in document.definition["Routes"].values():
+def _authorizer_in_use(definition: ApiDefinition, authorizer_id: str) -> str | None:
+    for route in definition["Routes"].values():
         if route.get("AuthorizerId") == authorizer_id:
-            raise ConflictException(
-                f"Cannot delete authorizer {authorizer_id}: route {route['RouteKey']} uses it"
-            )
-    del document.definition["Authorizers"][authorizer_id]
-    document.save(call)
+            return f"Cannot delete authorizer {authorizer_id}: route {route['RouteKey']} uses it"
+    return None
+
+
+MODELS = _Kind("Model", "Models", MODEL_MEMBERS, lambda d, m: _check_model(d.definition, m))
+_register(MODELS)
+_register(
+    _Kind(
+        "Authorizer",
+        "Authorizers",
+        AUTHORIZER_MEMBERS,
+        lambda d, a: check_authorizer(d.is_http, a),
+        in_use=_authorizer_in_use,
+    )
+)
