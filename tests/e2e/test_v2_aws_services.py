@@ -195,8 +195,14 @@ def test_the_services_own_refusal_reaches_the_client(
         "QueueUrl": missing, "MessageBody": "$request.body",
     })  # fmt: skip
     response = http.post(url(gateway, api_id, "/lost"), content=b"hello")
+    # The service's own answer, status, type and body as the service (here moto) sent them.
     assert response.status_code == 400
-    assert "NonExistentQueue" in response.text or "QueueDoesNotExist" in response.text
+    assert response.headers["content-type"] == "application/x-amz-json-1.0"
+    refusal = response.json()
+    assert (refusal["__type"], refusal["message"]) == (
+        "com.amazonaws.sqs#QueueDoesNotExist",
+        "The specified queue does not exist.",
+    )
 
 
 def test_subtype_parameters_are_checked_at_creation(apigw: Any) -> None:
