@@ -169,6 +169,12 @@ def _loop_scope(parent: Scope, index: int, last: int, name: str, item: Any) -> S
     return scope
 
 
+def _join(function: Callable[[Scope, Callable[[str], Any]], None], scope: Scope) -> str:
+    pieces: list[str] = []
+    function(scope, pieces.append)
+    return "".join(pieces)
+
+
 def _stop() -> None:
     raise engine.Stopped()
 
@@ -184,6 +190,7 @@ _RUNTIME: Final[dict[str, Any]] = {
     "_foreach_items": engine.foreach_items,
     "_loop_scope": _loop_scope,
     "_stop": _stop,
+    "_join": _join,
     "Scope": Scope,
     "VtlList": VtlList,
     "VtlMap": VtlMap,
@@ -502,12 +509,3 @@ class _Generator:
         if type(values) is not ValueList:
             return ""
         return ", ".join(self.expression(value) for value in values.values)
-
-
-def _join(function: Callable[[Scope, Callable[[str], Any]], None], scope: Scope) -> str:
-    pieces: list[str] = []
-    function(scope, pieces.append)
-    return "".join(pieces)
-
-
-_RUNTIME["_join"] = _join
