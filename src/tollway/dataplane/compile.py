@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from tollway.dataplane.auth import build as auth
 from tollway.dataplane.binary import MediaTypes, payload_handling
 from tollway.dataplane.compiled import (
     AccessLogFormat,
@@ -110,6 +111,7 @@ def compile_stage(
             )
             router.add(parts, verb, compiled)
     warnings.extend(_stage_warnings(definition, stage))
+    policy = auth.resource_policy(definition, stage, services, warnings)
     access_format = (stage.get("accessLogSettings") or {}).get("format") or CLF_FORMAT
     return CompiledStage(
         api_id=api["id"],
@@ -128,6 +130,7 @@ def compile_stage(
         warnings=warnings,
         minimum_compression_size=api.get("minimumCompressionSize"),
         binary_media_types=media_types,
+        resource_policy=policy,
     )
 
 
@@ -211,6 +214,11 @@ def _compile_method(
         responses=[],
         default_response=None,
     )
+    method_warnings: list[str] = []
+    compiled.authorization = auth.method_authorization(
+        definition, method, stage, services, method_warnings
+    )
+    warnings.extend(f"{w} on {where}" for w in method_warnings)
     if "methodIntegration" not in method:
         compiled.integration = UnsupportedIntegration("the method has no integration")
         return compiled
@@ -255,11 +263,6 @@ def _validation(
 
 def _method_warnings(method: Method) -> list[str]:
     found = []
-    if method.get("authorizationType", "NONE") != "NONE":
-        found.append(
-            f"authorization type {method['authorizationType']} is not enforced yet "
-            "(requests are let through)"
-        )
     if method.get("apiKeyRequired"):
         found.append("API keys (apiKeyRequired) are not enforced yet")
     return found
@@ -280,8 +283,6 @@ def _stage_warnings(definition: RestApiDefinition, stage: Stage) -> list[str]:
             found.append(f"method throttling ({key}) is not enforced yet")
     if stage.get("clientCertificateId"):
         found.append("backend client certificates (clientCertificateId) are not sent yet")
-    if api.get("policy"):
-        found.append("the resource policy is not enforced yet")
     if api.get("disableExecuteApiEndpoint"):
         found.append("disableExecuteApiEndpoint is not honoured yet (the default endpoint serves)")
     extensions = definition.get("extensions") or {}

@@ -16,7 +16,9 @@ from tollway.dataplane.binary import NO_MEDIA_TYPES, MediaTypes, PayloadHandling
 from tollway.dataplane.router import RouteNode
 
 if TYPE_CHECKING:
+    from tollway.dataplane.auth.outcome import Authorization, Decision
     from tollway.dataplane.context import RestContext
+    from tollway.dataplane.errors import GatewayError
     from tollway.dataplane.mapping.vtl import MappingTemplate
     from tollway.dataplane.validation import RequestValidation
 
@@ -31,6 +33,23 @@ class IntegrationHandler(Protocol):
     proxy: bool
 
     async def invoke(self, ctx: RestContext) -> None: ...
+
+
+class ResourcePolicy(Protocol):
+    """A REST API's resource policy compiled for a stage (auth/resource_policy.py)."""
+
+    def evaluate(self, ctx: RestContext) -> Decision:
+        """The policy's decision for this request's caller (`ctx.identity`, or anonymous),
+        method ARN and condition keys."""
+        ...
+
+    def same_account(self, ctx: RestContext) -> bool:
+        """Whether the caller is of the API's account (spec §5.4: Table A, else Table B)."""
+        ...
+
+    def denied(self, ctx: RestContext, decision: Decision) -> GatewayError:
+        """ACCESS_DENIED naming the caller: `User: anonymous is not authorized ...`."""
+        ...
 
 
 ValueGetter = Callable[["RestContext"], Any]
@@ -97,6 +116,8 @@ class CompiledMethod:
     validation: RequestValidation | None = None  # its request validator's checks
     # binaryMediaTypes with the integration's contentHandling; None: nothing to convert
     payload: PayloadHandling | None = None
+    # AWS_IAM / CUSTOM / COGNITO_USER_POOLS (auth/build.py); None: authorizationType NONE
+    authorization: Authorization[RestContext] | None = None
 
 
 @dataclass(slots=True)
@@ -129,3 +150,4 @@ class CompiledStage:
     warnings: list[str] = field(default_factory=list)
     minimum_compression_size: int | None = None  # None: payloads are not (de)compressed
     binary_media_types: MediaTypes = NO_MEDIA_TYPES
+    resource_policy: ResourcePolicy | None = None  # RestApi.policy (auth/build.py)

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 from tollway.model import ids
 
 if TYPE_CHECKING:
+    from tollway.dataplane.auth.outcome import AuthorizerResult, CallerIdentity
     from tollway.dataplane.compiled import CompiledMethod, CompiledStage
     from tollway.dataplane.errors import GatewayError
     from tollway.dataplane.execution_log import ExecutionLog
@@ -124,6 +125,8 @@ class RestContext:
         "stage",
         "method",
         "path_parameters",
+        "authorizer",
+        "identity",
         "request_id",
         "extended_request_id",
         "trace_id",
@@ -149,6 +152,9 @@ class RestContext:
         self.stage = stage  # endpoint: the stage (and its compiled deployment) serving this
         self.method: CompiledMethod | None = None  # route
         self.path_parameters: dict[str, str] = {}  # route
+        # authorize: what a Lambda / Cognito authorizer passed on, and who an IAM caller is
+        self.authorizer: AuthorizerResult | None = None
+        self.identity: CallerIdentity | None = None
         self.request_id, self.extended_request_id, random_hex = ids.request_ids()
         # The client's trace header is propagated; otherwise API Gateway starts a trace, an
         # X-Ray header `Root=1-<epoch hex>-<24 hex digits>`.

@@ -80,3 +80,42 @@ class MalformedProxyResponse(GatewayError):
 
 class LambdaInvocationFailed(MalformedProxyResponse):
     """The function failed (an unhandled error, a timeout, a crash): 502 as well."""
+
+
+# --- authorization (dataplane/auth) ---------------------------------------------------------
+
+
+class Unauthorized(GatewayError):
+    """401: no identity, an invalid or expired token, or an authorizer that said so."""
+
+    response_type = "UNAUTHORIZED"
+
+
+class AccessDenied(GatewayError):
+    """403: a policy (the authorizer's, an IAM identity's, the resource policy) refused."""
+
+    response_type = "ACCESS_DENIED"
+
+
+class AuthorizerConfigurationError(GatewayError):
+    """500: the authorizer could not be called or answered something unusable."""
+
+    response_type = "AUTHORIZER_CONFIGURATION_ERROR"
+
+
+class AuthorizerFailure(GatewayError):
+    """500: the authorizer failed (spec §5.5)."""
+
+    response_type = "AUTHORIZER_FAILURE"
+
+
+class InvalidSignature(GatewayError):
+    """403: a SigV4 signature that does not verify, or one that is not SigV4-shaped."""
+
+    response_type = "INVALID_SIGNATURE"
+
+
+class ExpiredToken(GatewayError):
+    """403: expired temporary credentials."""
+
+    response_type = "EXPIRED_TOKEN"

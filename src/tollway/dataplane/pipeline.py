@@ -1,10 +1,10 @@
 """The REST request pipeline: the ordered list of stages, on one screen.
 
-    decoding -> route -> request validation -> integration request -> integration
+    decoding -> route -> authorization -> request validation -> integration request -> integration
              -> integration response -> method response
     on a typed error: the gateway response;  always: the access log
 
-Later stages (authorizers, API keys, throttling, cache) slot into `rest_stages`
+Later stages (API keys, throttling, cache) slot into `rest_stages`
 at their place. How a request runs through them is chain.py.
 """
 
@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from tollway.dataplane.chain import Pipeline, Stage
 from tollway.dataplane.compression import RequestDecoding
 from tollway.dataplane.context import RestContext
+from tollway.dataplane.handlers.authorize import MethodAuthorization
 from tollway.dataplane.handlers.gateway_response import render_error
 from tollway.dataplane.handlers.integration import Integration
 from tollway.dataplane.handlers.integration_request import IntegrationRequest
@@ -28,6 +29,7 @@ def rest_stages() -> list[Stage[RestContext]]:
     return [
         RequestDecoding(),  # a compressed body decoded (minimumCompressionSize)
         ResourceRouter(),  # which resource and method
+        MethodAuthorization(),  # resource policy; IAM, Lambda or Cognito authorizer
         MethodRequestValidation(),  # the request validator: required parameters, body model
         IntegrationRequest(),  # parameter mapping, request template, passthrough
         Integration(),  # MOCK / HTTP / HTTP_PROXY / AWS_PROXY

@@ -93,22 +93,33 @@ GETTERS: dict[str, Getter] = {
     "responseLength": _response_length,
     "status": _status,
 }
-# Identity members API Gateway only fills with IAM / Cognito authorization (later work).
-for _name in (
-    "accountId",
-    "apiKey",
-    "apiKeyId",
-    "caller",
-    "cognitoAuthenticationProvider",
-    "cognitoAuthenticationType",
-    "cognitoIdentityId",
-    "cognitoIdentityPoolId",
-    "principalOrgId",
-    "user",
-    "userArn",
-    "accessKey",
-):
-    GETTERS[f"identity.{_name}"] = _none
+_IDENTITY_ATTRIBUTES = {
+    "accessKey": "access_key",
+    "accountId": "account_id",
+    "caller": "caller",
+    "cognitoAuthenticationProvider": "cognito_authentication_provider",
+    "cognitoAuthenticationType": "cognito_authentication_type",
+    "cognitoIdentityId": "cognito_identity_id",
+    "cognitoIdentityPoolId": "cognito_identity_pool_id",
+    "principalOrgId": "principal_org_id",
+    "user": "user",
+    "userArn": "user_arn",
+}
+"""Identity members authentication fills (`ctx.identity`: IAM, Cognito identity pools)."""
+
+
+def _identity_getter(attribute: str) -> Getter:
+    def get(ctx: RestContext) -> Any:
+        return getattr(ctx.identity, attribute) if ctx.identity is not None else None
+
+    return get
+
+
+for _member, _attribute in _IDENTITY_ATTRIBUTES.items():
+    GETTERS[f"identity.{_member}"] = _identity_getter(_attribute)
+# API keys come with usage plans (issue 7).
+GETTERS["identity.apiKey"] = _none
+GETTERS["identity.apiKeyId"] = _none
 
 IDENTITY_MEMBERS = (
     "accessKey",
@@ -127,24 +138,42 @@ IDENTITY_MEMBERS = (
 """`requestContext.identity` of a Lambda proxy event, in AWS's order."""
 
 
+def _authorizer_value(path: tuple[str, ...]) -> Getter:
+    def get(ctx: RestContext) -> Any:
+        value: Any = ctx.authorizer.variables if ctx.authorizer is not None else None
+        for name in path:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(name)
+        return value
+
+    return get
+
+
 def getter(name: str) -> Getter | None:
-    """The getter for `$context.<name>`, or None if Tollway does not know the variable."""
-    return GETTERS.get(name)
+    """The getter for `$context.<name>`, or None if Tollway does not know the variable.
+    `authorizer.<key>` (and `authorizer.claims.<claim>`) are whatever the authorizer
+    passes on, so any such name has a getter."""
+    found = GETTERS.get(name)
+    if found is None and name.startswith("authorizer.") and len(name) > len("authorizer."):
+        found = _authorizer_value(tuple(name.split(".")[1:]))
+    return found
 
 
-# Most members are always null until authorization fills them: copied, not computed.
+# The members only authentication fills are null unless it ran: copied, not computed.
 _IDENTITY_NULLS = dict.fromkeys(IDENTITY_MEMBERS)
-_IDENTITY_GETTERS = tuple(
-    (member, GETTERS[f"identity.{member}"])
-    for member in IDENTITY_MEMBERS
-    if GETTERS[f"identity.{member}"] is not _none
-)
+_SOURCE_IP = GETTERS["identity.sourceIp"]
+_USER_AGENT = GETTERS["identity.userAgent"]
 
 
 def identity(ctx: RestContext) -> dict[str, Any]:
     out = _IDENTITY_NULLS.copy()
-    for member, get in _IDENTITY_GETTERS:
-        out[member] = get(ctx)
+    out["sourceIp"] = _SOURCE_IP(ctx)
+    out["userAgent"] = _USER_AGENT(ctx)
+    if ctx.identity is not None:
+        members = ctx.identity.members()
+        for member in _IDENTITY_ATTRIBUTES:
+            out[member] = members[member]
     return out
 
 
@@ -160,5 +189,7 @@ def context_map(ctx: RestContext) -> dict[str, Any]:
             out.setdefault(head, {})[tail] = value
         else:
             out[head] = value
+    if ctx.authorizer is not None:
+        out["authorizer"] = ctx.authorizer.variables
     ctx.variables = out
     return out

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tollway.dataplane.auth import build as auth
 from tollway.dataplane.http_api import cors, parameters
 from tollway.dataplane.http_api.bindings import RouteRequestMapping, RouteResponseMapping, StageCors
 from tollway.dataplane.http_api.compiled import (
@@ -141,6 +142,9 @@ def _compile_route(
     handler, problems = _integration(integration, key, definition, stage, variables, services)
     warnings.extend(f"{p} on route {key}" for p in problems)
     request_mapping, response_mapping = _parameter_mappings(integration, variables, warnings)
+    route_warnings: list[str] = []
+    authorization = auth.route_authorization(definition, route, stage, services, route_warnings)
+    warnings.extend(f"{w} on route {key}" for w in route_warnings)
     return CompiledRoute(
         key,
         route["RouteId"],
@@ -150,6 +154,7 @@ def _compile_route(
         handler,
         request_parameters=request_mapping,
         response_parameters=response_mapping,
+        authorization=authorization,
     )
 
 
@@ -244,11 +249,6 @@ def _unsupported(integration: Integration, kind: str) -> str | None:
 
 def _route_warnings(route: Route) -> list[str]:
     found = []
-    authorization = route.get("AuthorizationType", "NONE")
-    if authorization != "NONE":
-        found.append(
-            f"authorization type {authorization} is not enforced yet (requests are let through)"
-        )
     if route.get("ApiKeyRequired"):
         found.append("API keys (ApiKeyRequired) are not enforced yet")
     return found

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from tollway.dataplane.auth.outcome import Authorization
     from tollway.dataplane.context import Response
     from tollway.dataplane.http_api.context import HttpContext
     from tollway.dataplane.http_api.routes import RouteTable
@@ -67,6 +68,8 @@ class CompiledRoute:
     integration: HttpIntegrationHandler
     request_parameters: RequestParameterMapping | None = None
     response_parameters: ResponseParameterMapping | None = None
+    # AWS_IAM / CUSTOM / JWT (auth/build.py); None: AuthorizationType NONE
+    authorization: Authorization[HttpContext] | None = None
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from tollway.dataplane.context import Request, Response
 from tollway.model import ids
 
 if TYPE_CHECKING:
+    from tollway.dataplane.auth.outcome import AuthorizerResult, CallerIdentity
     from tollway.dataplane.errors import GatewayError
     from tollway.dataplane.execution_log import ExecutionLog
     from tollway.dataplane.http_api.compiled import CompiledHttpStage, CompiledRoute
@@ -47,6 +48,8 @@ class HttpContext:
         "stage",
         "route",
         "path_parameters",
+        "authorizer",
+        "identity",
         "request_id",
         "trace_id",
         "request_time",
@@ -71,6 +74,9 @@ class HttpContext:
         self.stage = stage  # stage selection: the stage serving this request
         self.route: CompiledRoute | None = None  # route
         self.path_parameters: dict[str, str] = {}  # route
+        # authorize: what a Lambda / JWT authorizer passed on, and who an IAM caller is
+        self.authorizer: AuthorizerResult | None = None
+        self.identity: CallerIdentity | None = None
         _, extended, random_hex = ids.request_ids()
         self.request_id = extended.translate(_URL_SAFE)
         # The client's trace header is propagated; otherwise API Gateway starts a trace.

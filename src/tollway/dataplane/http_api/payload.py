@@ -156,6 +156,8 @@ def event_v2(ctx: HttpContext) -> dict[str, Any]:
         "time": clf_time(ctx.request_time),
         "timeEpoch": ctx.request_time_epoch,
     }
+    if ctx.authorizer is not None and ctx.authorizer.event_v2 is not None:
+        event["requestContext"]["authorizer"] = ctx.authorizer.event_v2
     body, is_base64 = event_body(ctx)
     if body is not None:
         event["body"] = body
@@ -180,8 +182,10 @@ def event_v1(ctx: HttpContext) -> dict[str, Any]:
     identity["user"] = None
     identity["userAgent"] = request.header("User-Agent") or ""
     identity["userArn"] = None
+    if ctx.identity is not None:
+        identity.update((k, v) for k, v in ctx.identity.members().items() if k in identity)
     body, is_base64 = event_body(ctx)
-    return {
+    event: dict[str, Any] = {
         "version": "1.0",
         "resource": resource,
         "path": request.stage_path,
@@ -212,6 +216,9 @@ def event_v1(ctx: HttpContext) -> dict[str, Any]:
         "body": body,
         "isBase64Encoded": is_base64,
     }
+    if ctx.authorizer is not None and ctx.authorizer.event is not None:
+        event["requestContext"]["authorizer"] = ctx.authorizer.event
+    return event
 
 
 def response_v1(payload: bytes) -> Response:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tollway.dataplane.auth.services import AuthServices
 from tollway.dataplane.compiled import IntegrationHandler
 from tollway.dataplane.integrations.aws_service import (
     AwsServiceIntegration,
@@ -37,6 +38,7 @@ class IntegrationServices:
     region: str
     account_id: str
     aws: AwsServices = field(default_factory=AwsServices)
+    auth: AuthServices = field(default_factory=AuthServices)
 
 
 def substitute_stage_variables(text: str, variables: dict[str, str]) -> str:

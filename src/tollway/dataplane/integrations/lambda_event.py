@@ -80,7 +80,7 @@ def request_context(ctx: RestContext) -> dict[str, Any]:
     method = ctx.method
     stage = ctx.stage
     host = ctx.request.host.split(":", 1)[0]
-    return {
+    out = {
         "resourceId": method.resource_id if method else None,
         "resourcePath": method.resource_path if method else None,
         "httpMethod": ctx.request.method,
@@ -98,6 +98,9 @@ def request_context(ctx: RestContext) -> dict[str, Any]:
         "deploymentId": stage.deployment_id,
         "apiId": stage.api_id,
     }
+    if ctx.authorizer is not None and ctx.authorizer.event is not None:
+        out["authorizer"] = ctx.authorizer.event
+    return out
 
 
 def build_event(ctx: RestContext) -> dict[str, Any]:

@@ -46,7 +46,8 @@ def test_warnings_name_every_feature_not_acted_on() -> None:
         RouteSettings={"GET /a": {"ThrottlingRateLimit": 1.0}},
     )
     assert compiled.warnings == [
-        "authorization type JWT is not enforced yet (requests are let through) on route GET /a",
+        "authorization type JWT is not supported yet (its requests are refused with 500) "
+        "on route GET /a",
         "API keys (ApiKeyRequired) are not enforced yet on route GET /b",
         "private integrations (ConnectionType VPC_LINK) are not supported yet on route GET /c",
         "integration subtype SNS-Publish is not one Tollway supports on route GET /d",

@@ -101,12 +101,12 @@ def test_stage_warnings_are_logged_when_loaded(
     store: SqliteStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     api = definition()
-    add_route(api, "GET /a", AuthorizationType="AWS_IAM")
+    add_route(api, "GET /a", ApiKeyRequired=True)
     store.commit([Record(http_api.V2_API_KIND, API_ID, dict(api))])
     _deploy(store, api, "dep0001", "$default")
     with caplog.at_level(logging.WARNING, "tollway.dataplane"):
         _registry(store).load_all()
     assert [r.getMessage() for r in caplog.records] == [
-        f"API {API_ID} stage $default (deployment dep0001): authorization type AWS_IAM is not "
-        "enforced yet (requests are let through) on route GET /a"
+        f"API {API_ID} stage $default (deployment dep0001): API keys (ApiKeyRequired) are not "
+        "enforced yet on route GET /a"
     ]

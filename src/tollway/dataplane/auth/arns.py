@@ -1,0 +1,28 @@
+"""The execute-api ARN a request is authorized against (spec §5.2).
+
+`arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/{VERB}/{path}`: the verb the client
+sent (not the method's `ANY`), the path as it was routed (after the stage, percent-encoding
+kept, without the leading slash; the root resource gives a trailing `/`). HTTP APIs' `$default`
+stage is `$default` in the ARN. Policies' `Resource` patterns are matched against it.
+"""
+
+from __future__ import annotations
+
+from tollway.dataplane.context import RestContext
+from tollway.dataplane.http_api.context import HttpContext
+
+
+def rest_method_arn(ctx: RestContext) -> str:
+    stage = ctx.stage
+    return (
+        f"arn:aws:execute-api:{stage.region}:{stage.account_id}:{stage.api_id}/"
+        f"{stage.stage_name}/{ctx.request.method}/{ctx.request.path[1:]}"
+    )
+
+
+def http_route_arn(ctx: HttpContext) -> str:
+    stage = ctx.stage
+    return (
+        f"arn:aws:execute-api:{stage.region}:{stage.account_id}:{stage.api_id}/"
+        f"{stage.stage_name}/{ctx.request.method}/{ctx.request.path[1:]}"
+    )

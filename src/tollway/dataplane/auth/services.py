@@ -1,0 +1,14 @@
+"""What authorization needs at run time, built once by the composition root (app.py) and
+shared by every compiled stage: the authorizer cache (so FlushStageAuthorizersCache reaches
+it), and what each mode adds (the JWKS fetcher, the IAM identity store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tollway.state.authorizer_cache import AuthorizerCache, MemoryAuthorizerCache
+
+
+@dataclass(frozen=True)
+class AuthServices:
+    cache: AuthorizerCache = field(default_factory=MemoryAuthorizerCache)

@@ -1,0 +1,61 @@
+"""Method authorization: the resource policy and the method's authorization type.
+
+AWS counterpart: API Gateway's authorization step (spec §5), between method selection and
+request validation. What runs:
+- the API's resource policy (`CompiledStage.resource_policy`, resource_policy.py), if any;
+- the method's authorization (`CompiledMethod.authorization`): AWS_IAM (SigV4 and identity
+  policies), CUSTOM (a TOKEN or REQUEST Lambda authorizer), COGNITO_USER_POOLS.
+
+They combine by AWS's same-account table (spec §5.4, Table A): an explicit Deny from either
+denies; otherwise an Allow from either allows; otherwise the implicit deny refuses (with a
+resource policy, an Allow from it alone is enough, as on AWS). A caller of another account
+needs both to allow (Table B). With a Lambda authorizer the resource policy's explicit Deny
+is checked first, so a denied caller never reaches the function.
+
+Who refuses decides the message: the method's mode (`Authorization.denied`) when its own
+decision refused, the resource policy's (`User: ... is not authorized to perform ...`)
+otherwise. A method without authorization on a stage without a resource policy returns at
+once.
+"""
+
+from __future__ import annotations
+
+from tollway.dataplane.auth.outcome import Decision
+from tollway.dataplane.chain import HandlerChain
+from tollway.dataplane.context import RestContext
+
+
+class MethodAuthorization:
+    async def __call__(self, chain: HandlerChain, ctx: RestContext) -> None:
+        assert ctx.method is not None  # routed
+        authorization = ctx.method.authorization
+        policy = ctx.stage.resource_policy
+        if authorization is None:
+            if policy is not None:
+                decision = policy.evaluate(ctx)
+                if decision is not Decision.ALLOW:
+                    raise policy.denied(ctx, decision)
+            return
+        if policy is None:
+            decision = await authorization.authorize(ctx)
+            if decision is not Decision.ALLOW:
+                raise authorization.denied(ctx, decision)
+            return
+        if authorization.policy_first:
+            before = policy.evaluate(ctx)
+            if before is Decision.DENY:
+                raise policy.denied(ctx, before)
+        caller_decision = await authorization.authorize(ctx)
+        if caller_decision is Decision.DENY:
+            raise authorization.denied(ctx, caller_decision)
+        policy_decision = policy.evaluate(ctx)
+        if policy_decision is Decision.DENY:
+            raise policy.denied(ctx, policy_decision)
+        if policy.same_account(ctx):
+            allowed = Decision.ALLOW in (caller_decision, policy_decision)
+        else:
+            allowed = caller_decision is policy_decision is Decision.ALLOW
+        if not allowed:
+            if caller_decision is not Decision.ALLOW:
+                raise authorization.denied(ctx, caller_decision)
+            raise policy.denied(ctx, policy_decision)
