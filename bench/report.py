@@ -24,6 +24,11 @@ MAPPED = "Tollway MOCK with a validator and templates"
 MAPPED_SHARE_OF_MOCK = 0.6
 REST_PROXY = "Tollway HTTP_PROXY"
 HTTP_API_PROXY = "Tollway HTTP API, HTTP_PROXY"
+# The authorization issue's targets: a route behind a cached Lambda authorizer, and one
+# behind a JWT authorizer, as shares of the same route without authorization in the same run.
+LAMBDA_AUTHORIZED = "Tollway MOCK behind a cached Lambda TOKEN authorizer"
+JWT_AUTHORIZED = "Tollway HTTP API, HTTP_PROXY behind a JWT authorizer"
+AUTHORIZED_SHARE = 0.8
 HTTP_API_LAMBDA = "Tollway HTTP API, AWS_PROXY (payload 2.0), 10 workers (default)"
 # The Lambda hosting issue's targets: warm AWS_PROXY throughput as a share of the same run's
 # Tollway MOCK, and a trivial handler's cold start.
@@ -180,6 +185,7 @@ def render(run: Run, machine_lines: list[str]) -> str:
         lines.append(f"- {name}: {share:.3f} against a target of {target:.2f}: {verdict}")
     lines += _mapping(run)
     lines += _http_apis(run, base_rps)
+    lines += _authorizers(run)
     lines += _lambda_hosting(run, base_rps)
     lines += _memory(run)
     lines += [
@@ -264,6 +270,35 @@ def _http_apis(run: Run, base_rps: float) -> list[str]:
             f"{http_ratio:.3f}, {_verdict(http_ratio >= rest_ratio)}"
         )
     return lines
+
+
+def _authorizers(run: Run) -> list[str]:
+    """The authorized routes against the same routes without authorization."""
+    by_name = {s.name: s for s in run.scenarios}
+    pairs = [
+        (LAMBDA_AUTHORIZED, MOCK, "the same MOCK without authorization"),
+        (JWT_AUTHORIZED, HTTP_API_PROXY, "the same HTTP API route without authorization"),
+    ]
+    lines = []
+    for name, plain_name, plain_label in pairs:
+        secured, plain = by_name.get(name), by_name.get(plain_name)
+        if secured is None or plain is None or not plain.result.requests_per_second:
+            continue
+        share = secured.result.requests_per_second / plain.result.requests_per_second
+        lines.append(
+            f"- {name}: {secured.result.requests_per_second:,.0f} requests/s, {share:.3f} of "
+            f"{plain_label} ({plain.result.requests_per_second:,.0f}): "
+            f"{_verdict(share >= AUTHORIZED_SHARE)}"
+        )
+    if not lines:
+        return []
+    return [
+        "",
+        "Authorization (the cached Lambda authorizer's answer is kept 300 s; the JWT's keys are "
+        f"fetched once), target ≥ {AUTHORIZED_SHARE} of the same route without it:",
+        "",
+        *lines,
+    ]
 
 
 def _mapping(run: Run) -> list[str]:

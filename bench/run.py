@@ -9,14 +9,16 @@ On this machine, in one run, with every process started here and stopped on the 
 2. nginx as a reverse proxy to it (pooled keep-alive connections), pinned to core 0;
 3. Tollway, pinned to core 0, serving a generated OpenAPI file with one MOCK (and one MOCK
    with a validator and templates), one HTTP_PROXY (to the same upstream) and one AWS_PROXY
-   route (a trivial Python function), plus two HTTP APIs made by quick create on the same
-   Tollway: HTTP_PROXY to the same upstream, and AWS_PROXY to the same function (payload 2.0);
+   route (a trivial Python function), the MOCK route again behind a cached Lambda TOKEN
+   authorizer, plus three HTTP APIs made by quick create on the same Tollway: HTTP_PROXY to
+   the same upstream, the same behind a JWT authorizer (the upstream nginx serves the
+   issuer's JWKS), and AWS_PROXY to the same function (payload 2.0);
 4. the Python floor (floor.py), pinned to core 0: a bare uvicorn app on Tollway's server
    stack, answering directly and proxying with aiohttp, to show what the stack alone costs;
 5. wrk, pinned to core 1, against each in turn: the upstream directly (a reference for what
    core 1 can give), the nginx proxy (the baseline), the two floor routes, Tollway's REST
-   routes, its HTTP_PROXY again with the access log written to a file, and the two HTTP API
-   routes;
+   routes, its HTTP_PROXY again with the access log written to a file, and the HTTP API
+   routes (the authorized ones with their token on every request);
 6. Lambda hosting: AWS_PROXY on Tollways with exactly 1 and 2 warm workers
    (--function-concurrency), their workers on core 0 with Tollway and, in a second variant,
    moved to core 1 (Tollway alone on core 0); the 1-worker one again under one connection
@@ -52,12 +54,15 @@ from pathlib import Path
 from types import FrameType
 
 import coldstart
+from authorizers import TOKEN_HEADER, JwtIssuer, make_issuer
 from children import Child, Children, descendants
 from probes import CpuMeter, MemorySample, MemorySampler, others_busy_seconds
 from report import (
     BASELINE,
     HTTP_API_LAMBDA,
     HTTP_API_PROXY,
+    JWT_AUTHORIZED,
+    LAMBDA_AUTHORIZED,
     MAPPED,
     MOCK,
     REST_PROXY,
@@ -167,6 +172,7 @@ class Target:
     exact_workers: bool = True
     workers_core: int = SERVER_CORE
     connections: int = 0
+    headers: tuple[str, ...] = ()  # "Name: value", sent with every request (tokens)
 
 
 @dataclass(frozen=True)
@@ -225,10 +231,10 @@ class Bench:
         connections = target.connections or self.args.connections
         self.wait_for_quiet(name)
         if self.args.warmup:
-            warmup = wrk_command(url, connections, self.args.warmup, LOAD_CORE)
+            warmup = wrk_command(url, connections, self.args.warmup, LOAD_CORE, target.headers)
             self.completed[url] += run_wrk(warmup, self.args.warmup).requests
         workers = self.place_workers(target)
-        command = wrk_command(url, connections, self.args.duration, LOAD_CORE)
+        command = wrk_command(url, connections, self.args.duration, LOAD_CORE, target.headers)
         print(f"bench: {name}: {self.args.duration} s of load on {url}", flush=True)
         sampler = MemorySampler(tollway.pid) if tollway else nullcontext()
         with CpuMeter(self._our_pids) as cpu, sampler:
@@ -323,9 +329,11 @@ class Bench:
                 return
             print(f"bench: {name}: waiting for other processes to go quiet", flush=True)
 
-    def start_nginx_pair(self) -> tuple[str, str]:
+    def start_nginx_pair(self) -> tuple[str, str, JwtIssuer]:
+        """The upstream (which also serves the JWT issuer's files) and the nginx proxy."""
         upstream_port, proxy_port = free_port(), free_port()
-        upstream_conf = upstream_config(self.work, upstream_port)
+        issuer = make_issuer(self.work, upstream_port)
+        upstream_conf = upstream_config(self.work, upstream_port, issuer)
         proxy_conf = proxy_config(self.work, proxy_port, upstream_port)
         upstream = start_nginx(self.children, self.work, "upstream", upstream_conf, LOAD_CORE)
         proxy = start_nginx(self.children, self.work, "proxy", proxy_conf, SERVER_CORE)
@@ -335,7 +343,7 @@ class Bench:
         proxy_url = f"http://127.0.0.1:{proxy_port}/"
         wait_http_ok(upstream_url, upstream)
         wait_http_ok(proxy_url, proxy)
-        return upstream_url, proxy_url
+        return upstream_url, proxy_url, issuer
 
     def start_tollway(
         self, api: Path, name: str, access_log: str, extra: tuple[str, ...] = ()
@@ -437,7 +445,7 @@ class Bench:
         )
 
     def execute(self) -> Run:
-        upstream_url, proxy_url = self.start_nginx_pair()
+        upstream_url, proxy_url, issuer = self.start_nginx_pair()
         upstream_port = int(upstream_url.rsplit(":", 1)[1].strip("/"))
         api = write_api(self.work, upstream_port)
         floor_child, floor = start_floor(self.children, self.work, upstream_url, SERVER_CORE)
@@ -453,7 +461,7 @@ class Bench:
         for _ in range(FUNCTION_WARM_REQUESTS):
             check_answer(tollway.url("lambda"))
         self.run.memory_warm = MemorySample.of(tollway.child.pid)
-        http_apis = create_http_apis(tollway, upstream_url)
+        http_apis = create_http_apis(tollway, upstream_url, issuer)
         # AWS_PROXY with a fixed number of workers: on core 0 with Tollway, then moved to
         # core 1 (Tollway alone on core 0). One Tollway each, so that no scenario changes
         # another's workers.
@@ -480,6 +488,12 @@ class Bench:
             Target("Python floor: uvicorn + aiohttp proxy", floor + "proxy"),
             Target(MOCK, tollway.url("mock"), tollway.child),
             Target(MAPPED, tollway.url(MAPPED_QUERY), tollway.child),
+            Target(
+                LAMBDA_AUTHORIZED,
+                tollway.url("mock-authorized"),
+                tollway.child,
+                headers=(TOKEN_HEADER,),
+            ),
             Target(REST_PROXY, tollway.url("proxy"), tollway.child),
             Target(
                 AWS_PROXY,
@@ -490,6 +504,7 @@ class Bench:
             ),
             Target(LOGGED, logged.url("proxy"), logged.child),
             Target(HTTP_API_PROXY, http_apis.proxy_url, tollway.child),
+            Target(JWT_AUTHORIZED, http_apis.jwt_url, tollway.child, headers=(issuer.header,)),
             Target(
                 HTTP_API_LAMBDA,
                 http_apis.lambda_url,
@@ -504,7 +519,7 @@ class Bench:
             aws_proxy("tollway-1-worker", LATENCY, connections=1),
         ]
         for target in targets:
-            check_answer(target.url)
+            check_answer(target.url, target.headers)
             self.completed[target.url] += 1
         # Rounds of every scenario, not every round of one scenario: a burst of load from
         # elsewhere on this shared machine then hits one run of several scenarios, and the

@@ -18,7 +18,9 @@ import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import authorizers
 from children import Child, Children
 
 NGINX = "/usr/sbin/nginx"
@@ -50,7 +52,9 @@ def free_port() -> int:
         return port
 
 
-def _nginx_config(work: Path, name: str, port: int, location: str, extra_http: str = "") -> str:
+def _nginx_config(
+    work: Path, name: str, port: int, location: str, extra_http: str = "", extra_server: str = ""
+) -> str:
     temp = work / f"{name}-temp"
     temp.mkdir(exist_ok=True)
     return f"""\
@@ -74,17 +78,21 @@ http {{
         location / {{
 {location}
         }}
+{extra_server}
     }}
 }}
 """
 
 
-def upstream_config(work: Path, port: int) -> str:
+def upstream_config(work: Path, port: int, issuer: authorizers.JwtIssuer | None = None) -> str:
+    """The upstream's fixed answer; with `issuer`, also the JWT issuer's discovery document
+    and JWKS (static files) for the JWT authorizer scenario."""
     # nginx's `return` takes a quoted string; the body has no single quotes to escape.
     location = f"""\
             default_type application/json;
             return 200 '{BODY_TEXT}';"""
-    return _nginx_config(work, "upstream", port, location)
+    extra = authorizers.issuer_locations(issuer.directory) if issuer else ""
+    return _nginx_config(work, "upstream", port, location, extra_server=extra)
 
 
 def proxy_config(work: Path, port: int, upstream_port: int) -> str:
@@ -120,8 +128,15 @@ def start_nginx(children: Children, work: Path, name: str, config: str, core: in
     return children.start(f"nginx-{name}", command, work / f"{name}.out", work)
 
 
-def openapi_document(upstream_port: int) -> dict[str, object]:
-    """The benchmark API: one route per integration type, all answering BODY."""
+def openapi_document(upstream_port: int) -> dict[str, Any]:
+    """The benchmark API: one route per integration type, all answering BODY, and the MOCK
+    route again behind a cached Lambda authorizer (authorizers.py)."""
+    document = _integration_routes(upstream_port)
+    authorizers.add_authorized_route(document, document["paths"]["/mock"]["get"])
+    return document
+
+
+def _integration_routes(upstream_port: int) -> dict[str, Any]:
     lambda_uri = (
         "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
         f"arn:aws:lambda:us-east-1:000000000000:function:{FUNCTION_NAME}/invocations"
@@ -272,9 +287,12 @@ class HttpApis:
 
     proxy_url: str  # HTTP_PROXY to the upstream nginx (the `$default` route forwards the path)
     lambda_url: str  # AWS_PROXY to FUNCTION_NAME, payload format 2.0
+    jwt_url: str  # the HTTP_PROXY API again, its `$default` route behind a JWT authorizer
 
 
-def create_http_apis(server: TollwayServer, upstream_url: str) -> HttpApis:
+def create_http_apis(
+    server: TollwayServer, upstream_url: str, issuer: authorizers.JwtIssuer
+) -> HttpApis:
     import boto3  # only the benchmark's driver needs it (the `bench` extra)
 
     client = boto3.client(
@@ -305,9 +323,11 @@ def create_http_apis(server: TollwayServer, upstream_url: str) -> HttpApis:
         Principal="apigateway.amazonaws.com",
         SourceArn=f"arn:aws:execute-api:us-east-1:000000000000:{function['ApiId']}/*",
     )
+    jwt_api = authorizers.create_jwt_api(client, upstream_url, issuer)
     return HttpApis(
         proxy_url=f"{base}/{proxy['ApiId']}/proxy",
         lambda_url=f"{base}/{function['ApiId']}/lambda",
+        jwt_url=f"{base}/{jwt_api}/proxy",
     )
 
 
@@ -316,6 +336,7 @@ def write_api(work: Path, upstream_port: int) -> Path:
     code = work / "functions" / "hello"
     code.mkdir(parents=True, exist_ok=True)
     (code / "app.py").write_text(FUNCTION_SOURCE)
+    authorizers.write_authorizer(work)
     api = work / "bench-api.json"
     api.write_text(json.dumps(openapi_document(upstream_port), indent=2))
     return api
@@ -421,10 +442,11 @@ def wait_http_ok(url: str, child: Child, timeout: float = _START_TIMEOUT) -> Non
     raise RuntimeError(f"{url} not ready after {timeout:.0f}s ({last_error})")
 
 
-def check_answer(url: str) -> None:
+def check_answer(url: str, headers: Sequence[str] = ()) -> None:
     """One request before the load: the scenario must answer 200 with BODY, or it measures
-    something else (an error page is cheap to serve)."""
-    with urllib.request.urlopen(url, timeout=15) as response:
+    something else (an error page is cheap to serve). `headers`: "Name: value" lines."""
+    request = urllib.request.Request(url, headers=dict(h.split(": ", 1) for h in headers))
+    with urllib.request.urlopen(request, timeout=15) as response:
         status, text = response.status, response.read().decode()
     if status != 200 or json.loads(text) != BODY:
         raise RuntimeError(f"{url} answered {status} {text[:200]!r}, not the benchmark body")

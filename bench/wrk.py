@@ -36,7 +36,10 @@ class WrkResult:
         return ", ".join(parts)
 
 
-def wrk_command(url: str, connections: int, duration: int, core: int) -> list[str]:
+def wrk_command(
+    url: str, connections: int, duration: int, core: int, headers: tuple[str, ...] = ()
+) -> list[str]:
+    """`headers`: "Name: value" lines every request carries (a token, for authorizers)."""
     return [
         "taskset",
         "-c",
@@ -48,6 +51,7 @@ def wrk_command(url: str, connections: int, duration: int, core: int) -> list[st
         "--latency",
         "--timeout",
         "5s",
+        *[arg for header in headers for arg in ("-H", header)],
         url,
     ]
 
