@@ -143,3 +143,15 @@ def test_the_method_arn_names_the_verb_sent_and_the_routed_path() -> None:
     assert rest_method_arn(ctx) == (
         "arn:aws:execute-api:us-east-1:000000000000:abc1234567/test/GET/pets/7"
     )
+
+
+@pytest.mark.parametrize("path", ["/pets/7", "//pets/7", "/pets//7/", "/pets/7/"])
+def test_the_method_arn_has_the_segments_the_router_matched(path: str) -> None:
+    """`//pets/7` is served by `/pets/{id}`: its ARN must be the one a policy on
+    `.../GET/pets/7` names, or a Deny could be walked around with an extra slash."""
+    api = definition()
+    add(api, "/pets/{id}", "GET")
+    ctx = context(stage(api), "GET", path)
+    asyncio.run(ResourceRouter()(HandlerChain(), ctx))
+    assert ctx.method is not None
+    assert rest_method_arn(ctx).endswith("/test/GET/pets/7")
