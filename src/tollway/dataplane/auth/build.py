@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tollway.dataplane.auth import jwt
 from tollway.dataplane.auth.outcome import Authorization, Decision
 from tollway.dataplane.errors import AuthorizerConfigurationError, GatewayError
 
@@ -71,7 +72,25 @@ def route_authorization(
     kind = route.get("AuthorizationType", "NONE")
     if kind == "NONE":
         return None
+    if kind == "JWT":
+        return _jwt_route(definition, route, services, warnings)
     reason = f"authorization type {kind} is not supported yet"
+    warnings.append(f"{reason} (its requests are refused with 500)")
+    return Misconfigured(reason)
+
+
+def _jwt_route(
+    definition: ApiDefinition, route: Route, services: IntegrationServices, warnings: list[str]
+) -> Authorization[HttpContext]:
+    authorizer = definition["Authorizers"].get(route.get("AuthorizerId") or "")
+    if authorizer is None or authorizer.get("AuthorizerType") != "JWT":
+        reason = f"route authorization JWT needs a JWT authorizer, not {route.get('AuthorizerId')}"
+    else:
+        scopes = list(route.get("AuthorizationScopes") or [])
+        built = jwt.build_route(authorizer, scopes, services.auth.jwks, warnings)
+        if not isinstance(built, str):
+            return built
+        reason = built
     warnings.append(f"{reason} (its requests are refused with 500)")
     return Misconfigured(reason)
 
