@@ -49,8 +49,11 @@ def claims(issuer: str, audience: str | None = "api", **more: Any) -> dict[str, 
     return {k: v for k, v in out.items() if v is not None}
 
 
-def token(payload: dict[str, Any], kid: str = "k1", alg: str = "RS256", **header: Any) -> str:
-    return jwt.encode(payload, rsa_key(kid), algorithm=alg, headers={"kid": kid, **header})
+def token(
+    payload: dict[str, Any], kid: str = "k1", alg: str = "RS256", sign_with: str | None = None
+) -> str:
+    """`payload` signed by key `kid` (or by `sign_with`, the header still naming `kid`)."""
+    return jwt.encode(payload, rsa_key(sign_with or kid), algorithm=alg, headers={"kid": kid})
 
 
 def _b64(data: bytes) -> str:
