@@ -1,60 +1,69 @@
-"""Builders for the authorization unit tests: a fake OIDC issuer behind the upstream client
-seam, and a settable clock."""
+"""A scripted Lambda host for authorizer tests: answers what the test says, records calls."""
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from tests.jwt_issuer import jwks
-
-from tollway.dataplane.context import Response
-
-ISSUER = "https://issuer.test/tenant"
-DISCOVERY = f"{ISSUER}/.well-known/openid-configuration"
-KEYS_URL = "https://keys.test/jwks.json"
 
 
-class IssuerUpstream:
-    """An UpstreamClient playing an OIDC issuer: documents by URL, each GET recorded."""
-
-    def __init__(self, documents: dict[str, Any]) -> None:
-        self.documents = documents
-        self.gets: list[str] = []
-        self.limits: list[float] = []
-        self.gate: asyncio.Event | None = None  # set: answers wait for it
-
-    async def send(self, method: str, url: str, headers: list[tuple[str, str]],
-                   body: bytes | None, *, time_limit: float,
-                   verify_tls: bool = True) -> Response:  # fmt: skip
-        assert method == "GET" and verify_tls
-        self.gets.append(url)
-        self.limits.append(time_limit)
-        if self.gate is not None:
-            await self.gate.wait()
-        answer = self.documents.get(url)
-        if isinstance(answer, BaseException):
-            raise answer
-        if isinstance(answer, Response):
-            return answer
-        if answer is None:
-            return Response(404, [], b"not found")
-        return Response(200, [("Content-Type", "application/json")], orjson.dumps(answer))
-
-    async def close(self) -> None:
-        pass
+@dataclass
+class Outcome:
+    payload: bytes
+    function_error: str | None = None
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
+@dataclass
+class ScriptedFunctions:
+    """`answer` maps the event to what the function returns (or raises: Lambda refusals);
+    `error` makes it a function error with that errorMessage."""
 
-    def __call__(self) -> float:
-        return self.now
+    answer: Callable[[dict[str, Any]], Any] = lambda event: None
+    error: str | None = None
+    raw: bytes | None = None  # a payload that is not JSON
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+    async def invoke_as_service(
+        self,
+        function_ref: str,
+        payload: bytes,
+        *,
+        principal: str,
+        source_arn: str,
+        time_limit: float | None = None,
+    ) -> Outcome:
+        event = orjson.loads(payload)
+        self.calls.append(
+            {
+                "function": function_ref,
+                "event": event,
+                "principal": principal,
+                "source_arn": source_arn,
+                "time_limit": time_limit,
+            }
+        )
+        if self.raw is not None:
+            return Outcome(self.raw)
+        if self.error is not None:
+            body = {"errorMessage": self.error, "errorType": "Exception", "stackTrace": []}
+            return Outcome(orjson.dumps(body), "Unhandled")
+        return Outcome(orjson.dumps(self.answer(event)))
+
+    def invoke_event_as_service(
+        self, function_ref: str, payload: bytes, *, principal: str, source_arn: str
+    ) -> str:
+        raise AssertionError("authorizers are invoked synchronously")
 
 
-def issuer(*kids: str) -> IssuerUpstream:
-    return IssuerUpstream(
-        {DISCOVERY: {"issuer": ISSUER, "jwks_uri": KEYS_URL}, KEYS_URL: jwks(*kids)}
-    )
+def allow(resource: str = "*", effect: str = "Allow", **extra: Any) -> dict[str, Any]:
+    """An IAM-policy answer with one statement."""
+    return {
+        "principalId": "user-1",
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}],
+        },
+        **extra,
+    }

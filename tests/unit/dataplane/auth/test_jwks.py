@@ -16,7 +16,7 @@ from tollway.dataplane.auth.jwks import JwksCache, KeySet, KeysUnavailable, Unkn
 from tollway.dataplane.context import Response
 from tollway.dataplane.errors import IntegrationTimeout
 
-from .conftest import DISCOVERY, ISSUER, KEYS_URL, Clock, issuer
+from .fake_issuer import DISCOVERY, ISSUER, KEYS_URL, Clock, issuer
 
 SOURCE = KeySet(ISSUER)
 

@@ -24,7 +24,7 @@ from tollway.dataplane.context import Response
 from tollway.dataplane.http_api.pipeline import http_pipeline
 from tollway.model.http_api import ApiDefinition
 
-from .conftest import ISSUER, IssuerUpstream, issuer
+from .fake_issuer import ISSUER, IssuerUpstream, issuer
 
 AUTHORIZER = {
     "AuthorizerId": "au00001",

@@ -14,7 +14,7 @@ from tollway.dataplane.auth import jwt_verify as v
 from tollway.dataplane.auth.jwks import JwksCache, KeySet
 from tollway.dataplane.auth.jwt_verify import TokenRejected, TokenRules, TokenVerifier, token_scopes
 
-from .conftest import ISSUER, KEYS_URL, issuer
+from .fake_issuer import ISSUER, KEYS_URL, issuer
 
 RULES = TokenRules(ISSUER, KeySet(ISSUER), frozenset({"api", "client-1"}))
 
