@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tollway.dataplane.auth import jwt
+from tollway.dataplane.auth import cognito, jwt
 from tollway.dataplane.auth.outcome import Authorization, Decision
 from tollway.dataplane.errors import AuthorizerConfigurationError, GatewayError
 
@@ -56,6 +56,8 @@ def method_authorization(
     kind = method.get("authorizationType", "NONE")
     if kind == "NONE":
         return None
+    if kind == "COGNITO_USER_POOLS":
+        return _cognito_method(definition, method, services, warnings)
     reason = f"authorization type {kind} is not supported yet"
     warnings.append(f"{reason} (its requests are refused with 500)")
     return Misconfigured(reason)
@@ -75,6 +77,27 @@ def route_authorization(
     if kind == "JWT":
         return _jwt_route(definition, route, services, warnings)
     reason = f"authorization type {kind} is not supported yet"
+    warnings.append(f"{reason} (its requests are refused with 500)")
+    return Misconfigured(reason)
+
+
+def _cognito_method(
+    definition: RestApiDefinition,
+    method: Method,
+    services: IntegrationServices,
+    warnings: list[str],
+) -> Authorization[RestContext]:
+    authorizer_id = method.get("authorizerId") or ""
+    authorizer = (definition.get("authorizers") or {}).get(authorizer_id)
+    if authorizer is None or authorizer.get("type") != "COGNITO_USER_POOLS":
+        reason = f"COGNITO_USER_POOLS needs a Cognito user pool authorizer, not {authorizer_id}"
+    else:
+        scopes = list(method.get("authorizationScopes") or [])
+        auth = services.auth
+        built = cognito.build_method(dict(authorizer), scopes, auth.jwks, auth.cognito_endpoint)
+        if not isinstance(built, str):
+            return built
+        reason = built
     warnings.append(f"{reason} (its requests are refused with 500)")
     return Misconfigured(reason)
 
