@@ -90,16 +90,14 @@ def _cognito_method(
     authorizer_id = method.get("authorizerId") or ""
     authorizer = (definition.get("authorizers") or {}).get(authorizer_id)
     if authorizer is None or authorizer.get("type") != "COGNITO_USER_POOLS":
-        reason = f"COGNITO_USER_POOLS needs a Cognito user pool authorizer, not {authorizer_id}"
-    else:
-        scopes = list(method.get("authorizationScopes") or [])
-        auth = services.auth
-        built = cognito.build_method(dict(authorizer), scopes, auth.jwks, auth.cognito_endpoint)
-        if not isinstance(built, str):
-            return built
-        reason = built
-    warnings.append(f"{reason} (its requests are refused with 500)")
-    return Misconfigured(reason)
+        return _refused(
+            f"COGNITO_USER_POOLS needs a Cognito user pool authorizer, not {authorizer_id}",
+            warnings,
+        )
+    scopes = list(method.get("authorizationScopes") or [])
+    auth = services.auth
+    built = cognito.build_method(dict(authorizer), scopes, auth.jwks, auth.cognito_endpoint)
+    return _refused(built, warnings) if isinstance(built, str) else built
 
 
 def _jwt_route(
@@ -107,13 +105,17 @@ def _jwt_route(
 ) -> Authorization[HttpContext]:
     authorizer = definition["Authorizers"].get(route.get("AuthorizerId") or "")
     if authorizer is None or authorizer.get("AuthorizerType") != "JWT":
-        reason = f"route authorization JWT needs a JWT authorizer, not {route.get('AuthorizerId')}"
-    else:
-        scopes = list(route.get("AuthorizationScopes") or [])
-        built = jwt.build_route(authorizer, scopes, services.auth.jwks, warnings)
-        if not isinstance(built, str):
-            return built
-        reason = built
+        return _refused(
+            f"route authorization JWT needs a JWT authorizer, not {route.get('AuthorizerId')}",
+            warnings,
+        )
+    scopes = list(route.get("AuthorizationScopes") or [])
+    built = jwt.build_route(authorizer, scopes, services.auth.jwks, warnings)
+    return _refused(built, warnings) if isinstance(built, str) else built
+
+
+def _refused(reason: str, warnings: list[str]) -> Misconfigured:
+    """A mode that cannot run: warned about at load, its requests refused with 500."""
     warnings.append(f"{reason} (its requests are refused with 500)")
     return Misconfigured(reason)
 

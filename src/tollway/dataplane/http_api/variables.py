@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from tollway.dataplane.auth.outcome import authorizer_value
 from tollway.dataplane.context import clf_time
 from tollway.dataplane.http_api.context import HttpContext
 from tollway.dataplane.http_api.errors import status_and_message
@@ -97,12 +98,7 @@ for _name in (
 
 def _authorizer_value(path: tuple[str, ...]) -> Getter:
     def get(ctx: HttpContext) -> Any:
-        value: Any = ctx.authorizer.variables if ctx.authorizer is not None else None
-        for name in path:
-            if not isinstance(value, dict):
-                return None
-            value = value.get(name)
-        return value
+        return authorizer_value(ctx.authorizer, path)
 
     return get
 
