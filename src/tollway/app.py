@@ -27,6 +27,8 @@ from tollway.control.files import LoadedApi, load_file
 from tollway.control.lambda_api import ops as lambda_operations
 from tollway.control.operations import ControlPlane
 from tollway.control.server import ControlServer
+from tollway.dataplane.auth.jwks import JwksCache
+from tollway.dataplane.auth.services import AuthServices
 from tollway.dataplane.handlers.access_log import AccessLog
 from tollway.dataplane.http_api.pipeline import http_pipeline
 from tollway.dataplane.http_protocol import CasePreservingHttpToolsProtocol
@@ -90,6 +92,11 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _cognito_endpoint(endpoints: dict[str, str]) -> str | None:
+    """Where Cognito user pools' keys come from: `--aws-endpoint cognito-idp=URL` (or `*`)."""
+    return endpoints.get("cognito-idp") or endpoints.get("*")
+
+
 class Tollway:
     def __init__(self, settings: Settings, *, out: TextIO = sys.stdout) -> None:
         self.settings = settings
@@ -113,6 +120,10 @@ class Tollway:
             settings.region,
             settings.account_id,
             AwsServices(settings.aws_endpoint_urls, AwsCredentials(settings.aws_profile)),
+            AuthServices(
+                jwks=JwksCache(self.upstream),
+                cognito_endpoint=_cognito_endpoint(settings.aws_endpoint_urls),
+            ),
         )
         self.registry = DeploymentRegistry(self.store, services)
         self.changes.subscribe(self.registry.reload)

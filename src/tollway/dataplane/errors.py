@@ -13,6 +13,9 @@ from tollway.model.gateway_responses import DEFAULTS
 
 class GatewayError(Exception):
     response_type = "DEFAULT_5XX"
+    # Response headers the error adds, whatever the gateway response configures (a JWT
+    # authorizer's `www-authenticate` challenge).
+    headers: tuple[tuple[str, str], ...] = ()
 
     def __init__(
         self,

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from tollway.dataplane.auth.outcome import authorizer_value
 from tollway.dataplane.context import RestContext, clf_time
 
 Getter = Callable[[RestContext], Any]
@@ -140,12 +141,7 @@ IDENTITY_MEMBERS = (
 
 def _authorizer_value(path: tuple[str, ...]) -> Getter:
     def get(ctx: RestContext) -> Any:
-        value: Any = ctx.authorizer.variables if ctx.authorizer is not None else None
-        for name in path:
-            if not isinstance(value, dict):
-                return None
-            value = value.get(name)
-        return value
+        return authorizer_value(ctx.authorizer, path)
 
     return get
 

@@ -14,8 +14,8 @@ AuthorizationType JWT or CUSTOM and the authorizer, or AWS_IAM; `x-amazon-apigat
 operation (spec §15.1); so does Tollway. Without `security`, the document's root `security`
 applies; `security: []` means none.
 
-Tollway stores authorizers but its gateway does not run them yet (docs/compatibility.md).
 Choices where AWS's documentation is silent:
+- A jwt authorizer without `identitySource` reads `$request.header.Authorization`.
 - Schemes without an authorizer (and not IAM) are ignored with a warning; an operation that
   names one gets no authorization, with a warning.
 - `identitySource` may be a comma-separated string (as REST writes it) or a list.
@@ -95,6 +95,8 @@ def _authorizer(work: Import, name: str, raw: Any) -> dict[str, Any] | None:
         )
         return None
     source = raw.get("identitySource")
+    if source is None and kind == "JWT":
+        source = "$request.header.Authorization"  # what a bearer token comes in
     if isinstance(source, str):
         source = [s.strip() for s in source.split(",") if s.strip()]
     if source is not None:

@@ -1,7 +1,8 @@
 """Model and Authorizer operations: API-wide parts that routes refer to.
 
-Authorizers are records only: Tollway stores them and routes may name them, but the gateway
-does not run them yet (the data plane warns about it; see docs/compatibility.md).
+JWT authorizers are checked as AWS checks them (an issuer, at most 50 audiences, exactly one
+`$request.header.*` / `$request.querystring.*` identity source, no result TTL) and run by the
+gateway (dataplane/auth/jwt.py, docs/authorization-jwt.md).
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from tollway.control.apigatewayv2.documents import (
 )
 from tollway.control.errors import BadRequestException, ConflictException
 from tollway.control.operations import Call, OperationTable
+from tollway.dataplane.auth.jwt import identity_source_problem
 from tollway.model import ids
 from tollway.model.http_api import ApiDefinition
 
 ops = OperationTable("apigatewayv2")
+
+MAX_AUDIENCES = 50  # per JWT authorizer (spec §5.1)
 
 MODEL_MEMBERS = ("ContentType", "Description", "Name", "Schema")
 AUTHORIZER_MEMBERS = (
@@ -85,9 +89,7 @@ def check_authorizer(document_http: bool, authorizer: dict[str, Any]) -> None:
     if kind == "JWT":
         if not document_http:
             raise BadRequestException("JWT authorizers are supported only for HTTP APIs")
-        config = authorizer.get("JwtConfiguration") or {}
-        if not config.get("Issuer"):
-            raise BadRequestException("JwtConfiguration.Issuer is required for JWT authorizers")
+        _check_jwt_authorizer(authorizer)
     elif kind == "REQUEST":
         if not authorizer.get("AuthorizerUri"):
             raise BadRequestException("AuthorizerUri is required for REQUEST authorizers")
@@ -102,6 +104,24 @@ def check_authorizer(document_http: bool, authorizer: dict[str, Any]) -> None:
     ttl = authorizer.get("AuthorizerResultTtlInSeconds")
     if ttl is not None and not 0 <= ttl <= 3600:
         raise BadRequestException("AuthorizerResultTtlInSeconds must be between 0 and 3600")
+
+
+def _check_jwt_authorizer(authorizer: dict[str, Any]) -> None:
+    """AWS's rules for JWT authorizers (spec §5.1, §5.8)."""
+    config = authorizer.get("JwtConfiguration") or {}
+    if not config.get("Issuer"):
+        raise BadRequestException("JwtConfiguration.Issuer is required for JWT authorizers")
+    if len(config.get("Audience") or []) > MAX_AUDIENCES:
+        raise BadRequestException(
+            f"JwtConfiguration.Audience can have at most {MAX_AUDIENCES} entries"
+        )
+    problem = identity_source_problem(authorizer.get("IdentitySource"))
+    if problem is not None:
+        raise BadRequestException(problem)
+    if authorizer.get("AuthorizerResultTtlInSeconds") is not None:
+        raise BadRequestException(
+            "AuthorizerResultTtlInSeconds is not supported for JWT authorizers"
+        )
 
 
 # --- the five operations of each kind -------------------------------------------------------

@@ -19,6 +19,8 @@ from tollway.model.http_api import HTTP, ApiDefinition, Route, integration_id_of
 
 ops = OperationTable("apigatewayv2")
 
+MAX_SCOPES = 10  # AuthorizationScopes per route (spec §5.1)
+
 ROUTE_MEMBERS = (
     "ApiKeyRequired",
     "AuthorizationScopes",
@@ -65,6 +67,13 @@ def _check_authorization(definition: ApiDefinition, route: dict[str, Any]) -> No
         raise BadRequestException(
             f"AuthorizerId is only valid with authorization type CUSTOM or JWT, not {kind}"
         )
+    scopes = route.get("AuthorizationScopes") or []
+    if scopes and kind != "JWT":
+        raise BadRequestException(
+            f"AuthorizationScopes are supported only with authorization type JWT, not {kind}"
+        )
+    if len(scopes) > MAX_SCOPES:
+        raise BadRequestException(f"A route can have at most {MAX_SCOPES} AuthorizationScopes")
 
 
 def build_route(

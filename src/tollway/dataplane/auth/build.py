@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tollway.dataplane.auth import cognito, jwt
 from tollway.dataplane.auth.outcome import Authorization, Decision
 from tollway.dataplane.errors import AuthorizerConfigurationError, GatewayError
 
@@ -55,6 +56,8 @@ def method_authorization(
     kind = method.get("authorizationType", "NONE")
     if kind == "NONE":
         return None
+    if kind == "COGNITO_USER_POOLS":
+        return _cognito_method(definition, method, services, warnings)
     reason = f"authorization type {kind} is not supported yet"
     warnings.append(f"{reason} (its requests are refused with 500)")
     return Misconfigured(reason)
@@ -71,7 +74,48 @@ def route_authorization(
     kind = route.get("AuthorizationType", "NONE")
     if kind == "NONE":
         return None
+    if kind == "JWT":
+        return _jwt_route(definition, route, services, warnings)
     reason = f"authorization type {kind} is not supported yet"
+    warnings.append(f"{reason} (its requests are refused with 500)")
+    return Misconfigured(reason)
+
+
+def _cognito_method(
+    definition: RestApiDefinition,
+    method: Method,
+    services: IntegrationServices,
+    warnings: list[str],
+) -> Authorization[RestContext]:
+    authorizer_id = method.get("authorizerId") or ""
+    authorizer = (definition.get("authorizers") or {}).get(authorizer_id)
+    if authorizer is None or authorizer.get("type") != "COGNITO_USER_POOLS":
+        return _refused(
+            f"COGNITO_USER_POOLS needs a Cognito user pool authorizer, not {authorizer_id}",
+            warnings,
+        )
+    scopes = list(method.get("authorizationScopes") or [])
+    auth = services.auth
+    built = cognito.build_method(dict(authorizer), scopes, auth.jwks, auth.cognito_endpoint)
+    return _refused(built, warnings) if isinstance(built, str) else built
+
+
+def _jwt_route(
+    definition: ApiDefinition, route: Route, services: IntegrationServices, warnings: list[str]
+) -> Authorization[HttpContext]:
+    authorizer = definition["Authorizers"].get(route.get("AuthorizerId") or "")
+    if authorizer is None or authorizer.get("AuthorizerType") != "JWT":
+        return _refused(
+            f"route authorization JWT needs a JWT authorizer, not {route.get('AuthorizerId')}",
+            warnings,
+        )
+    scopes = list(route.get("AuthorizationScopes") or [])
+    built = jwt.build_route(authorizer, scopes, services.auth.jwks, warnings)
+    return _refused(built, warnings) if isinstance(built, str) else built
+
+
+def _refused(reason: str, warnings: list[str]) -> Misconfigured:
+    """A mode that cannot run: warned about at load, its requests refused with 500."""
     warnings.append(f"{reason} (its requests are refused with 500)")
     return Misconfigured(reason)
 

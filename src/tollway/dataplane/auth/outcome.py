@@ -87,6 +87,16 @@ class AuthorizerResult:
     status: int | None = None
 
 
+def authorizer_value(result: AuthorizerResult | None, path: tuple[str, ...]) -> Any:
+    """`$context.authorizer.<path>` (e.g. `("claims", "sub")`) of a result; None if absent."""
+    value: Any = result.variables if result is not None else None
+    for name in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(name)
+    return value
+
+
 Ctx_contra = TypeVar("Ctx_contra", contravariant=True)
 
 

@@ -6,9 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tollway.dataplane.auth.jwks import JwksCache
 from tollway.state.authorizer_cache import AuthorizerCache, MemoryAuthorizerCache
 
 
 @dataclass(frozen=True)
 class AuthServices:
     cache: AuthorizerCache = field(default_factory=MemoryAuthorizerCache)
+    # JWT and Cognito authorizers: the issuers' signing keys (None: those modes refuse with 500)
+    jwks: JwksCache | None = None
+    # Where Cognito user pools' keys are fetched instead of cognito-idp.{region}.amazonaws.com
+    # (`--aws-endpoint cognito-idp=URL`): `{endpoint}/{poolId}/.well-known/jwks.json`.
+    cognito_endpoint: str | None = None

@@ -32,6 +32,7 @@ def render_error(ctx: RestContext, error: GatewayError) -> Response:
         value = get(ctx)
         if value is not None:
             headers.append((name, value))
+    headers.extend(error.headers)
     headers.append(("x-amzn-RequestId", ctx.request_id))
     headers.append(("x-amz-apigw-id", ctx.extended_request_id))
     error_type = DEFAULTS[error.response_type].error_type

@@ -4,13 +4,16 @@ AWS counterpart: HTTP APIs' built-in error responses (they have no gateway respo
 customise). Stages raise the data plane's typed errors (dataplane/errors.py), as REST stages
 do; this renders each type the HTTP API way: a JSON `{"message": ...}` with HTTP APIs'
 wording and capitalisation, `Content-Type: application/json` and `apigw-requestid` (and the
-CORS headers, handlers/response.py). No `x-amzn-ErrorType`: HTTP APIs do not send one.
+CORS headers, handlers/response.py), plus the error's own headers (a JWT authorizer's
+`www-authenticate`). No `x-amzn-ErrorType`: HTTP APIs do not send one.
 
 | raised | status | body |
 |---|---|---|
 | no route, no stage (RESOURCE_NOT_FOUND) | 404 | `{"message":"Not Found"}` |
 | integration timeout (INTEGRATION_TIMEOUT) | 503 | `{"message":"Service Unavailable"}` |
 | body over 10 MB (REQUEST_TOO_LARGE) | 413 | `{"message":"Request Entity Too Large"}` |
+| an authorizer refused the caller (UNAUTHORIZED) | 401 | `{"message":"Unauthorized"}` |
+| an authorizer denied the request (ACCESS_DENIED) | 403 | `{"message":"Forbidden"}` |
 | anything else (see below) | 500 | `{"message":"Internal Server Error"}` |
 
 Anything else: a function error, a malformed Lambda response, a backend that cannot be
@@ -36,6 +39,8 @@ _BY_TYPE = {
     "MISSING_AUTHENTICATION_TOKEN": NOT_FOUND,
     "INTEGRATION_TIMEOUT": (503, "Service Unavailable"),
     "REQUEST_TOO_LARGE": (413, "Request Entity Too Large"),
+    "UNAUTHORIZED": (401, "Unauthorized"),
+    "ACCESS_DENIED": (403, "Forbidden"),
 }
 
 
@@ -50,4 +55,5 @@ def render_error(ctx: HttpContext, error: GatewayError) -> Response:
         # `$context.integrationErrorMessage`: why the request failed (spec §2.4)
         ctx.integration_error = error.log or message
     body = orjson.dumps({"message": message})
-    return finish_response(ctx, Response(status, [("Content-Type", "application/json")], body))
+    headers = [("Content-Type", "application/json"), *error.headers]
+    return finish_response(ctx, Response(status, headers, body))

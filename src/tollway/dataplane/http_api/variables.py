@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from tollway.dataplane.auth.outcome import authorizer_value
 from tollway.dataplane.context import clf_time
 from tollway.dataplane.http_api.context import HttpContext
 from tollway.dataplane.http_api.errors import status_and_message
@@ -73,11 +74,11 @@ GETTERS: dict[str, Getter] = {
     "routeKey": _route_key,
     "stage": lambda ctx: ctx.stage.stage_name,
     "status": lambda ctx: ctx.response.status if ctx.response else None,
+    "authorizer.principalId": lambda ctx: ctx.authorizer.principal_id if ctx.authorizer else None,
 }
 # Filled by authorization, custom domains and AWS service integrations (later work).
 for _name in (
     "authorizer.error",
-    "authorizer.principalId",
     "awsEndpointRequestId",
     "awsEndpointRequestId2",
     "customDomain.basePathMatched",
@@ -95,6 +96,18 @@ for _name in (
     GETTERS[_name] = _none
 
 
+def _authorizer_value(path: tuple[str, ...]) -> Getter:
+    def get(ctx: HttpContext) -> Any:
+        return authorizer_value(ctx.authorizer, path)
+
+    return get
+
+
 def getter(name: str) -> Getter | None:
-    """The getter for `$context.<name>`, or None if HTTP APIs have no such variable."""
-    return GETTERS.get(name)
+    """The getter for `$context.<name>`, or None if HTTP APIs have no such variable.
+    `authorizer.<key>` and `authorizer.claims.<claim>` are whatever the route's authorizer
+    passed on (`AuthorizerResult.variables`), so any such name has a getter."""
+    found = GETTERS.get(name)
+    if found is None and name.startswith("authorizer.") and len(name) > len("authorizer."):
+        found = _authorizer_value(tuple(name.split(".")[1:]))
+    return found

@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.unit.dataplane.conftest import RecordingUpstream
 
+from tollway.dataplane.auth.services import AuthServices
 from tollway.dataplane.context import Request, Response
 from tollway.dataplane.http_api.compile import compile_stage
 from tollway.dataplane.http_api.compiled import CompiledHttpStage
@@ -131,6 +132,7 @@ def stage(
     *,
     functions: FakeFunctions | None = None,
     upstream: Upstream | None = None,
+    auth: AuthServices | None = None,
     **settings: Any,
 ) -> CompiledHttpStage:
     record: Stage = {"StageName": name, "DeploymentId": "dep1234", **settings}  # type: ignore[typeddict-item]
@@ -140,6 +142,7 @@ def stage(
         "us-east-1",
         "000000000000",
         AwsServices(),
+        auth or AuthServices(),
     )
     return compile_stage(definition, "dep1234", record, services)
 

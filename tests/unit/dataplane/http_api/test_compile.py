@@ -46,8 +46,8 @@ def test_warnings_name_every_feature_not_acted_on() -> None:
         RouteSettings={"GET /a": {"ThrottlingRateLimit": 1.0}},
     )
     assert compiled.warnings == [
-        "authorization type JWT is not supported yet (its requests are refused with 500) "
-        "on route GET /a",
+        "route authorization JWT needs a JWT authorizer, not au12345 (its requests are refused "
+        "with 500) on route GET /a",
         "API keys (ApiKeyRequired) are not enforced yet on route GET /b",
         "private integrations (ConnectionType VPC_LINK) are not supported yet on route GET /c",
         "integration subtype SNS-Publish is not one Tollway supports on route GET /d",
