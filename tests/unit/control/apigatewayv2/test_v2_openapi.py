@@ -172,6 +172,7 @@ def test_a_lambda_authorizer_and_its_export() -> None:
     (stored,) = definition["Authorizers"].values()
     assert stored["IdentitySource"] == ["$request.header.X-Token", "$request.querystring.t"]
     assert stored["AuthorizerType"] == "REQUEST"
+    assert stored["AuthorizerResultTtlInSeconds"] == 0  # left out: no caching
     (route,) = definition["Routes"].values()
     assert (route.get("AuthorizationType"), route.get("AuthorizerId")) == (
         "CUSTOM",
@@ -187,6 +188,7 @@ def test_a_lambda_authorizer_and_its_export() -> None:
             "authorizerUri": LAMBDA,
             "authorizerPayloadFormatVersion": "2.0",
             "enableSimpleResponses": True,
+            "authorizerResultTtlInSeconds": 0,
             "type": "request",
         },
     }
