@@ -138,8 +138,11 @@ IDENTITY_MEMBERS = (
 """`requestContext.identity` of a Lambda proxy event, in AWS's order."""
 
 
-def _authorizer_value(path: tuple[str, ...]) -> Getter:
-    def get(ctx: RestContext) -> Any:
+def authorizer_value(path: tuple[str, ...]) -> Callable[[Any], Any]:
+    """The getter of `$context.authorizer.<path>` for any request context with an
+    `authorizer` (REST's and HTTP APIs')."""
+
+    def get(ctx: Any) -> Any:
         value: Any = ctx.authorizer.variables if ctx.authorizer is not None else None
         for name in path:
             if not isinstance(value, dict):
@@ -156,7 +159,7 @@ def getter(name: str) -> Getter | None:
     passes on, so any such name has a getter."""
     found = GETTERS.get(name)
     if found is None and name.startswith("authorizer.") and len(name) > len("authorizer."):
-        found = _authorizer_value(tuple(name.split(".")[1:]))
+        found = authorizer_value(tuple(name.split(".")[1:]))
     return found
 
 

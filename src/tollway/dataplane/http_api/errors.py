@@ -11,10 +11,13 @@ CORS headers, handlers/response.py). No `x-amzn-ErrorType`: HTTP APIs do not sen
 | no route, no stage (RESOURCE_NOT_FOUND) | 404 | `{"message":"Not Found"}` |
 | integration timeout (INTEGRATION_TIMEOUT) | 503 | `{"message":"Service Unavailable"}` |
 | body over 10 MB (REQUEST_TOO_LARGE) | 413 | `{"message":"Request Entity Too Large"}` |
+| no identity, or an authorizer said so (UNAUTHORIZED) | 401 | `{"message":"Unauthorized"}` |
+| an authorizer denied (ACCESS_DENIED) | 403 | `{"message":"Forbidden"}` |
 | anything else (see below) | 500 | `{"message":"Internal Server Error"}` |
 
 Anything else: a function error, a malformed Lambda response, a backend that cannot be
-reached, a configuration error, a failure inside Tollway.
+reached, a configuration error, an authorizer that fails or answers something unusable
+(AUTHORIZER_CONFIGURATION_ERROR), a failure inside Tollway.
 
 The 503 for a timeout is what users observed (the spec's best value; some report 504); the
 413 wording is Tollway's choice (AWS's body is unconfirmed).
@@ -36,6 +39,8 @@ _BY_TYPE = {
     "MISSING_AUTHENTICATION_TOKEN": NOT_FOUND,
     "INTEGRATION_TIMEOUT": (503, "Service Unavailable"),
     "REQUEST_TOO_LARGE": (413, "Request Entity Too Large"),
+    "UNAUTHORIZED": (401, "Unauthorized"),
+    "ACCESS_DENIED": (403, "Forbidden"),
 }
 
 

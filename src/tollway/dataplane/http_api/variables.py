@@ -4,7 +4,7 @@ Each variable is a getter on the request context; access-log formats resolve nam
 getters when a deployment is compiled (substitution.compile_variables), so a request only
 calls functions. A getter returns None where AWS has no value (the log shows `-`): the
 identity members that only authorization fills, the AWS endpoint request ids, the
-authorizer and custom-domain variables.
+custom-domain variables, `authorizer.*` when no authorizer ran.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import orjson
 from tollway.dataplane.context import clf_time
 from tollway.dataplane.http_api.context import HttpContext
 from tollway.dataplane.http_api.errors import status_and_message
+from tollway.dataplane.variables import authorizer_value
 
 Getter = Callable[[HttpContext], Any]
 
@@ -77,7 +78,6 @@ GETTERS: dict[str, Getter] = {
 # Filled by authorization, custom domains and AWS service integrations (later work).
 for _name in (
     "authorizer.error",
-    "authorizer.principalId",
     "awsEndpointRequestId",
     "awsEndpointRequestId2",
     "customDomain.basePathMatched",
@@ -96,5 +96,10 @@ for _name in (
 
 
 def getter(name: str) -> Getter | None:
-    """The getter for `$context.<name>`, or None if HTTP APIs have no such variable."""
-    return GETTERS.get(name)
+    """The getter for `$context.<name>`, or None if HTTP APIs have no such variable.
+    `authorizer.<key>` (`principalId`, a Lambda authorizer's context keys) are whatever the
+    authorizer passed on, so any such name has one."""
+    found = GETTERS.get(name)
+    if found is None and name.startswith("authorizer.") and len(name) > len("authorizer."):
+        found = authorizer_value(tuple(name.split(".")[1:]))
+    return found
