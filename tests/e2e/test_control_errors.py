@@ -1267,7 +1267,7 @@ def test_invalid_patch_op_is_a_validation_exception(apigw: Any, api: tuple[str, 
 @pytest.mark.parametrize(
     ("operation", "kwargs", "name"),
     [
-        ("create_authorizer", {"restApiId": "x", "name": "a", "type": "TOKEN"}, "CreateAuthorizer"),
+        ("get_client_certificates", {}, "GetClientCertificates"),
         ("create_usage_plan", {"name": "plan"}, "CreateUsagePlan"),
         ("get_api_keys", {}, "GetApiKeys"),
     ],

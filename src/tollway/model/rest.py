@@ -115,6 +115,22 @@ class GatewayResponse(TypedDict):
     responseTemplates: NotRequired[dict[str, str]]
 
 
+class Authorizer(TypedDict):
+    """A REST authorizer (CreateAuthorizer): a Lambda TOKEN/REQUEST authorizer or a Cognito
+    user pool authorizer. `authorizerResultTtlInSeconds` is always stored (AWS's default 300)."""
+
+    id: str
+    name: str
+    type: str  # TOKEN | REQUEST | COGNITO_USER_POOLS
+    authorizerResultTtlInSeconds: int
+    providerARNs: NotRequired[list[str]]
+    authType: NotRequired[str]
+    authorizerUri: NotRequired[str]
+    authorizerCredentials: NotRequired[str]
+    identitySource: NotRequired[str]
+    identityValidationExpression: NotRequired[str]
+
+
 class RestApiDefinition(TypedDict):
     """Everything a deployment of a REST API freezes. Stored as one document per API."""
 
@@ -123,6 +139,9 @@ class RestApiDefinition(TypedDict):
     models: dict[str, Model]
     requestValidators: dict[str, RequestValidator]
     gatewayResponses: dict[str, GatewayResponse]
+    # by id; absent in documents stored before authorizers existed: read with
+    # `.get("authorizers", {})`
+    authorizers: NotRequired[dict[str, Authorizer]]
     # OpenAPI root-level x-amazon-apigateway-* extensions Tollway keeps but does not act on
     # yet (reported as import warnings), re-emitted on export.
     extensions: dict[str, Any]

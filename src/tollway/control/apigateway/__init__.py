@@ -8,6 +8,7 @@ from tollway.control.operations import OperationTable
 
 def operations() -> OperationTable:
     from tollway.control.apigateway import (
+        authorizers,
         definitions,
         deployments,
         integrations,
@@ -25,6 +26,7 @@ def operations() -> OperationTable:
         deployments.ops,
         stages.ops,
         definitions.ops,
+        authorizers.ops,
         tags.ops,
         test_invoke.ops,
     )

@@ -6,6 +6,7 @@ import copy
 from typing import Any, cast
 
 from tollway.control.apigateway import rules
+from tollway.control.apigateway.authorizers import authorizers_of
 from tollway.control.apigateway.documents import (
     get_method_response,
     get_resource,
@@ -120,15 +121,22 @@ def _check_method_references(definition: RestApiDefinition, method: Method) -> N
     for model in (method.get("requestModels") or {}).values():
         if model not in definition["models"]:
             raise BadRequestException(f"Invalid model identifier specified: {model}")
-    if method["authorizationType"] in ("CUSTOM", "COGNITO_USER_POOLS") or method.get(
-        "authorizerId"
-    ):
-        # Tollway has no authorizers yet (CreateAuthorizer answers NotImplemented), so no
-        # authorizer id can be valid.
-        raise BadRequestException(
-            "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or "
-            "COGNITO_USER_POOLS requires a valid authorizer."
-        )
+    kind = method["authorizationType"]
+    authorizer_id = method.get("authorizerId")
+    if kind in ("CUSTOM", "COGNITO_USER_POOLS") or authorizer_id:
+        # The id must name one of the API's authorizers, of the family the type asks for
+        # (CUSTOM: a Lambda TOKEN/REQUEST authorizer; COGNITO_USER_POOLS: a user pool one).
+        authorizer = authorizers_of(definition).get(authorizer_id or "")
+        cognito = authorizer is not None and authorizer["type"] == "COGNITO_USER_POOLS"
+        if (
+            authorizer is None
+            or (kind == "CUSTOM" and cognito)
+            or (kind == "COGNITO_USER_POOLS" and not cognito)
+        ):
+            raise BadRequestException(
+                "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or "
+                "COGNITO_USER_POOLS requires a valid authorizer."
+            )
 
 
 def method_output(method: Method) -> dict[str, Any]:

@@ -63,8 +63,8 @@ def create_rest_api(call: Call) -> dict[str, Any]:
 
 
 def _clone(call: Call, source_id: str, fresh: RestApiDefinition) -> RestApiDefinition:
-    """cloneFrom: the source API's resources, models, validators and gateway responses under
-    the new API's identity (new resource ids, parent links rewritten)."""
+    """cloneFrom: the source API's resources, models, validators, authorizers and gateway
+    responses under the new API's identity (new resource ids, parent links rewritten)."""
     source = load_api(call, source_id).definition
     id_map = {rid: ids.short_id() for rid in source["resources"]}
     id_map[source["api"]["rootResourceId"]] = fresh["api"]["rootResourceId"]
@@ -82,6 +82,8 @@ def _clone(call: Call, source_id: str, fresh: RestApiDefinition) -> RestApiDefin
     fresh["resources"] = resources
     for part in ("models", "requestValidators", "gatewayResponses", "extensions"):
         fresh[part] = copy.deepcopy(source[part])
+    # Authorizers keep their ids: the cloned methods refer to them by id.
+    fresh["authorizers"] = copy.deepcopy(source.get("authorizers", {}))
     for key in ("binaryMediaTypes", "minimumCompressionSize", "policy"):
         if key in source["api"] and key not in fresh["api"]:
             fresh["api"][key] = copy.deepcopy(source["api"][key])

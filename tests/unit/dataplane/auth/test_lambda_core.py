@@ -1,0 +1,180 @@
+"""The Lambda authorizer core (spec §5.5): calling the function and Lambda's outcomes, the
+IAM-policy answer's checks, identity values and the cache keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tollway.dataplane.auth.lambda_core import (
+    AUTHORIZER_TIMEOUT,
+    AuthorizerFunction,
+    ResultCache,
+    authorizer_source_arn,
+    identity_values,
+    parse_policy_answer,
+)
+from tollway.dataplane.auth.outcome import Decision
+from tollway.dataplane.errors import AuthorizerConfigurationError, Unauthorized
+from tollway.functions.errors import (
+    FunctionNotFound,
+    FunctionThrottled,
+    InvocationDenied,
+    RemoteInvokeError,
+)
+from tollway.state.authorizer_cache import MemoryAuthorizerCache
+
+from .conftest import ScriptedFunctions, allow
+
+SOURCE = authorizer_source_arn("us-east-1", "000000000000", "api1", "auth1")
+
+
+def test_source_arn() -> None:
+    assert SOURCE == "arn:aws:execute-api:us-east-1:000000000000:api1/authorizers/auth1"
+
+
+async def test_call_as_the_service_principal_within_the_authorizer_timeout() -> None:
+    functions = ScriptedFunctions(lambda event: {"seen": event["type"]})
+    called = await AuthorizerFunction("fn", functions, SOURCE).call({"type": "TOKEN"})
+    assert called.answer == {"seen": "TOKEN"}
+    assert called.latency_ms >= 0
+    assert functions.calls == [
+        {
+            "function": "fn",
+            "event": {"type": "TOKEN"},
+            "principal": "apigateway.amazonaws.com",
+            "source_arn": SOURCE,
+            "time_limit": AUTHORIZER_TIMEOUT,
+        }
+    ]
+    assert AUTHORIZER_TIMEOUT == 10.0
+
+
+async def test_unauthorized_error_message_is_a_401() -> None:
+    with pytest.raises(Unauthorized) as info:
+        await AuthorizerFunction("fn", ScriptedFunctions(error="Unauthorized"), SOURCE).call({})
+    assert info.value.message == "Unauthorized"
+
+
+@pytest.mark.parametrize("message", ["unauthorized", "Unauthorized ", "Denied", "Forbidden"])
+async def test_other_function_errors_are_configuration_errors(message: str) -> None:
+    with pytest.raises(AuthorizerConfigurationError) as info:
+        await AuthorizerFunction("fn", ScriptedFunctions(error=message), SOURCE).call({})
+    assert info.value.message is None  # the body is {"message":null}
+    assert info.value.log is not None and message in info.value.log
+
+
+async def test_answer_that_is_not_json_is_a_configuration_error() -> None:
+    with pytest.raises(AuthorizerConfigurationError, match="Invalid JSON"):
+        await AuthorizerFunction("fn", ScriptedFunctions(raw=b"not json"), SOURCE).call({})
+
+
+class Refusing:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    async def invoke_as_service(self, *args: Any, **kwargs: Any) -> Any:
+        raise self.error
+
+    def invoke_event_as_service(self, *args: Any, **kwargs: Any) -> str:
+        raise AssertionError
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (FunctionNotFound("fn"), "Invalid function"),
+        (InvocationDenied("no"), "Invalid permissions on Lambda function"),
+        (FunctionThrottled("fn", 0), "429"),
+        (RemoteInvokeError(502, "ServiceException", "down"), "502"),
+        (TimeoutError(), "did not answer within 10 seconds"),
+    ],
+)
+async def test_lambda_refusals_are_configuration_errors(error: BaseException, says: str) -> None:
+    with pytest.raises(AuthorizerConfigurationError) as info:
+        await AuthorizerFunction("fn", Refusing(error), SOURCE).call({})
+    assert info.value.log is not None and says in info.value.log
+
+
+def test_policy_answer_parsed_and_evaluated_against_arns() -> None:
+    answer = parse_policy_answer(
+        allow(
+            "arn:aws:execute-api:us-east-1:*:api1/test/GET/*",
+            context={"s": "x", "n": 1, "f": 1.5, "b": True, "no": False},
+            usageIdentifierKey="key-123",
+        )
+    )
+    assert answer.principal_id == "user-1"
+    assert answer.usage_identifier_key == "key-123"
+    assert answer.decide("arn:aws:execute-api:us-east-1:1:api1/test/GET/pets") is Decision.ALLOW
+    assert answer.decide("arn:aws:execute-api:us-east-1:1:api1/test/POST/pets") is (
+        Decision.IMPLICIT
+    )
+    assert answer.context_strings() == {"s": "x", "n": "1", "f": "1.5", "b": "true", "no": "false"}
+
+
+def test_explicit_deny_wins() -> None:
+    answer = allow("*")
+    answer["policyDocument"]["Statement"].append(
+        {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": "*/DELETE/*"}
+    )
+    parsed = parse_policy_answer(answer)
+    assert parsed.decide("arn:aws:execute-api:r:1:a/s/GET/x") is Decision.ALLOW
+    assert parsed.decide("arn:aws:execute-api:r:1:a/s/DELETE/x") is Decision.DENY
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        [],
+        "Allow",
+        {"policyDocument": allow()["policyDocument"]},  # no principalId
+        {"principalId": 7, "policyDocument": allow()["policyDocument"]},
+        {"principalId": "u"},  # no policyDocument
+        {"principalId": "u", "policyDocument": {"Statement": []}},
+        {"principalId": "u", "policyDocument": {"Statement": [{"Effect": "Maybe"}]}},
+        allow(context={"nested": {"a": 1}}),
+        allow(context={"list": [1]}),
+        allow(context={"null": None}),
+        allow(context=["x"]),
+        allow(usageIdentifierKey=5),
+    ],
+)
+def test_unusable_answers_are_configuration_errors(answer: Any) -> None:
+    with pytest.raises(AuthorizerConfigurationError):
+        parse_policy_answer(answer)
+
+
+def test_reserved_context_keys() -> None:
+    with pytest.raises(AuthorizerConfigurationError, match="claims"):
+        parse_policy_answer(allow(context={"claims": "x"}), reserved=("claims",))
+
+
+def test_identity_values_all_present_and_non_empty() -> None:
+    headers = {"a": "1", "b": "", "c": "3"}
+    get_a, get_b, get_c, get_d = (lambda h, k=k: h.get(k) for k in "abcd")
+    assert identity_values([get_a, get_c], headers) == ("1", "3")
+    assert identity_values([get_a, get_b], headers) is None  # empty counts as missing
+    assert identity_values([get_d], headers) is None
+    assert identity_values([], headers) == ()
+
+
+async def test_cache_keys_are_tuples_per_stage_and_authorizer() -> None:
+    cache = MemoryAuthorizerCache()
+    slot = ResultCache(cache, "api1", "test", "auth1", 300)
+    await slot.put(("a,b", "c"), "first")
+    assert await slot.get(("a,b", "c")) == "first"
+    assert await slot.get(("a", "b,c")) is None  # joined, these would be equal
+    assert await ResultCache(cache, "api1", "prod", "auth1", 300).get(("a,b", "c")) is None
+    assert await ResultCache(cache, "api1", "test", "auth2", 300).get(("a,b", "c")) is None
+    assert slot.key(("x",)) == ("api1", "test", "auth1", "x")
+
+
+async def test_ttl_zero_caches_nothing() -> None:
+    cache = MemoryAuthorizerCache()
+    slot = ResultCache(cache, "api1", "test", "auth1", 0)
+    assert not slot.enabled
+    await slot.put(("t",), "x")
+    assert await slot.get(("t",)) is None
+    assert len(cache) == 0
