@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tollway.dataplane.auth.lambda_http import build_lambda_http
 from tollway.dataplane.auth.outcome import Authorization, Decision
 from tollway.dataplane.errors import AuthorizerConfigurationError, GatewayError
 
@@ -71,6 +72,13 @@ def route_authorization(
     kind = route.get("AuthorizationType", "NONE")
     if kind == "NONE":
         return None
+    if kind == "CUSTOM":
+        authorizer = definition["Authorizers"].get(route.get("AuthorizerId") or "")
+        if authorizer is None or authorizer.get("AuthorizerType") != "REQUEST":
+            reason = f"the route's Lambda authorizer {route.get('AuthorizerId')} does not exist"
+            warnings.append(f"{reason} (its requests are refused with 500)")
+            return Misconfigured(reason)
+        return build_lambda_http(definition, dict(authorizer), stage, services, warnings)
     reason = f"authorization type {kind} is not supported yet"
     warnings.append(f"{reason} (its requests are refused with 500)")
     return Misconfigured(reason)

@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.unit.dataplane.conftest import RecordingUpstream
 
+from tollway.dataplane.auth.services import AuthServices
 from tollway.dataplane.context import Request, Response
 from tollway.dataplane.http_api.compile import compile_stage
 from tollway.dataplane.http_api.compiled import CompiledHttpStage
@@ -129,10 +130,13 @@ def stage(
     definition: ApiDefinition,
     name: str = "$default",
     *,
-    functions: FakeFunctions | None = None,
+    functions: Any = None,
     upstream: Upstream | None = None,
+    auth: AuthServices | None = None,
     **settings: Any,
 ) -> CompiledHttpStage:
+    """`functions`: a FunctionInvoker (FakeFunctions by default); `auth`: the authorizer
+    cache and the rest of AuthServices, to look into them."""
     record: Stage = {"StageName": name, "DeploymentId": "dep1234", **settings}  # type: ignore[typeddict-item]
     services = IntegrationServices(
         upstream or Upstream(),
@@ -140,6 +144,7 @@ def stage(
         "us-east-1",
         "000000000000",
         AwsServices(),
+        auth or AuthServices(),
     )
     return compile_stage(definition, "dep1234", record, services)
 
