@@ -14,8 +14,9 @@ AuthorizationType JWT or CUSTOM and the authorizer, or AWS_IAM; `x-amazon-apigat
 operation (spec §15.1); so does Tollway. Without `security`, the document's root `security`
 applies; `security: []` means none.
 
-Tollway stores authorizers but its gateway does not run them yet (docs/compatibility.md).
-Choices where AWS's documentation is silent:
+Lambda (REQUEST) authorizers are enforced by the gateway (dataplane/auth/lambda_http.py);
+`authorizerResultTtlInSeconds` left out is 0, as with CreateAuthorizer
+(lambda_authorizers.py). Choices where AWS's documentation is silent:
 - Schemes without an authorizer (and not IAM) are ignored with a warning; an operation that
   names one gets no authorization, with a warning.
 - `identitySource` may be a comma-separated string (as REST writes it) or a list.
