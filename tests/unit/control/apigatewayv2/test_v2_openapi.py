@@ -195,6 +195,30 @@ def test_a_lambda_authorizer_and_its_export() -> None:
     assert exported["paths"]["/a"]["get"]["security"] == [{"lambda": []}]
 
 
+def test_a_lambda_authorizer_is_checked_as_create_authorizer_checks_it() -> None:
+    scheme = {
+        "type": "apiKey",
+        "name": "Authorization",
+        "in": "header",
+        "x-amazon-apigateway-authorizer": {
+            "type": "request",
+            "authorizerUri": LAMBDA,
+            "identitySource": "",
+            "authorizerResultTtlInSeconds": 300,
+        },
+    }
+    document = _doc({}, components={"securitySchemes": {"lambda": scheme}})
+    assert _refusal(document) == (
+        "Errors found during import:\n\tUnable to create authorizer 'lambda': "
+        "AuthorizerPayloadFormatVersion is a required parameter for REQUEST authorizer"
+    )
+    scheme["x-amazon-apigateway-authorizer"]["authorizerPayloadFormatVersion"] = "2.0"
+    assert _refusal(document) == (
+        "Errors found during import:\n\tUnable to create authorizer 'lambda': Identity source "
+        "must be set if authorizer caching is enabled (TTL is greater than 0)"
+    )
+
+
 def test_cors_fields_are_checked() -> None:
     document = _doc({}, **{"x-amazon-apigateway-cors": {"maxAge": "60", "allowOrigin": ["*"]}})
     assert _refusal(document) == (
