@@ -13,6 +13,8 @@ from tollway.model.gateway_responses import DEFAULTS
 
 class GatewayError(Exception):
     response_type = "DEFAULT_5XX"
+    # the member the DEFAULT template's message is rendered under (AccessDenied: "Message")
+    body_key = "message"
 
     def __init__(
         self,
@@ -92,9 +94,16 @@ class Unauthorized(GatewayError):
 
 
 class AccessDenied(GatewayError):
-    """403: a policy (the authorizer's, an IAM identity's, the resource policy) refused."""
+    """403: a policy (the authorizer's, an IAM identity's, the resource policy) refused.
+
+    AWS answers these with a capital-M body, `{"Message":"User is not authorized to access
+    this resource"}` (spec §5.3, §5.5, §10.1), although GetGatewayResponse lists the usual
+    `{"message":$context.error.messageString}` template: `body_key` makes the default
+    template render so. A customised template (ACCESS_DENIED's own, or DEFAULT_4XX's)
+    renders as written."""
 
     response_type = "ACCESS_DENIED"
+    body_key = "Message"
 
 
 class AuthorizerConfigurationError(GatewayError):

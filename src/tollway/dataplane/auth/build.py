@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tollway.dataplane.auth.lambda_http import build_lambda_http
+from tollway.dataplane.auth.lambda_rest import build_lambda_rest
 from tollway.dataplane.auth.outcome import Authorization, Decision
 from tollway.dataplane.errors import AuthorizerConfigurationError, GatewayError
 
@@ -56,7 +57,30 @@ def method_authorization(
     kind = method.get("authorizationType", "NONE")
     if kind == "NONE":
         return None
+    if kind == "CUSTOM":
+        return _custom(definition, method, stage, services, warnings)
     reason = f"authorization type {kind} is not supported yet"
+    warnings.append(f"{reason} (its requests are refused with 500)")
+    return Misconfigured(reason)
+
+
+def _custom(
+    definition: RestApiDefinition,
+    method: Method,
+    stage: Stage,
+    services: IntegrationServices,
+    warnings: list[str],
+) -> Authorization[RestContext]:
+    """CUSTOM: the method's Lambda TOKEN/REQUEST authorizer (lambda_rest.py)."""
+    authorizer_id = method.get("authorizerId", "")
+    authorizer = definition.get("authorizers", {}).get(authorizer_id)
+    if authorizer is None or authorizer["type"] not in ("TOKEN", "REQUEST"):
+        reason = f"authorizer {authorizer_id!r} is not a Lambda authorizer of this API"
+    else:
+        try:
+            return build_lambda_rest(definition, authorizer, stage, services, warnings)
+        except ValueError as e:
+            reason = str(e)
     warnings.append(f"{reason} (its requests are refused with 500)")
     return Misconfigured(reason)
 
