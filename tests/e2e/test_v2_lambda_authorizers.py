@@ -11,7 +11,6 @@ another error), `invalid` (an answer API Gateway cannot use); in `simple` mode w
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from tests.e2e.conftest import (
     ACCOUNT,
     REGION,
     Server,
+    access_log_entries,
     create_function,
     function_arn,
     lambda_uri,
@@ -414,15 +414,7 @@ def test_context_in_parameter_mapping_and_access_log(
         http.get(_url(server, api_id, "/whoami"), headers={"Authorization": denied}).status_code
         == 403
     )
-    log = server.data_dir / "access.log"
-    found: list[dict[str, str]] = []
-    for _ in range(100):  # the sink flushes about once a second
-        lines = log.read_text().splitlines() if log.exists() else []
-        found = [json.loads(line) for line in lines if api_id in line]
-        if len(found) == 2:
-            break
-        time.sleep(0.1)
-    assert found == [
+    assert access_log_entries(server, api_id, 2) == [
         {"api": api_id, "principal": f"user-{token}", "user": token, "status": "200"},
         {"api": api_id, "principal": f"user-{denied}", "user": denied, "status": "403"},
     ]
