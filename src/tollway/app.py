@@ -136,7 +136,12 @@ class Tollway:
             http_pipeline=http_pipeline([AccessLog(self.access_log)]),
         )
         self.plane = ControlPlane(
-            self.store, settings, self.changes, self.functions, MethodTester(services)
+            self.store,
+            settings,
+            self.changes,
+            self.functions,
+            MethodTester(services),
+            authorizer_cache=services.auth.cache,
         )
         self.control = ControlServer(
             self.plane, [apigateway_operations(), apigatewayv2_operations(), lambda_operations]

@@ -378,6 +378,20 @@ def upstream() -> Iterator[str]:
     yield from serve_http(_Echo)
 
 
+def access_log_entries(server: Server, marker: str, count: int) -> list[dict[str, Any]]:
+    """The JSON access-log lines that mention `marker`, parsed, once `count` of them are
+    written (the sink flushes about once a second; gives up after about 10 s)."""
+    log = server.data_dir / "access.log"
+    found: list[dict[str, Any]] = []
+    for _ in range(100):
+        lines = log.read_text().splitlines() if log.exists() else []
+        found = [json.loads(line) for line in lines if marker in line]
+        if len(found) == count:
+            break
+        time.sleep(0.1)
+    return found
+
+
 def aws_error(call: Any, /, **kwargs: Any) -> tuple[int, str, str]:
     """(HTTP status, error code, message) of a boto3 call that must fail."""
     with pytest.raises(ClientError) as info:

@@ -17,7 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import ACCOUNT, REGION, Server, create_function, function_arn
+from tests.e2e.conftest import (
+    ACCOUNT,
+    REGION,
+    Server,
+    access_log_entries,
+    create_function,
+    function_arn,
+)
 
 RETURN_EVENT = """
 def handler(event, context):
@@ -440,12 +447,4 @@ def test_access_log_uses_the_stage_format(
         {"requestId": missing.headers["apigw-requestid"], "routeKey": "-", "status": "404",
          "path": "/logs/missing", "api": api_id},
     ]  # fmt: skip
-    log = server.data_dir / "access.log"
-    found: list[dict[str, str]] = []
-    for _ in range(100):  # the sink flushes about once a second
-        lines = log.read_text().splitlines() if log.exists() else []
-        found = [json.loads(line) for line in lines if api_id in line]
-        if len(found) == 2:
-            break
-        time.sleep(0.1)
-    assert found == expected
+    assert access_log_entries(server, api_id, 2) == expected

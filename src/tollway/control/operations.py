@@ -26,6 +26,7 @@ from tollway.store import ConfigStore
 if TYPE_CHECKING:
     from tollway.dataplane.test_invoke import MethodTester
     from tollway.functions.registry import FunctionRegistry
+    from tollway.state.authorizer_cache import AuthorizerCache
 
 Output = Mapping[str, Any] | None
 Handler = Callable[["Call"], Output | Awaitable[Output]]
@@ -41,6 +42,8 @@ class ControlPlane:
     changes: ChangeFeed
     functions: FunctionRegistry | None = None
     methods: MethodTester | None = None  # runs TestInvokeMethod on the data plane's stages
+    # the data plane's authorizer cache, which ResetAuthorizersCache empties
+    authorizer_cache: AuthorizerCache | None = None
     clock: Callable[[], float] = field(default=time.time)
 
     def now(self) -> int:

@@ -395,5 +395,6 @@ def _compile_gateway_responses(
             headers=headers,
             templates=templates,
             first_template=next(iter(templates)),
+            default_template=not own.get("responseTemplates"),
         )
     return out

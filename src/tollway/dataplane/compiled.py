@@ -127,6 +127,9 @@ class CompiledGatewayResponse:
     headers: list[tuple[str, Callable[[RestContext], str | None]]]
     templates: dict[str, Callable[[RestContext], str]]
     first_template: str
+    # whether the body is the default `{"message":$context.error.messageString}` (no
+    # customised template): errors with their own body key (AccessDenied) render with it
+    default_template: bool = False
 
 
 @dataclass(slots=True)

@@ -16,6 +16,8 @@ class GatewayError(Exception):
     # Response headers the error adds, whatever the gateway response configures (a JWT
     # authorizer's `www-authenticate` challenge).
     headers: tuple[tuple[str, str], ...] = ()
+    # the member the DEFAULT template's message is rendered under (AccessDenied: "Message")
+    body_key = "message"
 
     def __init__(
         self,
@@ -95,9 +97,16 @@ class Unauthorized(GatewayError):
 
 
 class AccessDenied(GatewayError):
-    """403: a policy (the authorizer's, an IAM identity's, the resource policy) refused."""
+    """403: a policy (the authorizer's, an IAM identity's, the resource policy) refused.
+
+    AWS answers these with a capital-M body, `{"Message":"User is not authorized to access
+    this resource"}` (spec §5.3, §5.5, §10.1), although GetGatewayResponse lists the usual
+    `{"message":$context.error.messageString}` template: `body_key` makes the default
+    template render so. A customised template (ACCESS_DENIED's own, or DEFAULT_4XX's)
+    renders as written."""
 
     response_type = "ACCESS_DENIED"
+    body_key = "Message"
 
 
 class AuthorizerConfigurationError(GatewayError):

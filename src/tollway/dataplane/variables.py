@@ -139,8 +139,40 @@ IDENTITY_MEMBERS = (
 """`requestContext.identity` of a Lambda proxy event, in AWS's order."""
 
 
-def _authorizer_value(path: tuple[str, ...]) -> Getter:
+def _authorizer_attribute(attribute: str) -> Getter:
     def get(ctx: RestContext) -> Any:
+        return getattr(ctx.authorizer, attribute) if ctx.authorizer is not None else None
+
+    return get
+
+
+# Access-log variables of the authorizer's call (spec §11.1). In access logs and parameter
+# mappings these names are the call's figures; mapping templates see `$context.authorizer`
+# as the authorizer's own map (principalId and context keys), as on AWS.
+# `authenticate.*` is the authorizer's authentication of the caller (its call's outcome);
+# `authorize.*` the decision on the method (200, or 403 and why).
+for _name, _attribute in {
+    "authorizer.latency": "latency",
+    "authorizer.status": "status",
+    "authorizer.integrationLatency": "integration_latency",
+    "authorizer.integrationStatus": "integration_status",
+    "authorizer.error": "error",
+    "authenticate.latency": "latency",
+    "authenticate.status": "status",
+    "authenticate.error": "error",
+    "authorize.latency": "latency",
+    "authorize.status": "authorize_status",
+    "authorize.error": "authorize_error",
+}.items():
+    GETTERS[_name] = _authorizer_attribute(_attribute)
+GETTERS["authorizer.requestId"] = _none  # Lambda's request id of the call: not reported
+
+
+def authorizer_getter(path: tuple[str, ...]) -> Callable[[Any], Any]:
+    """The getter of `$context.authorizer.<path>` for any request context with an
+    `authorizer` (REST's and HTTP APIs')."""
+
+    def get(ctx: Any) -> Any:
         return authorizer_value(ctx.authorizer, path)
 
     return get
@@ -152,7 +184,7 @@ def getter(name: str) -> Getter | None:
     passes on, so any such name has a getter."""
     found = GETTERS.get(name)
     if found is None and name.startswith("authorizer.") and len(name) > len("authorizer."):
-        found = _authorizer_value(tuple(name.split(".")[1:]))
+        found = authorizer_getter(tuple(name.split(".")[1:]))
     return found
 
 

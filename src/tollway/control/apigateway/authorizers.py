@@ -38,6 +38,7 @@ from tollway.control.errors import (
 )
 from tollway.control.operations import Call, OperationTable
 from tollway.model import ids
+from tollway.model.arns import lambda_function_of
 from tollway.model.authorizers import identity_sources
 from tollway.model.rest import Authorizer, RestApiDefinition, resource_path
 
@@ -58,22 +59,12 @@ MEMBERS = (
     "identityValidationExpression",
     "authorizerResultTtlInSeconds",
 )
-_LAMBDA_URI = re.compile(
-    r"^arn:aws[a-zA-Z-]*:apigateway:[^:]+:lambda:path/2015-03-31/functions/"
-    r"(?P<function>.+)/invocations$"
-)
 _USER_POOL_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:cognito-idp:[^:]+:\d{12}:userpool/.+$")
 
 
 def authorizers_of(definition: RestApiDefinition) -> dict[str, Authorizer]:
     """The API's authorizers, by id (documents stored before authorizers have none)."""
     return definition.setdefault("authorizers", {})
-
-
-def lambda_function(authorizer_uri: str) -> str | None:
-    """The function ARN (or name) an authorizerUri invokes, or None if it is no Lambda URI."""
-    match = _LAMBDA_URI.match(authorizer_uri)
-    return match.group("function") if match else None
 
 
 def check_authorizer(authorizer: Mapping[str, Any]) -> None:
@@ -113,7 +104,7 @@ def check_authorizer(authorizer: Mapping[str, Any]) -> None:
         uri = authorizer.get("authorizerUri")
         if not uri:
             raise BadRequestException(f"authorizerUri must be specified for {kind} authorizers")
-        if lambda_function(uri) is None:
+        if lambda_function_of(uri) is None:
             raise BadRequestException("Invalid authorizer URI specified")
     expression = authorizer.get("identityValidationExpression")
     if expression:

@@ -16,6 +16,7 @@ def operations() -> OperationTable:
         deployments,
         domains,
         integrations,
+        lambda_authorizers,
         openapi,
         parts,
         routes,
@@ -31,6 +32,7 @@ def operations() -> OperationTable:
         stages.ops,
         deployments.ops,
         parts.ops,
+        lambda_authorizers.ops,
         domains.ops,
         tags.ops,
     )

@@ -14,7 +14,9 @@ AuthorizationType JWT or CUSTOM and the authorizer, or AWS_IAM; `x-amazon-apigat
 operation (spec §15.1); so does Tollway. Without `security`, the document's root `security`
 applies; `security: []` means none.
 
-Choices where AWS's documentation is silent:
+Lambda (REQUEST) authorizers are enforced by the gateway (dataplane/auth/lambda_http.py);
+`authorizerResultTtlInSeconds` left out is 0, as with CreateAuthorizer
+(lambda_authorizers.py). Choices where AWS's documentation is silent:
 - A jwt authorizer without `identitySource` reads `$request.header.Authorization`.
 - Schemes without an authorizer (and not IAM) are ignored with a warning; an operation that
   names one gets no authorization, with a warning.

@@ -2,7 +2,9 @@
 
 JWT authorizers are checked as AWS checks them (an issuer, at most 50 audiences, exactly one
 `$request.header.*` / `$request.querystring.*` identity source, no result TTL) and run by the
-gateway (dataplane/auth/jwt.py, docs/authorization-jwt.md).
+gateway (dataplane/auth/jwt.py, docs/authorization-jwt.md). HTTP APIs' Lambda (REQUEST)
+authorizers are checked by lambda_authorizers.py and run by the gateway
+(dataplane/auth/lambda_http.py). At most 10 authorizers per API.
 """
 
 from __future__ import annotations
@@ -20,7 +22,12 @@ from tollway.control.apigatewayv2.documents import (
     paginate,
     part_not_found,
 )
-from tollway.control.errors import BadRequestException, ConflictException
+from tollway.control.apigatewayv2.lambda_authorizers import check_http_lambda_authorizer
+from tollway.control.errors import (
+    BadRequestException,
+    ConflictException,
+    TooManyRequestsException,
+)
 from tollway.control.operations import Call, OperationTable
 from tollway.dataplane.auth.jwt import identity_source_problem
 from tollway.model import ids
@@ -93,13 +100,9 @@ def check_authorizer(document_http: bool, authorizer: dict[str, Any]) -> None:
     elif kind == "REQUEST":
         if not authorizer.get("AuthorizerUri"):
             raise BadRequestException("AuthorizerUri is required for REQUEST authorizers")
-        version = authorizer.get("AuthorizerPayloadFormatVersion")
-        if document_http and version not in ("1.0", "2.0"):
-            raise BadRequestException(
-                "AuthorizerPayloadFormatVersion is required for HTTP API REQUEST authorizers: "
-                "1.0 or 2.0"
-            )
-        if authorizer.get("EnableSimpleResponses") and version != "2.0":
+        if document_http:
+            check_http_lambda_authorizer(authorizer)
+        elif authorizer.get("EnableSimpleResponses"):
             raise BadRequestException("EnableSimpleResponses requires payload format version 2.0")
     ttl = authorizer.get("AuthorizerResultTtlInSeconds")
     if ttl is not None and not 0 <= ttl <= 3600:
@@ -122,6 +125,20 @@ def _check_jwt_authorizer(authorizer: dict[str, Any]) -> None:
         raise BadRequestException(
             "AuthorizerResultTtlInSeconds is not supported for JWT authorizers"
         )
+
+
+MAX_AUTHORIZERS = 10  # per API (spec §5.1)
+
+
+def _check_authorizer_part(document: ApiDocument, authorizer: dict[str, Any]) -> None:
+    others = [a for a in document.definition["Authorizers"] if a != authorizer["AuthorizerId"]]
+    if len(others) >= MAX_AUTHORIZERS:
+        raise TooManyRequestsException(
+            "Maximum number of Authorizers for this API has been reached. Please contact AWS "
+            "if you need additional Authorizers.",
+            LimitType="Authorizers",
+        )
+    check_authorizer(document.is_http, authorizer)
 
 
 # --- the five operations of each kind -------------------------------------------------------
@@ -200,7 +217,7 @@ _register(
         "Authorizer",
         "Authorizers",
         AUTHORIZER_MEMBERS,
-        lambda d, a: check_authorizer(d.is_http, a),
+        _check_authorizer_part,
         in_use=_authorizer_in_use,
     )
 )

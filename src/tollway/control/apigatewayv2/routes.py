@@ -55,14 +55,29 @@ def _check_target(definition: ApiDefinition, route: dict[str, Any]) -> None:
         raise part_not_found("Integration", integration_id)
 
 
+# CUSTOM needs a REQUEST (Lambda) authorizer of the API, JWT a JWT one: AWS's words.
+_AUTHORIZER_OF = {
+    "CUSTOM": (
+        "REQUEST",
+        "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or "
+        "COGNITO_USER_POOLS requires a valid authorizer.",
+    ),
+    "JWT": (
+        "JWT",
+        "Invalid authorizer ID specified. Setting the authorization type to JWT requires a "
+        "valid JWT authorizer.",
+    ),
+}
+
+
 def _check_authorization(definition: ApiDefinition, route: dict[str, Any]) -> None:
     kind = route.get("AuthorizationType", "NONE")
     authorizer_id = route.get("AuthorizerId")
-    if kind in ("CUSTOM", "JWT"):
-        if not authorizer_id:
-            raise BadRequestException(f"AuthorizerId is required for authorization type {kind}")
-        if authorizer_id not in definition["Authorizers"]:
-            raise part_not_found("Authorizer", authorizer_id)
+    if kind in _AUTHORIZER_OF:
+        authorizer_type, message = _AUTHORIZER_OF[kind]
+        authorizer = definition["Authorizers"].get(authorizer_id or "")
+        if authorizer is None or authorizer.get("AuthorizerType") != authorizer_type:
+            raise BadRequestException(message)
     elif authorizer_id:
         raise BadRequestException(
             f"AuthorizerId is only valid with authorization type CUSTOM or JWT, not {kind}"
@@ -70,7 +85,8 @@ def _check_authorization(definition: ApiDefinition, route: dict[str, Any]) -> No
     scopes = route.get("AuthorizationScopes") or []
     if scopes and kind != "JWT":
         raise BadRequestException(
-            f"AuthorizationScopes are supported only with authorization type JWT, not {kind}"
+            "Invalid Route authorization type specified. Authorization Scopes are only valid "
+            "for COGNITO_USER_POOLS and JWT authorization types"
         )
     if len(scopes) > MAX_SCOPES:
         raise BadRequestException(f"A route can have at most {MAX_SCOPES} AuthorizationScopes")

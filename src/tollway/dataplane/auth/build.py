@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tollway.dataplane.auth import cognito, jwt
+from tollway.dataplane.auth.lambda_http import build_lambda_http
+from tollway.dataplane.auth.lambda_rest import build_lambda_rest
 from tollway.dataplane.auth.outcome import Authorization, Decision
 from tollway.dataplane.errors import AuthorizerConfigurationError, GatewayError
 
@@ -58,7 +60,30 @@ def method_authorization(
         return None
     if kind == "COGNITO_USER_POOLS":
         return _cognito_method(definition, method, services, warnings)
+    if kind == "CUSTOM":
+        return _custom(definition, method, stage, services, warnings)
     reason = f"authorization type {kind} is not supported yet"
+    warnings.append(f"{reason} (its requests are refused with 500)")
+    return Misconfigured(reason)
+
+
+def _custom(
+    definition: RestApiDefinition,
+    method: Method,
+    stage: Stage,
+    services: IntegrationServices,
+    warnings: list[str],
+) -> Authorization[RestContext]:
+    """CUSTOM: the method's Lambda TOKEN/REQUEST authorizer (lambda_rest.py)."""
+    authorizer_id = method.get("authorizerId", "")
+    authorizer = definition.get("authorizers", {}).get(authorizer_id)
+    if authorizer is None or authorizer["type"] not in ("TOKEN", "REQUEST"):
+        reason = f"authorizer {authorizer_id!r} is not a Lambda authorizer of this API"
+    else:
+        try:
+            return build_lambda_rest(definition, authorizer, stage, services, warnings)
+        except ValueError as e:
+            reason = str(e)
     warnings.append(f"{reason} (its requests are refused with 500)")
     return Misconfigured(reason)
 
@@ -76,6 +101,13 @@ def route_authorization(
         return None
     if kind == "JWT":
         return _jwt_route(definition, route, services, warnings)
+    if kind == "CUSTOM":
+        authorizer = definition["Authorizers"].get(route.get("AuthorizerId") or "")
+        if authorizer is None or authorizer.get("AuthorizerType") != "REQUEST":
+            reason = f"the route's Lambda authorizer {route.get('AuthorizerId')} does not exist"
+            warnings.append(f"{reason} (its requests are refused with 500)")
+            return Misconfigured(reason)
+        return build_lambda_http(definition, dict(authorizer), stage, services, warnings)
     reason = f"authorization type {kind} is not supported yet"
     warnings.append(f"{reason} (its requests are refused with 500)")
     return Misconfigured(reason)

@@ -138,7 +138,7 @@ class PolicyAnswer:
 
     principal_id: str
     policy: Policy
-    context: dict[str, ContextValue]
+    context: dict[str, Any]  # ContextValue values, or any JSON (`json_context`)
     usage_identifier_key: str | None
     policy_document: Any  # as the function returned it (TestInvokeAuthorizer shows it)
 
@@ -158,9 +158,12 @@ def stringify(value: ContextValue) -> str:
     return str(value)
 
 
-def parse_policy_answer(answer: Any, *, reserved: Sequence[str] = ()) -> PolicyAnswer:
+def parse_policy_answer(
+    answer: Any, *, reserved: Sequence[str] = (), json_context: bool = False
+) -> PolicyAnswer:
     """Checks an IAM-policy answer; raises AuthorizerConfigurationError saying what is wrong.
-    `reserved`: context keys the API type does not allow (HTTP API 1.0: `claims`)."""
+    `reserved`: context keys the API type does not allow (HTTP API 1.0: `claims`).
+    `json_context`: context values may be any JSON, arrays and objects too (HTTP API 2.0)."""
     if not isinstance(answer, dict):
         raise configuration_error("the authorizer's response is not a JSON object")
     principal_id = answer.get("principalId")
@@ -183,7 +186,7 @@ def parse_policy_answer(answer: Any, *, reserved: Sequence[str] = ()) -> PolicyA
     for key, value in context.items():
         if key in reserved:
             raise configuration_error(f"the authorizer's context may not have the key {key!r}")
-        if not isinstance(value, (str, int, float, bool)):
+        if not json_context and not isinstance(value, (str, int, float, bool)):
             raise configuration_error(
                 f"the authorizer's context value of {key!r} is not a string, number or boolean"
             )

@@ -85,6 +85,13 @@ class AuthorizerResult:
     latency: int | None = None
     integration_latency: int | None = None
     status: int | None = None
+    # `$context.authorizer.{integrationStatus,error}`: Lambda's status for the call (200 when
+    # the function ran), and why the authorizer failed
+    integration_status: int | None = None
+    error: str | None = None
+    # `$context.authorize.{status,error}`: the mode's own decision (200, or 403 and why)
+    authorize_status: int | None = None
+    authorize_error: str | None = None
 
 
 def authorizer_value(result: AuthorizerResult | None, path: tuple[str, ...]) -> Any:

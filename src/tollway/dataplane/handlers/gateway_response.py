@@ -2,10 +2,14 @@
 
 AWS counterpart: gateway responses. Every typed error raised by a stage ends here and is
 rendered with the API's configured response for its type (status, headers, body template
-chosen by Accept), plus `x-amzn-RequestId`, `x-amz-apigw-id` and `x-amzn-ErrorType`.
+chosen by Accept), plus `x-amzn-RequestId`, `x-amz-apigw-id` and `x-amzn-ErrorType`. An
+error with its own body key (AccessDenied: `{"Message": ...}`, as AWS answers) renders the
+default template with that key.
 """
 
 from __future__ import annotations
+
+import orjson
 
 from tollway.dataplane.context import Response, RestContext
 from tollway.dataplane.errors import GatewayError
@@ -26,7 +30,10 @@ def render_error(ctx: RestContext, error: GatewayError) -> Response:
         content_type = "application/json"
     else:
         content_type = configured.first_template
-    body = configured.templates[content_type](ctx).encode()
+    if configured.default_template and error.body_key != "message":
+        body = b'{"%s":%s}' % (error.body_key.encode(), orjson.dumps(error.message))
+    else:
+        body = configured.templates[content_type](ctx).encode()
     headers = [("Content-Type", content_type)]
     for name, get in configured.headers:
         value = get(ctx)

@@ -7,11 +7,12 @@ handler per route (stage variables `${stageVariables.x}` substituted into integr
 integrations' parameter mappings (`parameters.py`), bound to the pipeline by `bindings.py`.
 
 Whatever the deployment uses that Tollway does not act on yet is collected as a warning and
-logged when the stage is loaded, naming the feature and where it is used: authorizers,
-API keys, throttling settings, VPC links, disableExecuteApiEndpoint, `overwrite:path` on
-Lambda integrations. AWS service integrations (IntegrationSubtype) are compiled by
-`integrations.aws_subtypes`. A
-route whose integration Tollway cannot run answers 500 and says why in the log.
+logged when the stage is loaded, naming the feature and where it is used: API keys,
+throttling settings, VPC links, disableExecuteApiEndpoint, `overwrite:path` on Lambda
+integrations. Route authorization is compiled by `auth.build.route_authorization` (a mode it
+cannot run refuses its requests with 500 and says so). AWS service integrations
+(IntegrationSubtype) are compiled by `integrations.aws_subtypes`. A route whose integration
+Tollway cannot run answers 500 and says why in the log.
 """
 
 from __future__ import annotations

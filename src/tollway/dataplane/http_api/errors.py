@@ -17,7 +17,8 @@ CORS headers, handlers/response.py), plus the error's own headers (a JWT authori
 | anything else (see below) | 500 | `{"message":"Internal Server Error"}` |
 
 Anything else: a function error, a malformed Lambda response, a backend that cannot be
-reached, a configuration error, a failure inside Tollway.
+reached, a configuration error, an authorizer that fails or answers something unusable
+(AUTHORIZER_CONFIGURATION_ERROR), a failure inside Tollway.
 
 The 503 for a timeout is what users observed (the spec's best value; some report 504); the
 413 wording is Tollway's choice (AWS's body is unconfirmed).

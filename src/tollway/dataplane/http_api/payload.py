@@ -113,7 +113,9 @@ def _domain(ctx: HttpContext) -> tuple[str, str]:
     return host, host.split(".", 1)[0]
 
 
-def event_v2(ctx: HttpContext) -> dict[str, Any]:
+def event_v2(ctx: HttpContext, *, body: bool = True) -> dict[str, Any]:
+    """The 2.0 event; without `body` (a Lambda authorizer's event) no `body` and
+    `isBase64Encoded`."""
     request = event_request(ctx)
     route = ctx.route
     route_key = route.route_key if route else "$default"
@@ -158,18 +160,21 @@ def event_v2(ctx: HttpContext) -> dict[str, Any]:
     }
     if ctx.authorizer is not None and ctx.authorizer.event_v2 is not None:
         event["requestContext"]["authorizer"] = ctx.authorizer.event_v2
-    body, is_base64 = event_body(ctx)
-    if body is not None:
-        event["body"] = body
+    text, is_base64 = event_body(ctx) if body else (None, False)
+    if text is not None:
+        event["body"] = text
     if ctx.path_parameters:
         event["pathParameters"] = ctx.path_parameters
-    event["isBase64Encoded"] = is_base64
+    if body:
+        event["isBase64Encoded"] = is_base64
     if ctx.stage.variables:
         event["stageVariables"] = ctx.stage.variables
     return event
 
 
-def event_v1(ctx: HttpContext) -> dict[str, Any]:
+def event_v1(ctx: HttpContext, *, body: bool = True) -> dict[str, Any]:
+    """The 1.0 event; without `body` (a Lambda authorizer's event) `body` and
+    `isBase64Encoded` are left out."""
     request = event_request(ctx)
     route = ctx.route
     resource = route.path if route else "$default"
@@ -184,7 +189,7 @@ def event_v1(ctx: HttpContext) -> dict[str, Any]:
     identity["userArn"] = None
     if ctx.identity is not None:
         identity.update((k, v) for k, v in ctx.identity.members().items() if k in identity)
-    body, is_base64 = event_body(ctx)
+    text, is_base64 = event_body(ctx) if body else (None, False)
     event: dict[str, Any] = {
         "version": "1.0",
         "resource": resource,
@@ -213,9 +218,10 @@ def event_v1(ctx: HttpContext) -> dict[str, Any]:
         },
         "pathParameters": ctx.path_parameters or None,
         "stageVariables": ctx.stage.variables or None,
-        "body": body,
-        "isBase64Encoded": is_base64,
     }
+    if body:
+        event["body"] = text
+        event["isBase64Encoded"] = is_base64
     if ctx.authorizer is not None and ctx.authorizer.event is not None:
         event["requestContext"]["authorizer"] = ctx.authorizer.event
     return event

@@ -4,7 +4,7 @@ Each variable is a getter on the request context; access-log formats resolve nam
 getters when a deployment is compiled (substitution.compile_variables), so a request only
 calls functions. A getter returns None where AWS has no value (the log shows `-`): the
 identity members that only authorization fills, the AWS endpoint request ids, the
-authorizer and custom-domain variables.
+custom-domain variables, `authorizer.*` when no authorizer ran.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 
 import orjson
 
-from tollway.dataplane.auth.outcome import authorizer_value
 from tollway.dataplane.context import clf_time
 from tollway.dataplane.http_api.context import HttpContext
 from tollway.dataplane.http_api.errors import status_and_message
+from tollway.dataplane.variables import authorizer_getter
 
 Getter = Callable[[HttpContext], Any]
 
@@ -96,18 +96,11 @@ for _name in (
     GETTERS[_name] = _none
 
 
-def _authorizer_value(path: tuple[str, ...]) -> Getter:
-    def get(ctx: HttpContext) -> Any:
-        return authorizer_value(ctx.authorizer, path)
-
-    return get
-
-
 def getter(name: str) -> Getter | None:
     """The getter for `$context.<name>`, or None if HTTP APIs have no such variable.
     `authorizer.<key>` and `authorizer.claims.<claim>` are whatever the route's authorizer
     passed on (`AuthorizerResult.variables`), so any such name has a getter."""
     found = GETTERS.get(name)
     if found is None and name.startswith("authorizer.") and len(name) > len("authorizer."):
-        found = _authorizer_value(tuple(name.split(".")[1:]))
+        found = authorizer_getter(tuple(name.split(".")[1:]))
     return found

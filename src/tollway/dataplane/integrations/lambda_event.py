@@ -103,17 +103,11 @@ def request_context(ctx: RestContext) -> dict[str, Any]:
     return out
 
 
-def build_event(ctx: RestContext) -> dict[str, Any]:
+def request_fields(ctx: RestContext) -> dict[str, Any]:
+    """The event's members that describe the request, without its body: the proxy event's
+    first members, and all of a REQUEST authorizer's event but `type` and `methodArn`."""
     request = ctx.request
     headers, multi_headers = _event_headers(ctx)
-    body: str | None = None
-    is_base64 = False
-    if request.body:
-        media_types = ctx.stage.binary_media_types
-        if media_types and media_types.matches(request.header("Content-Type")):
-            body, is_base64 = base64.b64encode(request.body).decode(), True
-        else:
-            body = request.body.decode("utf-8", "replace")
     return {
         "resource": ctx.method.resource_path if ctx.method else None,
         "path": request.path,
@@ -125,9 +119,23 @@ def build_event(ctx: RestContext) -> dict[str, Any]:
         "pathParameters": ctx.path_parameters or None,
         "stageVariables": ctx.stage.variables or None,
         "requestContext": request_context(ctx),
-        "body": body,
-        "isBase64Encoded": is_base64,
     }
+
+
+def build_event(ctx: RestContext) -> dict[str, Any]:
+    request = ctx.request
+    body: str | None = None
+    is_base64 = False
+    if request.body:
+        media_types = ctx.stage.binary_media_types
+        if media_types and media_types.matches(request.header("Content-Type")):
+            body, is_base64 = base64.b64encode(request.body).decode(), True
+        else:
+            body = request.body.decode("utf-8", "replace")
+    event = request_fields(ctx)
+    event["body"] = body
+    event["isBase64Encoded"] = is_base64
+    return event
 
 
 def malformed(reason: str) -> MalformedProxyResponse:

@@ -172,6 +172,7 @@ def test_a_lambda_authorizer_and_its_export() -> None:
     (stored,) = definition["Authorizers"].values()
     assert stored["IdentitySource"] == ["$request.header.X-Token", "$request.querystring.t"]
     assert stored["AuthorizerType"] == "REQUEST"
+    assert stored["AuthorizerResultTtlInSeconds"] == 0  # left out: no caching
     (route,) = definition["Routes"].values()
     assert (route.get("AuthorizationType"), route.get("AuthorizerId")) == (
         "CUSTOM",
@@ -187,10 +188,35 @@ def test_a_lambda_authorizer_and_its_export() -> None:
             "authorizerUri": LAMBDA,
             "authorizerPayloadFormatVersion": "2.0",
             "enableSimpleResponses": True,
+            "authorizerResultTtlInSeconds": 0,
             "type": "request",
         },
     }
     assert exported["paths"]["/a"]["get"]["security"] == [{"lambda": []}]
+
+
+def test_a_lambda_authorizer_is_checked_as_create_authorizer_checks_it() -> None:
+    scheme = {
+        "type": "apiKey",
+        "name": "Authorization",
+        "in": "header",
+        "x-amazon-apigateway-authorizer": {
+            "type": "request",
+            "authorizerUri": LAMBDA,
+            "identitySource": "",
+            "authorizerResultTtlInSeconds": 300,
+        },
+    }
+    document = _doc({}, components={"securitySchemes": {"lambda": scheme}})
+    assert _refusal(document) == (
+        "Errors found during import:\n\tUnable to create authorizer 'lambda': "
+        "AuthorizerPayloadFormatVersion is a required parameter for REQUEST authorizer"
+    )
+    scheme["x-amazon-apigateway-authorizer"]["authorizerPayloadFormatVersion"] = "2.0"
+    assert _refusal(document) == (
+        "Errors found during import:\n\tUnable to create authorizer 'lambda': Identity source "
+        "must be set if authorizer caching is enabled (TTL is greater than 0)"
+    )
 
 
 def test_cors_fields_are_checked() -> None:

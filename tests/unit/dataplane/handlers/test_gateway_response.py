@@ -6,6 +6,8 @@ import orjson
 from tests.unit.dataplane.conftest import context, definition, stage
 
 from tollway.dataplane.errors import (
+    AccessDenied,
+    AuthorizerConfigurationError,
     IntegrationTimeout,
     MalformedProxyResponse,
     MissingAuthenticationToken,
@@ -83,3 +85,29 @@ def test_template_chosen_by_accept() -> None:
         b"<x>Missing Authentication Token</x>",
         ("Content-Type", "application/xml"),
     )
+
+
+def test_access_denied_default_body_has_a_capital_m() -> None:
+    """AWS's ACCESS_DENIED body is `{"Message": ...}` (spec §5.5, §10.1) unless a template
+    was customised, for the type itself or through DEFAULT_4XX."""
+    response = render_error(context(stage(definition())), AccessDenied("Not you"))
+    assert (response.status, response.body) == (403, b'{"Message":"Not you"}')
+    assert ("x-amzn-ErrorType", "AccessDeniedException") in response.headers
+    d = definition()
+    d["gatewayResponses"]["DEFAULT_4XX"] = {"responseType": "DEFAULT_4XX", "statusCode": "418"}
+    response = render_error(context(stage(d)), AccessDenied("Not you"))
+    assert (response.status, response.body) == (418, b'{"Message":"Not you"}')
+    for customised in ("ACCESS_DENIED", "DEFAULT_4XX"):
+        d = definition()
+        d["gatewayResponses"][customised] = {
+            "responseType": customised,
+            "responseTemplates": {"application/json": '{"why":$context.error.messageString}'},
+        }
+        response = render_error(context(stage(d)), AccessDenied("Not you"))
+        assert response.body == b'{"why":"Not you"}'
+
+
+def test_authorizer_configuration_error_body_is_a_null_message() -> None:
+    response = render_error(context(stage(definition())), AuthorizerConfigurationError())
+    assert (response.status, response.body) == (500, b'{"message":null}')
+    assert ("x-amzn-ErrorType", "AuthorizerConfigurationException") in response.headers

@@ -130,11 +130,13 @@ def stage(
     definition: ApiDefinition,
     name: str = "$default",
     *,
-    functions: FakeFunctions | None = None,
+    functions: Any = None,
     upstream: Upstream | None = None,
     auth: AuthServices | None = None,
     **settings: Any,
 ) -> CompiledHttpStage:
+    """`functions`: a FunctionInvoker (FakeFunctions by default); `auth`: the authorizer
+    cache and the rest of AuthServices, to look into them."""
     record: Stage = {"StageName": name, "DeploymentId": "dep1234", **settings}  # type: ignore[typeddict-item]
     services = IntegrationServices(
         upstream or Upstream(),
