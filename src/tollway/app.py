@@ -27,6 +27,7 @@ from tollway.control.files import LoadedApi, load_file
 from tollway.control.lambda_api import ops as lambda_operations
 from tollway.control.operations import ControlPlane
 from tollway.control.server import ControlServer
+from tollway.dataplane.auth.test_invoke import AuthorizerTester
 from tollway.dataplane.handlers.access_log import AccessLog
 from tollway.dataplane.http_api.pipeline import http_pipeline
 from tollway.dataplane.http_protocol import CasePreservingHttpToolsProtocol
@@ -125,7 +126,12 @@ class Tollway:
             http_pipeline=http_pipeline([AccessLog(self.access_log)]),
         )
         self.plane = ControlPlane(
-            self.store, settings, self.changes, self.functions, MethodTester(services)
+            self.store,
+            settings,
+            self.changes,
+            self.functions,
+            MethodTester(services),
+            authorizers=AuthorizerTester(services),
         )
         self.control = ControlServer(
             self.plane, [apigateway_operations(), apigatewayv2_operations(), lambda_operations]

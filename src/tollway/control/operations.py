@@ -24,6 +24,7 @@ from tollway.state.changes import ChangeFeed
 from tollway.store import ConfigStore
 
 if TYPE_CHECKING:
+    from tollway.dataplane.auth.test_invoke import AuthorizerTester
     from tollway.dataplane.test_invoke import MethodTester
     from tollway.functions.registry import FunctionRegistry
 
@@ -41,6 +42,8 @@ class ControlPlane:
     changes: ChangeFeed
     functions: FunctionRegistry | None = None
     methods: MethodTester | None = None  # runs TestInvokeMethod on the data plane's stages
+    # TestInvokeAuthorizer and FlushStageAuthorizersCache: the gateway's authorizers and cache
+    authorizers: AuthorizerTester | None = None
     clock: Callable[[], float] = field(default=time.time)
 
     def now(self) -> int:
