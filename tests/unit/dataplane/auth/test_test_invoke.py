@@ -50,10 +50,12 @@ async def run(functions: ScriptedFunctions, **request: Any) -> dict[str, Any]:
 
 
 async def test_allowing_answer() -> None:
-    functions = ScriptedFunctions(lambda event: allow(event["methodArn"], context={"b": True}))
+    functions = ScriptedFunctions(
+        script=lambda event: allow(event["methodArn"], context={"b": True})
+    )
     out = await run(functions, headers=[("Authorization", "t")], path="pets/1?x=2")
     arn = "arn:aws:execute-api:us-east-1:000000000000:abc1234567/ESTestInvoke-stage/GET/pets/1"
-    assert functions.calls[0]["event"]["methodArn"] == arn
+    assert functions.events()[0]["methodArn"] == arn
     assert out["clientStatus"] == 200
     assert out["principalId"] == "user-1"
     assert orjson.loads(out["policy"])["Statement"][0]["Resource"] == arn
@@ -65,7 +67,7 @@ async def test_failures_are_client_statuses() -> None:
     assert (await run(ScriptedFunctions()))["clientStatus"] == 401
     unauthorized = ScriptedFunctions(error="Unauthorized")
     assert (await run(unauthorized, headers=[("Authorization", "t")]))["clientStatus"] == 401
-    broken = ScriptedFunctions(lambda event: {"principalId": "x"})
+    broken = ScriptedFunctions(script=lambda event: {"principalId": "x"})
     out = await run(broken, headers=[("Authorization", "t")])
     assert out["clientStatus"] == 500 and "policyDocument" in out["log"]
 
