@@ -94,7 +94,7 @@ def test_create_get_list_each_type(apigw: Any) -> None:
         ),
         (
             {"type": "TOKEN"},
-            "Invalid token source expression: None. The source must be a method request header, "
+            "Invalid token source expression: null. The source must be a method request header, "
             "matching 'method.request.header.[a-zA-Z0-9._-]+'.",
         ),
         (

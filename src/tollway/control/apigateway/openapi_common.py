@@ -11,9 +11,9 @@ What Tollway keeps (`RestApiDefinition["extensions"]`):
 - `methods`: per method, the operation fields Tollway keeps but does not act on, keyed by
   resource id and HTTP verb: `{"<resource id>": {"GET": {"x-amazon-apigateway-cors": ...}}}`:
   unknown operation-level `x-amazon-apigateway-*` extensions, verbatim (and, in documents
-  imported before authorizers ran, a `security` list naming kept schemes). Resource ids, not paths, key
-  the entries so that renaming a resource (UpdateResource) keeps them attached; an entry whose
-  resource or method no longer exists is ignored on export.
+  imported before authorizers ran, a `security` list naming kept schemes). Resource ids, not
+  paths, key the entries so that renaming a resource (UpdateResource) keeps them attached; an
+  entry whose resource or method no longer exists is ignored on export.
 """
 
 from __future__ import annotations
