@@ -29,6 +29,7 @@ from tollway.control.operations import ControlPlane
 from tollway.control.server import ControlServer
 from tollway.dataplane.auth.jwks import JwksCache
 from tollway.dataplane.auth.services import AuthServices
+from tollway.dataplane.auth.test_invoke import AuthorizerTester
 from tollway.dataplane.handlers.access_log import AccessLog
 from tollway.dataplane.http_api.pipeline import http_pipeline
 from tollway.dataplane.http_protocol import CasePreservingHttpToolsProtocol
@@ -141,7 +142,7 @@ class Tollway:
             self.changes,
             self.functions,
             MethodTester(services),
-            authorizer_cache=services.auth.cache,
+            authorizers=AuthorizerTester(services),
         )
         self.control = ControlServer(
             self.plane, [apigateway_operations(), apigatewayv2_operations(), lambda_operations]

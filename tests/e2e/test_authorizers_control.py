@@ -29,6 +29,17 @@ def token(apigw: Any, api_id: str, **extra: Any) -> dict[str, Any]:
     return shape(apigw.create_authorizer(restApiId=api_id, **fields))
 
 
+def secure(apigw: Any, api_id: str, resource: str, verb: str, authorizer: str,
+           kind: str = "CUSTOM", **extra: Any) -> dict[str, Any]:  # fmt: skip
+    """PutMethod of a method secured by `authorizer`."""
+    return dict(
+        apigw.put_method(
+            restApiId=api_id, resourceId=resource, httpMethod=verb, authorizationType=kind,
+            authorizerId=authorizer, **extra,
+        )
+    )  # fmt: skip
+
+
 def test_create_get_list_each_type(apigw: Any) -> None:
     api_id, _ = new_api(apigw)
     created = token(apigw, api_id, identityValidationExpression="^Bearer .+$")
@@ -83,7 +94,7 @@ def test_create_get_list_each_type(apigw: Any) -> None:
         ),
         (
             {"type": "TOKEN"},
-            "Invalid token source expression: None. The source must be a method request header, "
+            "Invalid token source expression: null. The source must be a method request header, "
             "matching 'method.request.header.[a-zA-Z0-9._-]+'.",
         ),
         (
@@ -303,23 +314,11 @@ def test_methods_refer_to_existing_authorizers_of_their_family(apigw: Any) -> No
             apigw.put_method, restApiId=api_id, resourceId=root, httpMethod="GET",
             authorizationType=kind, authorizerId=authorizer_id,
         ) == invalid  # fmt: skip
-    method = apigw.put_method(
-        restApiId=api_id,
-        resourceId=root,
-        httpMethod="GET",
-        authorizationType="CUSTOM",
-        authorizerId=lambda_auth["id"],
-    )
+    method = secure(apigw, api_id, root, "GET", lambda_auth["id"])
     assert (method["authorizationType"], method["authorizerId"]) == ("CUSTOM", lambda_auth["id"])
     pets = add_path(apigw, api_id, root, "/pets")
-    apigw.put_method(
-        restApiId=api_id,
-        resourceId=pets,
-        httpMethod="POST",
-        authorizationType="COGNITO_USER_POOLS",
-        authorizerId=pool["id"],
-        authorizationScopes=["pets/write"],
-    )
+    secure(apigw, api_id, pets, "POST", pool["id"], "COGNITO_USER_POOLS",
+           authorizationScopes=["pets/write"])  # fmt: skip
     # UpdateMethod may not point a method at a missing authorizer either.
     assert aws_error(
         apigw.update_method, restApiId=api_id, resourceId=pets, httpMethod="POST",
@@ -331,13 +330,7 @@ def test_delete_refused_while_a_method_uses_it(apigw: Any) -> None:
     api_id, root = new_api(apigw)
     created = token(apigw, api_id, name="guard")
     test = add_path(apigw, api_id, root, "/test")
-    apigw.put_method(
-        restApiId=api_id,
-        resourceId=test,
-        httpMethod="GET",
-        authorizationType="CUSTOM",
-        authorizerId=created["id"],
-    )
+    secure(apigw, api_id, test, "GET", created["id"])
     where = {"restApiId": api_id, "authorizerId": created["id"]}
     assert aws_error(apigw.delete_authorizer, **where) == (
         409,
@@ -360,13 +353,7 @@ def test_delete_refused_while_a_method_uses_it(apigw: Any) -> None:
 def test_clone_from_keeps_authorizers_and_method_references(apigw: Any) -> None:
     api_id, root = new_api(apigw)
     created = token(apigw, api_id)
-    apigw.put_method(
-        restApiId=api_id,
-        resourceId=root,
-        httpMethod="GET",
-        authorizationType="CUSTOM",
-        authorizerId=created["id"],
-    )
+    secure(apigw, api_id, root, "GET", created["id"])
     clone = apigw.create_rest_api(name="clone", cloneFrom=api_id)
     assert apigw.get_authorizers(restApiId=clone["id"])["items"] == [created]
     method = apigw.get_method(

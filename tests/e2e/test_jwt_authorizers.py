@@ -361,7 +361,8 @@ def test_control_plane_checks(v2: Any, issuers: Issuers) -> None:
     )  # fmt: skip
     assert aws_error(v2.create_route, **route, AuthorizationScopes=["s"]) == (
         400, "BadRequestException",
-        "AuthorizationScopes are supported only with authorization type JWT, not NONE",
+        "Invalid Route authorization type specified. Authorization Scopes are only valid for "
+        "COGNITO_USER_POOLS and JWT authorization types",
     )  # fmt: skip
     ws = v2.create_api(Name="ws", ProtocolType="WEBSOCKET",
                        RouteSelectionExpression="$request.body.action")["ApiId"]  # fmt: skip

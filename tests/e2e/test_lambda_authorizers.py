@@ -24,11 +24,13 @@ from tests.e2e.conftest import (
     Server,
     add_path,
     add_response,
+    aws_error,
     create_function,
     deploy,
     lambda_uri,
     new_api,
 )
+from tests.e2e.test_gateway_limits import _access_line
 
 AUTHORIZER_SOURCE = """\
 import json
@@ -497,8 +499,6 @@ ACCESS_FORMAT = (
 
 
 def test_access_log_has_the_authorizer_variables(secured: Secured, http: httpx.Client) -> None:
-    from tests.e2e.test_gateway_limits import _access_line
-
     api_id, _, _ = _small_api(secured, _function_of(secured))
     deploy(secured.apigw, api_id, "test")
     secured.apigw.update_stage(
@@ -561,3 +561,107 @@ def test_deployments_freeze_the_authorizer(secured: Secured, http: httpx.Client)
     deploy(secured.apigw, api_id, "test")
     assert http.get(url, headers={"Authorization": token}).status_code == 200
     assert len(secured.events(token)) == 1
+
+
+# --- FlushStageAuthorizersCache, TestInvokeAuthorizer ---------------------------------------
+
+
+def test_flush_stage_authorizers_cache(secured: Secured, http: httpx.Client) -> None:
+    token = fresh("allow")
+    headers = {"Authorization": token}
+    assert http.get(secured.url("/mock"), headers=headers).status_code == 200
+    assert http.get(secured.url("/mock", "bare"), headers=headers).status_code == 200
+    assert len(secured.events(token)) == 2  # one entry per stage
+    flushed = secured.apigw.flush_stage_authorizers_cache(
+        restApiId=secured.api_id, stageName="test"
+    )
+    assert flushed["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert http.get(secured.url("/mock"), headers=headers).status_code == 200
+    assert len(secured.events(token)) == 3  # called again on the flushed stage
+    assert http.get(secured.url("/mock", "bare"), headers=headers).status_code == 200
+    assert len(secured.events(token)) == 3  # the other stage kept its entry
+
+
+def test_flush_needs_an_existing_stage(secured: Secured) -> None:
+    assert aws_error(
+        secured.apigw.flush_stage_authorizers_cache, restApiId=secured.api_id, stageName="nope"
+    ) == (404, "NotFoundException", "Invalid Stage identifier specified")
+
+
+def test_invoke_token_authorizer(secured: Secured, http: httpx.Client) -> None:
+    token = fresh("allow")
+    result = secured.apigw.test_invoke_authorizer(
+        restApiId=secured.api_id,
+        authorizerId=secured.authorizers["tok"],
+        headers={"Authorization": token},
+        pathWithQueryString="/pets?x=1",
+    )
+    arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{secured.api_id}/ESTestInvoke-stage/GET/pets"
+    assert result["clientStatus"] == 200
+    assert result["principalId"] == f"user-{token}"
+    assert json.loads(result["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": arn}],
+    }
+    assert result["authorization"] == {"plan": ["gold"], "count": ["3"], "admin": ["true"]}
+    assert isinstance(result["latency"], int)
+    log = result["log"]
+    assert log.startswith("Execution log for request ")
+    assert f"Incoming identity: {token}" in log
+    assert "Successfully completed authorizer execution" in log
+    [event] = secured.events(token)
+    assert event == {"type": "TOKEN", "authorizationToken": token, "methodArn": arn}
+    # A test invocation does not fill the stage's cache.
+    assert http.get(secured.url("/mock"), headers={"Authorization": token}).status_code == 200
+    assert len(secured.events(token)) == 2
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer x"}, 401),  # fails identityValidationExpression
+        ({"Authorization": "unauthorized-1"}, 401),
+        ({"Authorization": "boom-1"}, 500),
+        ({"Authorization": "invalid-1"}, 500),
+    ],
+)
+def test_invoke_token_authorizer_failures(
+    secured: Secured, headers: dict[str, str], status: int
+) -> None:
+    result = secured.apigw.test_invoke_authorizer(
+        restApiId=secured.api_id, authorizerId=secured.authorizers["tok"], headers=headers
+    )
+    assert result["clientStatus"] == status
+    assert "principalId" not in result and "policy" not in result
+    assert "Execution failed" in result["log"]
+
+
+def test_invoke_request_authorizer(secured: Secured) -> None:
+    user = fresh("allow")
+    result = secured.apigw.test_invoke_authorizer(
+        restApiId=secured.api_id,
+        authorizerId=secured.authorizers["req"],
+        headers={"X-User": user, "User-Agent": "tester"},
+        pathWithQueryString="/req/1?q=v",
+        stageVariables={"sv": "given"},
+    )
+    assert result["clientStatus"] == 200, result["log"]
+    [event] = secured.events(user)
+    assert event["type"] == "REQUEST"
+    assert event["queryStringParameters"] == {"q": "v"}
+    assert event["stageVariables"] == {"sv": "given"}
+    missing = secured.apigw.test_invoke_authorizer(
+        restApiId=secured.api_id,
+        authorizerId=secured.authorizers["req"],
+        headers={"X-User": user, "User-Agent": "tester"},
+        pathWithQueryString="/req/1?q=v",
+    )
+    assert missing["clientStatus"] == 401  # no stage variable `sv`
+    assert len(secured.events(user)) == 1
+
+
+def test_invoke_authorizer_not_found(secured: Secured) -> None:
+    assert aws_error(
+        secured.apigw.test_invoke_authorizer, restApiId=secured.api_id, authorizerId="nope"
+    ) == (404, "NotFoundException", "Invalid Authorizer identifier specified")

@@ -27,7 +27,8 @@ Tollway extension `x-tollway-functions` (not sent to AWS's importer):
 
 Such functions run from their directory as it is (saving a file there gives the next call new
 workers with the new code), and get the
-`apigateway.amazonaws.com` invoke permission SAM would give them.
+`apigateway.amazonaws.com` invoke permissions SAM would give them: for methods and for
+authorizers.
 """
 
 from __future__ import annotations
@@ -186,19 +187,23 @@ def _declare_function(plane: ControlPlane, base: Path, name: str, declared: Any)
         raise FileError(f"{EXTENSION}.{name}: {e.code}: {e.message}") from None
     if not remote:
         warn_about_runtime(name, config["Runtime"])
-    source = f"arn:aws:execute-api:{plane.settings.region}:{plane.settings.account_id}:*/*/*/*"
+    prefix = f"arn:aws:execute-api:{plane.settings.region}:{plane.settings.account_id}:"
+    # Methods (`{api}/{stage}/{verb}/{path}`) and authorizers (`{api}/authorizers/{id}`).
+    sources = {"tollway-serve-apigateway": "*/*/*/*",
+               "tollway-serve-authorizers": "*/authorizers/*"}  # fmt: skip
     policy = {
         "Version": "2012-10-17",
         "Id": "default",
         "Statement": [
             {
-                "Sid": "tollway-serve-apigateway",
+                "Sid": sid,
                 "Effect": "Allow",
                 "Principal": {"Service": "apigateway.amazonaws.com"},
                 "Action": "lambda:InvokeFunction",
                 "Resource": config["FunctionArn"],
-                "Condition": {"ArnLike": {"AWS:SourceArn": source}},
+                "Condition": {"ArnLike": {"AWS:SourceArn": prefix + source}},
             }
+            for sid, source in sources.items()
         ],
     }
     body: dict[str, Any] = {"configuration": config, "code": code, "tags": {}, "policy": policy}

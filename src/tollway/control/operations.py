@@ -24,9 +24,9 @@ from tollway.state.changes import ChangeFeed
 from tollway.store import ConfigStore
 
 if TYPE_CHECKING:
+    from tollway.dataplane.auth.test_invoke import AuthorizerTester
     from tollway.dataplane.test_invoke import MethodTester
     from tollway.functions.registry import FunctionRegistry
-    from tollway.state.authorizer_cache import AuthorizerCache
 
 Output = Mapping[str, Any] | None
 Handler = Callable[["Call"], Output | Awaitable[Output]]
@@ -42,8 +42,8 @@ class ControlPlane:
     changes: ChangeFeed
     functions: FunctionRegistry | None = None
     methods: MethodTester | None = None  # runs TestInvokeMethod on the data plane's stages
-    # the data plane's authorizer cache, which ResetAuthorizersCache empties
-    authorizer_cache: AuthorizerCache | None = None
+    # TestInvokeAuthorizer and FlushStageAuthorizersCache: the gateway's authorizers and cache
+    authorizers: AuthorizerTester | None = None
     clock: Callable[[], float] = field(default=time.time)
 
     def now(self) -> int:

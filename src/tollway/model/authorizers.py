@@ -37,8 +37,9 @@ def token_source(expression: str | None) -> IdentitySource:
     """A TOKEN (or Cognito) authorizer's identity source: one request header."""
     match = _TOKEN_SOURCE.match(expression or "")
     if match is None:
+        shown = "null" if expression is None else expression  # as AWS's Java would print it
         raise ValueError(
-            f"Invalid token source expression: {expression}. The source must be a method "
+            f"Invalid token source expression: {shown}. The source must be a method "
             "request header, matching 'method.request.header.[a-zA-Z0-9._-]+'."
         )
     return IdentitySource(HEADER, match.group(1), expression or "")

@@ -8,6 +8,7 @@ from tollway.control.operations import OperationTable
 
 def operations() -> OperationTable:
     from tollway.control.apigateway import (
+        authorizer_runs,
         authorizers,
         definitions,
         deployments,
@@ -27,6 +28,7 @@ def operations() -> OperationTable:
         stages.ops,
         definitions.ops,
         authorizers.ops,
+        authorizer_runs.ops,
         tags.ops,
         test_invoke.ops,
     )

@@ -5,15 +5,15 @@ into imported schemas, and how Tollway keeps what it imports but does not act on
 What Tollway keeps (`RestApiDefinition["extensions"]`):
 - keys beginning with `x-` are root-level extensions kept verbatim (for example
   `x-amazon-apigateway-documentation`), re-emitted at the document root on export;
-- `securitySchemes`: security schemes Tollway cannot enforce yet (those carrying an
-  `x-amazon-apigateway-authorizer`), verbatim, by scheme name;
+- `securitySchemes` (only in documents imported before Tollway ran authorizers; imports now
+  make Authorizers of them, openapi_authorizers.py): authorizer schemes, verbatim, by name;
+  export still writes them;
 - `methods`: per method, the operation fields Tollway keeps but does not act on, keyed by
-  resource id and HTTP verb: `{"<resource id>": {"GET": {"security": [{"MyAuth": []}]}}}`.
-  `security` holds only the requirements naming kept schemes (API keys and IAM are stored on
-  the method itself as `apiKeyRequired` / `authorizationType`); other keys are unknown
-  operation-level `x-amazon-apigateway-*` extensions, verbatim. Resource ids, not paths, key
-  the entries so that renaming a resource (UpdateResource) keeps them attached; an entry whose
-  resource or method no longer exists is ignored on export.
+  resource id and HTTP verb: `{"<resource id>": {"GET": {"x-amazon-apigateway-cors": ...}}}`:
+  unknown operation-level `x-amazon-apigateway-*` extensions, verbatim (and, in documents
+  imported before authorizers ran, a `security` list naming kept schemes). Resource ids, not
+  paths, key the entries so that renaming a resource (UpdateResource) keeps them attached; an
+  entry whose resource or method no longer exists is ignored on export.
 """
 
 from __future__ import annotations

@@ -6,16 +6,19 @@ spec §15.2.
 `https://<api-id>.execute-api.<region>.amazonaws.com/{basePath}` whose `basePath` variable
 defaults to the stage. Paths carry parameters (`method.request.*`), request bodies and
 responses (`$ref` to the models, response headers), `x-amazon-apigateway-any-method` for ANY,
-and security (`api_key` for API keys, `sigv4` for IAM, kept authorizers). Models become
-`definitions` / `components.schemas` with their model URLs turned back into local `$ref`s.
+and security (`api_key` for API keys, `sigv4` for IAM, the method's authorizer by name, with
+its scopes); every authorizer of the API is a security scheme (openapi_authorizers.py). Models
+become `definitions` / `components.schemas` with their model URLs turned back into local
+`$ref`s.
 
 The `extensions` query parameter adds API Gateway's extensions:
 - `integrations` (or `apigateway`): `x-amazon-apigateway-integration` per operation, with type
   and passthrough behaviour in lowercase as AWS writes them;
 - `apigateway`: also request validators, gateway responses, binary media types, API key source,
   endpoint configuration, policy, minimum compression size, and everything kept on import;
-- `authorizers` (or `apigateway`): the `x-amazon-apigateway-authorizer` of kept security
-  schemes (without it they are written as plain OpenAPI schemes);
+- `authorizers` (or `apigateway`): the `x-amazon-apigateway-authorizer` and
+  `x-amazon-apigateway-authtype` of the authorizers' security schemes (without it they are
+  written as plain OpenAPI `apiKey` schemes);
 - `postman`: accepted; Tollway adds no Postman extensions.
 Without extensions the document is plain OpenAPI (no `x-amazon-apigateway-*`).
 The caller serialises the returned document to JSON or YAML.
@@ -42,6 +45,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
+from tollway.control.apigateway.openapi_authorizers import scheme_of
 from tollway.control.apigateway.openapi_common import (
     ANY_METHOD,
     API_KEY_SOURCE,
@@ -78,6 +82,7 @@ _OPERATION_ORDER = {key: rank for rank, key in enumerate(
 )}  # fmt: skip
 API_KEY_SCHEME = {"type": "apiKey", "name": "x-api-key", "in": "header"}
 SIGV4_SCHEME = {"type": "apiKey", "name": "Authorization", "in": "header", AUTHTYPE: "awsSigv4"}
+AUTHORIZER_TYPES = ("CUSTOM", "COGNITO_USER_POOLS")
 
 
 def export_document(
@@ -180,6 +185,9 @@ class _Exporter:
         if method.get("authorizationType") == "AWS_IAM":
             security.append({"sigv4": []})
             self.schemes["sigv4"] = SIGV4_SCHEME
+        authorizer = self.definition.get("authorizers", {}).get(method.get("authorizerId", ""))
+        if authorizer is not None and method["authorizationType"] in AUTHORIZER_TYPES:
+            security.append({authorizer["name"]: list(method.get("authorizationScopes") or [])})
         return security + kept
 
     # --- components -----------------------------------------------------------------------
@@ -201,6 +209,10 @@ class _Exporter:
     def _security_schemes(self) -> dict[str, Any]:
         derived = self.integrations or self.authorizers
         schemes = {k: _plain_scheme(v, keep_extensions=derived) for k, v in self.schemes.items()}
+        for authorizer in self.definition.get("authorizers", {}).values():
+            schemes[authorizer["name"]] = _plain_scheme(
+                scheme_of(authorizer), keep_extensions=self.authorizers
+            )
         for name, scheme in (self.kept.get(KEPT_SECURITY_SCHEMES) or {}).items():
             schemes[name] = _plain_scheme(scheme, keep_extensions=self.authorizers)
         return schemes

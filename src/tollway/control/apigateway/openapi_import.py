@@ -71,7 +71,6 @@ from tollway.control.apigateway.openapi_parts import (
     import_models,
     import_request_validators,
     keep_root_extensions,
-    report_authorizers,
 )
 from tollway.control.errors import BadRequestException, ServiceError
 from tollway.model.rest import RestApiDefinition
@@ -184,6 +183,7 @@ def _emptied(existing: RestApiDefinition) -> RestApiDefinition:
     definition["models"] = {}
     definition["requestValidators"] = {}
     definition["gatewayResponses"] = {}
+    definition["authorizers"] = {}
     definition["extensions"] = {}
     return definition
 
@@ -196,7 +196,6 @@ def _import(ctx: ImportContext, options: ImportOptions) -> tuple[RestApiDefiniti
     classify_security_schemes(ctx)
     keep_root_extensions(ctx, ignore_documentation=options.parameter("ignore") == "documentation")
     import_paths(ctx)
-    report_authorizers(ctx)
     refuse_on_problems(ctx.errors, ctx.warnings, fail_on_warnings=options.fail_on_warnings)
     return ctx.definition, ctx.warnings
 

@@ -46,7 +46,7 @@ from tollway.control.apigateway.openapi_parts import (
     inline_model,
 )
 from tollway.control.errors import ServiceError
-from tollway.model.rest import Integration, Method, MethodResponse, resource_path
+from tollway.model.rest import Authorizer, Integration, Method, MethodResponse, resource_path
 
 
 def import_paths(ctx: ImportContext) -> None:
@@ -102,11 +102,16 @@ class _MethodBuilder:
 
     def build(self) -> Method | None:
         op, ctx = self.op, self.ctx
-        authorization, api_key, kept_security = self._security()
+        authorization, api_key, authorizer = self._security()
+        extension = self._auth_extension()
+        if extension is not None and authorizer is not None:
+            authorizer = None  # the extension's NONE / AWS_IAM wins over the requirement
         try:
             method = rules.new_method(
                 op.verb,
-                authorization_type=self._auth_extension() or authorization,
+                authorization_type=extension or authorization,
+                authorizer_id=authorizer[0]["id"] if authorizer else None,
+                authorization_scopes=authorizer[1] if authorizer else None,
                 api_key_required=self._api_key_extension(api_key),
                 operation_name=op.operation_id,
                 request_parameters=self._request_parameters(),
@@ -124,7 +129,7 @@ class _MethodBuilder:
             integration = build_integration(ctx, op, self.resource_id)
             if integration is not None and self._mappings_hold(method, integration):
                 method["methodIntegration"] = integration
-        self._keep(kept_security)
+        self._keep()
         return method
 
     def _mappings_hold(self, method: Method, integration: Integration) -> bool:
@@ -165,12 +170,13 @@ class _MethodBuilder:
                 )
         return out
 
-    def _security(self) -> tuple[str | None, bool, list[dict[str, list[str]]]]:
+    def _security(self) -> tuple[str | None, bool, tuple[Authorizer, list[str]] | None]:
+        """The authorization type, whether an API key is required, and the authorizer (with
+        the requirement's scopes) the operation's security requirements ask for."""
         op, ctx = self.op, self.ctx
         requirements = op.security if op.security is not None else ctx.doc.security
-        authorization, api_key, kept = None, False, []
+        authorization, api_key, authorizer = None, False, None
         for requirement in requirements or []:
-            kept_entry = {}
             for name, scopes in requirement.items():
                 kind = ctx.scheme_kinds.get(name)
                 if kind == API_KEY_SCHEME:
@@ -178,17 +184,22 @@ class _MethodBuilder:
                 elif kind == IAM_SCHEME:
                     authorization = "AWS_IAM"
                 elif kind == AUTHORIZER_SCHEME:
-                    kept_entry[name] = scopes
-                    if op.label not in ctx.authorizer_uses[name]:
-                        ctx.authorizer_uses[name].append(op.label)
+                    if authorizer is not None:
+                        ctx.warnings.append(
+                            f"{op.label} names more than one authorizer; API Gateway uses one "
+                            f"per method: '{authorizer[0]['name']}'"
+                        )
+                        continue
+                    found = ctx.authorizers[name]
+                    is_cognito = found["type"] == "COGNITO_USER_POOLS"
+                    authorization = "COGNITO_USER_POOLS" if is_cognito else "CUSTOM"
+                    authorizer = (found, [s for s in scopes or [] if isinstance(s, str)])
                 elif name not in ctx.doc.security_schemes:
                     ctx.warnings.append(
                         f"The security requirement of {op.label} names '{name}', which is not a "
                         "security scheme of the document; it is ignored."
                     )
-            if kept_entry:
-                kept.append(kept_entry)
-        return authorization, api_key, kept
+        return authorization, api_key, authorizer
 
     def _auth_extension(self) -> str | None:
         raw = self.op.extensions.get(AUTH)
@@ -224,10 +235,10 @@ class _MethodBuilder:
             )
         return validator_id
 
-    def _keep(self, security: list[dict[str, list[str]]]) -> None:
+    def _keep(self) -> None:
         """Records what the method keeps without acting on it (see openapi_common)."""
         op, ctx = self.op, self.ctx
-        kept: dict[str, Any] = {"security": security} if security else {}
+        kept: dict[str, Any] = {}
         for key, value in op.extensions.items():
             if key not in OPERATION_EXTENSIONS_ACTED_ON:
                 kept[key] = value

@@ -16,8 +16,8 @@ Choices where AWS's documentation is silent:
 - Request validators are keyed by name in the same way.
 - A security scheme is acted on when it is an API key (`apiKey`, `x-api-key` in a header, no
   authorizer), IAM (`x-amazon-apigateway-authtype` beginning with `aws`, e.g. `awsSigv4`), or
-  kept when it carries an `x-amazon-apigateway-authorizer` (Tollway does not run authorizers
-  yet); any other scheme is ignored with a warning.
+  an authorizer (an `x-amazon-apigateway-authorizer`: an Authorizer named after the scheme,
+  openapi_authorizers.py); any other scheme is ignored with a warning.
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from tollway.control.apigateway import rules
+from tollway.control.apigateway.openapi_authorizers import authorizer_from_scheme
 from tollway.control.apigateway.openapi_common import (
     AUTHORIZER,
     AUTHTYPE,
     DOCUMENTATION,
     GATEWAY_RESPONSES,
-    KEPT_SECURITY_SCHEMES,
     REQUEST_VALIDATORS,
     ROOT_EXTENSIONS_ACTED_ON,
     describe,
@@ -45,7 +45,13 @@ from tollway.control.apigateway.openapi_document import ApiDocument
 from tollway.control.errors import ServiceError
 from tollway.model import ids
 from tollway.model.gateway_responses import DEFAULTS
-from tollway.model.rest import GatewayResponse, Model, RestApiDefinition, resource_path
+from tollway.model.rest import (
+    Authorizer,
+    GatewayResponse,
+    Model,
+    RestApiDefinition,
+    resource_path,
+)
 
 API_KEY_SCHEME = "api key"
 IAM_SCHEME = "iam"
@@ -64,7 +70,7 @@ class ImportContext:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     scheme_kinds: dict[str, str] = field(default_factory=dict)
-    authorizer_uses: dict[str, list[str]] = field(default_factory=dict)
+    authorizers: dict[str, Authorizer] = field(default_factory=dict)  # by scheme name
 
     @property
     def api_id(self) -> str:
@@ -256,13 +262,17 @@ def status_text(value: Any) -> str:
 
 
 def classify_security_schemes(ctx: ImportContext) -> None:
-    kept = ctx.definition["extensions"]
     for name, scheme in ctx.doc.security_schemes.items():
         authtype = scheme.get(AUTHTYPE)
         if AUTHORIZER in scheme:
+            try:
+                authorizer = authorizer_from_scheme(ctx.definition, ctx.previous, name, scheme)
+            except (ValueError, ServiceError) as e:
+                message = e.message if isinstance(e, ServiceError) else str(e)
+                ctx.errors.append(f"Unable to create authorizer '{name}': {message}")
+                continue
             ctx.scheme_kinds[name] = AUTHORIZER_SCHEME
-            kept.setdefault(KEPT_SECURITY_SCHEMES, {})[name] = scheme
-            ctx.authorizer_uses[name] = []
+            ctx.authorizers[name] = authorizer
         elif isinstance(authtype, str) and authtype.lower().startswith("aws"):
             ctx.scheme_kinds[name] = IAM_SCHEME
         elif (scheme.get("type") == "apiKey" and scheme.get("in") == "header"
@@ -274,18 +284,6 @@ def classify_security_schemes(ctx: ImportContext) -> None:
                 "acts on API keys (apiKey x-api-key in header), IAM (x-amazon-apigateway-authtype "
                 "awsSigv4) and authorizers (x-amazon-apigateway-authorizer)."
             )
-
-
-def report_authorizers(ctx: ImportContext) -> None:
-    """One warning per kept authorizer, naming the methods it would secure."""
-    for name, uses in ctx.authorizer_uses.items():
-        message = (
-            f"{AUTHORIZER} on security scheme '{name}' is kept but not enforced: Tollway does "
-            "not support authorizers yet"
-        )
-        if uses:
-            message += f"; the methods it secures ({', '.join(uses)}) keep authorizationType NONE"
-        ctx.warnings.append(message)
 
 
 def keep_root_extensions(ctx: ImportContext, *, ignore_documentation: bool) -> None:

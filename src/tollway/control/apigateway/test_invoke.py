@@ -22,7 +22,7 @@ from tollway.control.operations import Call, OperationTable
 ops = OperationTable("apigateway")
 
 
-def _request_headers(params: dict[str, Any]) -> list[tuple[str, str]]:
+def request_headers(params: dict[str, Any]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for name, values in (params.get("multiValueHeaders") or {}).items():
         out.extend((name, value) for value in values)
@@ -51,7 +51,7 @@ async def test_invoke_method(call: Call) -> dict[str, Any]:
         method["httpMethod"],
         path_with_query=p.get("pathWithQueryString"),
         body=(p.get("body") or "").encode(),
-        headers=_request_headers(p),
+        headers=request_headers(p),
         stage_variables=p.get("stageVariables") or {},
     )
     multi: dict[str, list[str]] = {}

@@ -16,8 +16,9 @@ The other messages are Tollway's wording (AWS's are not on record).
 (what Terraform does since hashicorp/terraform-provider-aws#32629), which a default of 300
 would refuse; so Tollway stores 0 and shows it.
 
-ResetAuthorizersCache empties the authorizer cache of one stage (`ControlPlane
-.authorizer_cache`, the data plane's: app.py hands the same object to both).
+ResetAuthorizersCache empties the authorizer cache of one stage (through
+`ControlPlane.authorizers`, which holds the data plane's cache, as REST's
+FlushStageAuthorizersCache does).
 """
 
 from __future__ import annotations
@@ -74,6 +75,6 @@ def check_http_lambda_authorizer(authorizer: dict[str, Any]) -> None:
 async def reset_authorizers_cache(call: Call) -> None:
     document = load_api(call)
     stage = load_stage(call, document.api_id, call.params["StageName"])
-    cache = call.plane.authorizer_cache
-    if cache is not None:
-        await cache.flush(document.api_id, stage.key)
+    authorizers = call.plane.authorizers
+    if authorizers is not None:
+        await authorizers.flush(document.api_id, stage.key)

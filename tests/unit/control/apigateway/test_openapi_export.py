@@ -333,7 +333,7 @@ def test_request_validators_are_written_with_apigateway_only() -> None:
     assert orders["get"]["x-amazon-apigateway-request-validator"] == "params-only"
 
 
-def test_kept_authorizers() -> None:
+def test_authorizers_are_security_schemes() -> None:
     definition = imported("authorizers.swagger.json")
     source = json.loads((FIXTURES / "authorizers.swagger.json").read_text())["securityDefinitions"]
     plain = export(definition, "swagger")
@@ -349,12 +349,41 @@ def test_kept_authorizers() -> None:
         "in": "header",
     }
     with_authorizers = export(definition, "oas30", "authorizers")
+    pool = source["UserPool"]
+    pool["x-amazon-apigateway-authorizer"]["authorizerResultTtlInSeconds"] = 300  # the default
     assert with_authorizers["components"]["securitySchemes"] == {
         "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"},
         "TokenAuth": source["TokenAuth"],
-        "UserPool": source["UserPool"],
+        "UserPool": pool,
     }
     assert api_keys(with_authorizers["paths"]) == set()
+
+
+def test_request_authorizer_scheme() -> None:
+    definition = imported("authorizers.swagger.json")
+    definition["authorizers"]["req1"] = {
+        "id": "req1",
+        "name": "Req",
+        "type": "REQUEST",
+        "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/f/invocations",
+        "identitySource": "method.request.header.A, method.request.querystring.b",
+        "authorizerResultTtlInSeconds": 0,
+        "authType": "custom-label",
+    }
+    schemes = export(definition, "oas30", "authorizers")["components"]["securitySchemes"]
+    assert schemes["Req"] == {
+        "type": "apiKey",
+        "name": "Unused",
+        "in": "header",
+        "x-amazon-apigateway-authtype": "custom-label",
+        "x-amazon-apigateway-authorizer": {
+            "type": "request",
+            "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/f/"
+            "invocations",
+            "identitySource": "method.request.header.A, method.request.querystring.b",
+            "authorizerResultTtlInSeconds": 0,
+        },
+    }
 
 
 def test_kept_operation_extensions_come_back_with_apigateway() -> None:
@@ -392,6 +421,7 @@ def canonical(definition: RestApiDefinition) -> dict[str, Any]:
     resources = definition["resources"]
     path_of = {rid: resource_path(resources, rid) for rid in resources}
     validators = {v["id"]: v["name"] for v in definition["requestValidators"].values()}
+    authorizers = {a["id"]: a["name"] for a in definition.get("authorizers", {}).values()}
     text = json.dumps(
         {
             "api": {
@@ -408,6 +438,9 @@ def canonical(definition: RestApiDefinition) -> dict[str, Any]:
             },
             "validators": sorted(definition["requestValidators"].values(), key=lambda v: v["name"]),
             "gatewayResponses": definition["gatewayResponses"],
+            "authorizers": sorted(
+                definition.get("authorizers", {}).values(), key=lambda a: a["name"]
+            ),
             "extensions": {
                 **definition["extensions"],
                 "methods": {
@@ -419,7 +452,7 @@ def canonical(definition: RestApiDefinition) -> dict[str, Any]:
     )
     for rid, path in path_of.items():
         text = text.replace(f'"cacheNamespace": "{rid}"', f'"cacheNamespace": "<{path}>"')
-    for vid, name in validators.items():
+    for vid, name in {**validators, **authorizers}.items():
         text = text.replace(f'"id": "{vid}", ', "").replace(f'"{vid}"', f'"<{name}>"')
     return json.loads(text.replace(api_id, "<api>"))  # type: ignore[no-any-return]
 

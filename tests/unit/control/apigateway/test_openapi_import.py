@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tollway.control.apigateway.openapi_import import ImportOptions, import_new
+from tollway.control.apigateway.openapi_import import ImportOptions, import_into, import_new
 from tollway.control.errors import BadRequestException
 from tollway.model.rest import Method, Resource, RestApiDefinition, resource_path
 
@@ -57,6 +57,10 @@ def oas3(paths_object: dict[str, Any], **root: Any) -> dict[str, Any]:
 
 
 MOCK = {"type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'}}
+LAMBDA_URI = (
+    "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/"
+    "arn:aws:lambda:eu-west-1:123456789012:function:auth/invocations"
+)
 
 
 # --- the pet store (OpenAPI 3.0, YAML) --------------------------------------------------------
@@ -687,61 +691,132 @@ def test_ignored_parameter_locations() -> None:
 # --- kept extensions -----------------------------------------------------------------------------
 
 
-def test_authorizers_are_kept_and_reported() -> None:
+def test_authorizers_become_authorizers_and_secure_methods() -> None:
     definition, warnings = imported("authorizers.swagger.json")
-    orders_id = resource_at(definition, "/orders")["id"]
-    schemes = json.loads((FIXTURES / "authorizers.swagger.json").read_text())["securityDefinitions"]
-    assert definition["extensions"] == {
-        "securitySchemes": {"TokenAuth": schemes["TokenAuth"], "UserPool": schemes["UserPool"]},
-        "methods": {
-            orders_id: {
-                "GET": {"security": [{"TokenAuth": []}]},
-                "POST": {"security": [{"UserPool": ["orders/write"]}]},
-            }
-        },
+    assert warnings == []
+    assert definition["extensions"] == {}
+    by_name = {a["name"]: a for a in definition["authorizers"].values()}
+    token, pool = by_name["TokenAuth"], by_name["UserPool"]
+    assert {k: v for k, v in token.items() if k != "id"} == {
+        "name": "TokenAuth",
+        "type": "TOKEN",
+        "authType": "custom",
+        "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        "arn:aws:lambda:us-east-1:123456789012:function:auth/invocations",
+        "identitySource": "method.request.header.Authorization",  # the scheme's header
+        "authorizerResultTtlInSeconds": 300,
+    }
+    assert {k: v for k, v in pool.items() if k != "id"} == {
+        "name": "UserPool",
+        "type": "COGNITO_USER_POOLS",
+        "authType": "cognito_user_pools",
+        "providerARNs": ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_ABC123"],
+        "identitySource": "method.request.header.Authorization",
+        "authorizerResultTtlInSeconds": 300,
     }
     get, post = method_at(definition, "/orders", "GET"), method_at(definition, "/orders", "POST")
     public = method_at(definition, "/public", "GET")
-    assert (get["authorizationType"], get["apiKeyRequired"]) == ("NONE", False)
-    assert (post["authorizationType"], post["apiKeyRequired"]) == ("NONE", True)
+    assert (get["authorizationType"], get["authorizerId"]) == ("CUSTOM", token["id"])
+    assert "authorizationScopes" not in get
+    assert (post["authorizationType"], post["authorizerId"]) == ("COGNITO_USER_POOLS", pool["id"])
+    assert (post["authorizationScopes"], post["apiKeyRequired"]) == (["orders/write"], True)
     assert (public["authorizationType"], public["apiKeyRequired"]) == ("NONE", False)
-    assert "authorizerId" not in get
-    assert warnings == [
-        "x-amazon-apigateway-authorizer on security scheme 'TokenAuth' is kept but not enforced: "
-        "Tollway does not support authorizers yet; the methods it secures (GET /orders) keep "
-        "authorizationType NONE",
-        "x-amazon-apigateway-authorizer on security scheme 'UserPool' is kept but not enforced: "
-        "Tollway does not support authorizers yet; the methods it secures (POST /orders) keep "
-        "authorizationType NONE",
-    ]
+    assert "authorizerId" not in public
 
 
-def test_unused_authorizer_and_ignored_schemes() -> None:
+def test_reimport_keeps_authorizer_ids_by_name() -> None:
+    definition, _ = imported("authorizers.swagger.json")
+    ids = {a["name"]: a["id"] for a in definition["authorizers"].values()}
+    body = (FIXTURES / "authorizers.swagger.json").read_bytes()
+    for mode in ("merge", "overwrite"):
+        again, _ = import_into(definition, body, options(), mode=mode)
+        assert {a["name"]: a["id"] for a in again["authorizers"].values()} == ids
+        assert method_at(again, "/orders", "GET")["authorizerId"] == ids["TokenAuth"]
+
+
+def scheme(**authorizer: Any) -> dict[str, Any]:
+    return {
+        "type": "apiKey",
+        "name": "Authorization",
+        "in": "header",
+        "x-amazon-apigateway-authorizer": authorizer,
+    }
+
+
+def test_request_authorizer_and_ignored_schemes() -> None:
     document = oas3(
-        {"/a": {"get": {"security": [{"oauth": [], "missing": []}]}}},
+        {"/a": {"get": {"security": [{"oauth": [], "missing": [], "MyAuth": []}]}}},
         components={
             "securitySchemes": {
-                "MyAuth": {
-                    "type": "apiKey",
-                    "name": "Authorization",
-                    "in": "header",
-                    "x-amazon-apigateway-authorizer": {"type": "request"},
-                },
+                "MyAuth": scheme(
+                    type="request",
+                    authorizerUri=LAMBDA_URI,
+                    identitySource="method.request.querystring.t",
+                    authorizerResultTtlInSeconds=0,
+                ),
                 "oauth": {"type": "oauth2", "flows": {}},
             }
         },
     )
     definition, warnings = import_json(document)
-    assert set(definition["extensions"]) == {"securitySchemes"}
+    [authorizer] = definition["authorizers"].values()
+    assert (authorizer["type"], authorizer["identitySource"]) == (
+        "REQUEST",
+        "method.request.querystring.t",
+    )
+    method = method_at(definition, "/a", "GET")
+    assert (method["authorizationType"], method["authorizerId"]) == ("CUSTOM", authorizer["id"])
     assert warnings == [
         "Security scheme 'oauth' (type oauth2) is ignored: API Gateway acts on API keys (apiKey "
         "x-api-key in header), IAM (x-amazon-apigateway-authtype awsSigv4) and authorizers "
         "(x-amazon-apigateway-authorizer).",
         "The security requirement of GET /a names 'missing', which is not a security scheme of the "
         "document; it is ignored.",
-        "x-amazon-apigateway-authorizer on security scheme 'MyAuth' is kept but not enforced: "
-        "Tollway does not support authorizers yet",
     ]
+
+
+@pytest.mark.parametrize(
+    ("authorizer", "message"),
+    [
+        (
+            {"type": "jwt", "jwtConfiguration": {"issuer": "x"}},
+            "type jwt is not supported for REST API authorizers (types: token, request, "
+            "cognito_user_pools)",
+        ),
+        (
+            {"type": "request", "authorizerPayloadFormatVersion": "2.0"},
+            "authorizerPayloadFormatVersion is not supported for REST API authorizers (types: "
+            "token, request, cognito_user_pools)",
+        ),
+        (
+            {"type": "other"},
+            "type other is not supported for REST API authorizers (types: token, request, "
+            "cognito_user_pools)",
+        ),
+        ({"type": "token"}, "authorizerUri must be specified for TOKEN authorizers"),
+        (
+            {"type": "request", "authorizerUri": LAMBDA_URI},
+            "Identity source must be set if authorizer caching is enabled (TTL is greater than 0)",
+        ),
+    ],
+)
+def test_refused_authorizers(authorizer: dict[str, Any], message: str) -> None:
+    document = oas3({}, components={"securitySchemes": {"Bad": scheme(**authorizer)}})
+    with pytest.raises(BadRequestException) as info:
+        import_json(document)
+    assert info.value.message == (
+        f"Errors found during import:\n\tUnable to create authorizer 'Bad': {message}"
+    )
+
+
+def test_the_auth_extension_wins_over_an_authorizer() -> None:
+    document = oas3(
+        {"/a": {"get": {"security": [{"T": []}], "x-amazon-apigateway-auth": {"type": "NONE"}}}},
+        components={"securitySchemes": {"T": scheme(type="token", authorizerUri=LAMBDA_URI)}},
+    )
+    definition, _ = import_json(document)
+    method = method_at(definition, "/a", "GET")
+    assert method["authorizationType"] == "NONE" and "authorizerId" not in method
 
 
 def test_unknown_extensions_are_kept_and_reported() -> None:
@@ -903,18 +978,20 @@ def test_invalid_basepath_parameter() -> None:
 
 
 def test_fail_on_warnings_refuses_with_the_warnings() -> None:
-    body = (FIXTURES / "authorizers.swagger.json").read_bytes()
+    document = oas3(
+        {"/a": {"get": {"x-amazon-apigateway-integration": MOCK, "x-amazon-apigateway-cors": {}}}},
+        components={"securitySchemes": {"oauth": {"type": "oauth2", "flows": {}}}},
+    )
     strict = ImportOptions(region=REGION, account_id=ACCOUNT, fail_on_warnings=True)
     with pytest.raises(BadRequestException) as e:
-        import_new(body, strict, created=CREATED)
+        import_new(json.dumps(document).encode(), strict, created=CREATED)
     assert e.value.message == (
         "Warnings found during import:\n"
-        "\tx-amazon-apigateway-authorizer on security scheme 'TokenAuth' is kept but not enforced: "
-        "Tollway does not support authorizers yet; the methods it secures (GET /orders) keep "
-        "authorizationType NONE\n"
-        "\tx-amazon-apigateway-authorizer on security scheme 'UserPool' is kept but not enforced: "
-        "Tollway does not support authorizers yet; the methods it secures (POST /orders) keep "
-        "authorizationType NONE"
+        "\tSecurity scheme 'oauth' (type oauth2) is ignored: API Gateway acts on API keys (apiKey "
+        "x-api-key in header), IAM (x-amazon-apigateway-authtype awsSigv4) and authorizers "
+        "(x-amazon-apigateway-authorizer).\n"
+        "\tx-amazon-apigateway-cors on GET /a is kept but not acted on: Tollway does not know "
+        "this operation extension."
     )
 
 

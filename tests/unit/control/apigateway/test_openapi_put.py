@@ -39,7 +39,11 @@ FIRST = {
             }
         },
         "/b/{id}": {
-            "delete": {"security": [{"Auth": []}], "x-amazon-apigateway-integration": mock("204")}
+            "delete": {
+                "security": [{"Auth": []}],
+                "x-amazon-apigateway-integration": mock("204"),
+                "x-amazon-apigateway-cors": {"allowOrigins": ["*"]},  # kept, not acted on
+            }
         },
     },
     "components": {
@@ -49,7 +53,11 @@ FIRST = {
                 "type": "apiKey",
                 "name": "Authorization",
                 "in": "header",
-                "x-amazon-apigateway-authorizer": {"type": "token"},
+                "x-amazon-apigateway-authorizer": {
+                    "type": "token",
+                    "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/"
+                    "functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations",
+                },
             }
         },
     },
@@ -133,6 +141,7 @@ def test_merge_keeps_and_replaces_api_wide_parts(existing: RestApiDefinition) ->
     assert merged["requestValidators"] == existing["requestValidators"]
     assert merged["gatewayResponses"] == existing["gatewayResponses"]
     assert merged["extensions"] == existing["extensions"]
+    assert merged["authorizers"] == existing["authorizers"]
 
 
 def test_merge_replaces_what_a_method_kept(existing: RestApiDefinition) -> None:
@@ -144,7 +153,13 @@ def test_merge_replaces_what_a_method_kept(existing: RestApiDefinition) -> None:
     merged, _ = import_into(existing, body(document), OPTIONS, mode="merge")
     assert "methods" in existing["extensions"]
     assert "methods" not in merged["extensions"]
-    assert merged["extensions"]["securitySchemes"] == existing["extensions"]["securitySchemes"]
+    before, after = methods(existing)["/b/{id}"]["DELETE"], methods(merged)["/b/{id}"]["DELETE"]
+    assert (before["authorizationType"], before["authorizerId"]) == (
+        "CUSTOM",
+        next(iter(existing["authorizers"])),
+    )
+    assert after["authorizationType"] == "NONE" and "authorizerId" not in after
+    assert merged["authorizers"] == existing["authorizers"]  # API-wide: kept by a merge
 
 
 def test_merge_refuses_a_second_variable_sibling(existing: RestApiDefinition) -> None:
@@ -185,6 +200,7 @@ def test_overwrite_keeps_only_the_document(existing: RestApiDefinition) -> None:
     assert set(result["models"]) == {"New", "Shared"}
     assert result["requestValidators"] == {}
     assert result["gatewayResponses"] == {}
+    assert result["authorizers"] == {}
     assert result["extensions"] == {}
 
 

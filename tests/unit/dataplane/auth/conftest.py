@@ -1,60 +1,38 @@
-"""A scripted Lambda host for authorizer tests: answers what the test says, records calls."""
+"""A scripted Lambda host for authorizer tests: the HTTP API tests' FakeFunctions, answering
+what a script makes of each event."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from tests.unit.dataplane.http_api.conftest import FakeFunctions, Outcome
 
 
 @dataclass
-class Outcome:
-    payload: bytes
-    function_error: str | None = None
+class ScriptedFunctions(FakeFunctions):
+    """`script` maps the event to what the function returns; `error` makes every call a
+    function error with that errorMessage; `raw` a payload that is not JSON. `calls` record
+    each call, its `payload` the event as sent."""
 
-
-@dataclass
-class ScriptedFunctions:
-    """`answer` maps the event to what the function returns (or raises: Lambda refusals);
-    `error` makes it a function error with that errorMessage."""
-
-    answer: Callable[[dict[str, Any]], Any] = lambda event: None
+    script: Callable[[dict[str, Any]], Any] = lambda event: None
     error: str | None = None
-    raw: bytes | None = None  # a payload that is not JSON
-    calls: list[dict[str, Any]] = field(default_factory=list)
+    raw: bytes | None = None
 
-    async def invoke_as_service(
-        self,
-        function_ref: str,
-        payload: bytes,
-        *,
-        principal: str,
-        source_arn: str,
-        time_limit: float | None = None,
-    ) -> Outcome:
-        event = orjson.loads(payload)
-        self.calls.append(
-            {
-                "function": function_ref,
-                "event": event,
-                "principal": principal,
-                "source_arn": source_arn,
-                "time_limit": time_limit,
-            }
-        )
+    async def invoke_as_service(self, function_ref: str, payload: bytes, **how: Any) -> Outcome:
         if self.raw is not None:
-            return Outcome(self.raw)
-        if self.error is not None:
+            self.answer = self.raw
+        elif self.error is not None:
             body = {"errorMessage": self.error, "errorType": "Exception", "stackTrace": []}
-            return Outcome(orjson.dumps(body), "Unhandled")
-        return Outcome(orjson.dumps(self.answer(event)))
+            self.answer, self.function_error = orjson.dumps(body), "Unhandled"
+        else:
+            self.answer = orjson.dumps(self.script(orjson.loads(payload)))
+        return await super().invoke_as_service(function_ref, payload, **how)
 
-    def invoke_event_as_service(
-        self, function_ref: str, payload: bytes, *, principal: str, source_arn: str
-    ) -> str:
-        raise AssertionError("authorizers are invoked synchronously")
+    def events(self) -> list[dict[str, Any]]:
+        return [orjson.loads(call["payload"]) for call in self.calls]
 
 
 def allow(resource: str = "*", effect: str = "Allow", **extra: Any) -> dict[str, Any]:

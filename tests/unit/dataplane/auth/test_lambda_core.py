@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.unit.dataplane.http_api.conftest import FakeFunctions
 
 from tollway.dataplane.auth.lambda_core import (
     AUTHORIZER_TIMEOUT,
@@ -35,14 +36,14 @@ def test_source_arn() -> None:
 
 
 async def test_call_as_the_service_principal_within_the_authorizer_timeout() -> None:
-    functions = ScriptedFunctions(lambda event: {"seen": event["type"]})
+    functions = ScriptedFunctions(script=lambda event: {"seen": event["type"]})
     called = await AuthorizerFunction("fn", functions, SOURCE).call({"type": "TOKEN"})
     assert called.answer == {"seen": "TOKEN"}
     assert called.latency_ms >= 0
     assert functions.calls == [
         {
             "function": "fn",
-            "event": {"type": "TOKEN"},
+            "payload": b'{"type":"TOKEN"}',
             "principal": "apigateway.amazonaws.com",
             "source_arn": SOURCE,
             "time_limit": AUTHORIZER_TIMEOUT,
@@ -70,17 +71,6 @@ async def test_answer_that_is_not_json_is_a_configuration_error() -> None:
         await AuthorizerFunction("fn", ScriptedFunctions(raw=b"not json"), SOURCE).call({})
 
 
-class Refusing:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-    async def invoke_as_service(self, *args: Any, **kwargs: Any) -> Any:
-        raise self.error
-
-    def invoke_event_as_service(self, *args: Any, **kwargs: Any) -> str:
-        raise AssertionError
-
-
 @pytest.mark.parametrize(
     ("error", "says"),
     [
@@ -93,7 +83,7 @@ class Refusing:
 )
 async def test_lambda_refusals_are_configuration_errors(error: BaseException, says: str) -> None:
     with pytest.raises(AuthorizerConfigurationError) as info:
-        await AuthorizerFunction("fn", Refusing(error), SOURCE).call({})
+        await AuthorizerFunction("fn", FakeFunctions(raises=error), SOURCE).call({})
     assert info.value.log is not None and says in info.value.log
 
 

@@ -47,7 +47,7 @@ def functions(answer: Any = None, **kwargs: Any) -> ScriptedFunctions:
             return {"statusCode": 200, "body": orjson.dumps(event).decode()}
         return answer(event) if callable(answer) else answer
 
-    return ScriptedFunctions(script, **kwargs)
+    return ScriptedFunctions(script=script, **kwargs)
 
 
 def api(*routes: str, version: str = "2.0", **authorizer: Any) -> ApiDefinition:
@@ -91,7 +91,9 @@ async def run(ctx: HttpContext, lines: list[str] | None = None) -> Response:
 
 
 def authorizer_calls(scripted: ScriptedFunctions) -> list[dict[str, Any]]:
-    return [call for call in scripted.calls if call["event"].get("type") == "REQUEST"]
+    """The authorizer's calls, each with the event it was sent (`event`)."""
+    calls = [dict(call, event=orjson.loads(call["payload"])) for call in scripted.calls]
+    return [call for call in calls if call["event"].get("type") == "REQUEST"]
 
 
 def backend_event(response: Response) -> dict[str, Any]:

@@ -92,7 +92,9 @@ def token(value: str) -> list[tuple[str, str]]:
 
 
 def test_token_event_names_the_function_and_the_method_arn() -> None:
-    functions = ScriptedFunctions(lambda event: allow(event["methodArn"], context={"n": 1}))
+    functions = ScriptedFunctions(
+        script=lambda event: allow(event["methodArn"], context={"n": 1}, usageIdentifierKey="key-1")
+    )
     stage = compiled(secured(), functions)
     ctx = routed(stage, "GET", "/pets/7", headers=token("t1"))
     assert authorize(ctx) is Decision.ALLOW
@@ -101,7 +103,7 @@ def test_token_event_names_the_function_and_the_method_arn() -> None:
     assert call["source_arn"] == (
         "arn:aws:execute-api:us-east-1:000000000000:abc1234567/authorizers/auth01"
     )
-    assert call["event"] == {
+    assert functions.events()[0] == {
         "type": "TOKEN",
         "authorizationToken": "t1",
         "methodArn": f"{ARN}/GET/pets/7",
@@ -116,12 +118,13 @@ def test_token_event_names_the_function_and_the_method_arn() -> None:
         "n": "1",
     }
     assert (result.status, result.authorize_status) == (200, 200)
+    assert result.usage_identifier_key == "key-1"  # the API key when apiKeySource=AUTHORIZER
     assert getter("authorizer.n")(ctx) == "1"  # type: ignore[misc]
     assert getter("authorizer.status")(ctx) == 200  # type: ignore[misc]
 
 
 def test_the_cached_policy_is_evaluated_per_method() -> None:
-    functions = ScriptedFunctions(lambda event: allow(f"{ARN}/GET/*"))
+    functions = ScriptedFunctions(script=lambda event: allow(f"{ARN}/GET/*"))
     stage = compiled(secured(), functions)
     assert authorize(routed(stage, "GET", "/pets/7", headers=token("t"))) is Decision.ALLOW
     again = routed(stage, "GET", "/", headers=token("t"))
@@ -139,7 +142,7 @@ def test_the_cached_policy_is_evaluated_per_method() -> None:
 
 
 def test_explicit_deny_message() -> None:
-    functions = ScriptedFunctions(lambda event: allow("*", effect="Deny"))
+    functions = ScriptedFunctions(script=lambda event: allow("*", effect="Deny"))
     ctx = routed(compiled(secured(), functions), "GET", "/", headers=token("t"))
     assert authorize(ctx) is Decision.DENY
     assert ctx.method is not None and ctx.method.authorization is not None
@@ -150,7 +153,7 @@ def test_explicit_deny_message() -> None:
 
 @pytest.mark.parametrize("headers", [[], token(""), token("Bearer x")])
 def test_missing_or_invalid_token_is_401_without_a_call(headers: list[tuple[str, str]]) -> None:
-    functions = ScriptedFunctions(lambda event: allow())
+    functions = ScriptedFunctions(script=lambda event: allow())
     stage = compiled(secured(identityValidationExpression="[a-z]+"), functions)
     ctx = routed(stage, "GET", "/", headers=headers)
     assert isinstance(authorize(ctx), Unauthorized)
@@ -159,7 +162,7 @@ def test_missing_or_invalid_token_is_401_without_a_call(headers: list[tuple[str,
 
 
 def test_validation_expression_must_match_the_whole_token() -> None:
-    functions = ScriptedFunctions(lambda event: allow())
+    functions = ScriptedFunctions(script=lambda event: allow())
     stage = compiled(secured(identityValidationExpression="[a-z]+"), functions)
     assert isinstance(authorize(routed(stage, "GET", "/", headers=token("abc1"))), Unauthorized)
     assert authorize(routed(stage, "GET", "/", headers=token("abc"))) is Decision.ALLOW
@@ -176,7 +179,7 @@ def test_errors_are_not_cached_and_recorded_for_the_access_log() -> None:
 
 
 def test_ttl_zero_calls_every_time() -> None:
-    functions = ScriptedFunctions(lambda event: allow())
+    functions = ScriptedFunctions(script=lambda event: allow())
     stage = compiled(secured(authorizerResultTtlInSeconds=0), functions)
     for _ in range(3):
         assert authorize(routed(stage, "GET", "/", headers=token("t"))) is Decision.ALLOW
@@ -188,7 +191,7 @@ def request_authorizer(sources: str, ttl: int = 300) -> RestApiDefinition:
 
 
 def test_request_identity_sources_and_event() -> None:
-    functions = ScriptedFunctions(lambda event: allow())
+    functions = ScriptedFunctions(script=lambda event: allow())
     d = request_authorizer(
         "method.request.header.X-A,method.request.querystring.q,stageVariables.sv,"
         "context.httpMethod"
@@ -198,7 +201,7 @@ def test_request_identity_sources_and_event() -> None:
     headers = [("Host", "h"), ("X-A", "a")]
     ctx = routed(stage, "GET", "/pets/7", headers=headers, query="q=1&q=2")
     assert authorize(ctx) is Decision.ALLOW
-    event = functions.calls[0]["event"]
+    event = functions.events()[0]
     assert (event["type"], event["methodArn"]) == ("REQUEST", f"{ARN}/GET/pets/7")
     assert event["pathParameters"] == {"id": "7"}
     assert event["queryStringParameters"] == {"q": "2"}
@@ -215,7 +218,7 @@ def test_request_identity_sources_and_event() -> None:
 
 
 def test_request_without_identity_sources_is_called_every_time() -> None:
-    functions = ScriptedFunctions(lambda event: allow())
+    functions = ScriptedFunctions(script=lambda event: allow())
     stage = compiled(request_authorizer("", ttl=0), functions)
     for _ in range(2):
         assert authorize(routed(stage, "GET", "/")) is Decision.ALLOW
