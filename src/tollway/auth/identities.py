@@ -107,6 +107,24 @@ class Credential:
         """`aws:PrincipalType`."""
         return "AssumedRole" if self.principal.kind == "role" else "User"
 
+    def condition_keys(self) -> dict[str, str]:
+        """The IAM condition keys of this caller: `aws:PrincipalArn` (a role session's is
+        the role's ARN), `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:userid`,
+        `aws:username` (users), `aws:PrincipalTag/<key>`."""
+        p = self.principal
+        keys = {
+            "aws:PrincipalArn": p.arn,
+            "aws:PrincipalAccount": p.account_id,
+            "aws:PrincipalType": self.principal_type,
+            "aws:PrincipalIsAWSService": "false",
+            "aws:userid": self.caller_id,
+        }
+        if p.kind == "user":
+            keys["aws:username"] = p.name
+        for tag, value in p.tags.items():
+            keys[f"aws:PrincipalTag/{tag}"] = value
+        return keys
+
 
 class IdentityStore(Protocol):
     def credential(self, access_key_id: str) -> Credential | None:
@@ -115,6 +133,10 @@ class IdentityStore(Protocol):
 
     def has_admin(self) -> bool:
         """Whether any credential belongs to an admin identity."""
+        ...
+
+    def __len__(self) -> int:
+        """How many credentials there are."""
         ...
 
 

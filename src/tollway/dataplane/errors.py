@@ -13,6 +13,8 @@ from tollway.model.gateway_responses import DEFAULTS
 
 class GatewayError(Exception):
     response_type = "DEFAULT_5XX"
+    # `x-amzn-ErrorType` when it differs from the type's default (SigV4's exception names)
+    error_type: str | None = None
 
     def __init__(
         self,
@@ -115,7 +117,24 @@ class InvalidSignature(GatewayError):
     response_type = "INVALID_SIGNATURE"
 
 
+class IncompleteSignature(InvalidSignature):
+    """403: an Authorization header or presigned query string missing SigV4's parts."""
+
+    error_type = "IncompleteSignatureException"
+
+
+class UnrecognizedClient(InvalidSignature):
+    """403: an access key (or session token) the identity store does not know."""
+
+    error_type = "UnrecognizedClientException"
+
+
 class ExpiredToken(GatewayError):
     """403: expired temporary credentials."""
 
     response_type = "EXPIRED_TOKEN"
+
+
+class MissingSignature(MissingAuthenticationToken):
+    """403: an AWS_IAM method or route called unsigned (REST: `Missing Authentication Token`;
+    HTTP APIs answer `Forbidden`)."""

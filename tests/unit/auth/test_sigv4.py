@@ -7,13 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from unittest import mock
-from urllib.parse import urlsplit
 
 import pytest
-from botocore.auth import SigV4Auth, SigV4QueryAuth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+from tests.unit.auth.signing import sign
 
 from tollway.auth import sigv4
 
@@ -45,32 +41,11 @@ class Signer:
         return self.keys.get(access_key)
 
 
-def signed(
-    url: str,
-    method: str = "GET",
-    body: bytes = b"",
-    headers: dict[str, str] | None = None,
-    *,
-    presign: int | None = None,
-    key: str = "AKID",
-    secret: str = "SECRET",
-    token: str | None = None,
-    service: str = "execute-api",
-    region: str = "us-east-1",
-    at: datetime = NOW,
-) -> Req:
+def signed(url: str, method: str = "GET", body: bytes = b"", headers: dict[str, str] | None = None,
+           *, at: datetime = NOW, **options: Any) -> Req:  # fmt: skip
     """A request botocore signed at `at`, as the server would receive it."""
-    request = AWSRequest(method=method, url=url, data=body, headers=headers or {})
-    credentials = Credentials(key, secret, token)
-    if presign is not None:
-        signer: SigV4Auth = SigV4QueryAuth(credentials, service, region, expires=presign)
-    else:
-        signer = SigV4Auth(credentials, service, region)
-    with mock.patch("botocore.auth.get_current_datetime", return_value=at.replace(tzinfo=None)):
-        signer.add_auth(request)
-    parts = urlsplit(request.url)
-    received = [("Host", parts.netloc), *request.headers.items()]
-    return Req(method, parts.path, parts.query, received, body)
+    path, query, received = sign(url, method, body, headers, at=at, **options)
+    return Req(method, path, query, received, body)
 
 
 def verify(request: Req, signer: Signer | None = None, **options: Any) -> Key:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tollway.dataplane.auth.arns import http_route_arn, rest_method_arn
+from tollway.dataplane.auth.iam import build_iam
 from tollway.dataplane.auth.outcome import Authorization, Decision
 from tollway.dataplane.errors import AuthorizerConfigurationError, GatewayError
 
@@ -55,6 +57,8 @@ def method_authorization(
     kind = method.get("authorizationType", "NONE")
     if kind == "NONE":
         return None
+    if kind == "AWS_IAM":
+        return build_iam(services, rest_method_arn, warnings)
     reason = f"authorization type {kind} is not supported yet"
     warnings.append(f"{reason} (its requests are refused with 500)")
     return Misconfigured(reason)
@@ -71,6 +75,8 @@ def route_authorization(
     kind = route.get("AuthorizationType", "NONE")
     if kind == "NONE":
         return None
+    if kind == "AWS_IAM":
+        return build_iam(services, http_route_arn, warnings, http_api=True)
     reason = f"authorization type {kind} is not supported yet"
     warnings.append(f"{reason} (its requests are refused with 500)")
     return Misconfigured(reason)

@@ -1,0 +1,39 @@
+"""Requests signed by botocore's own signer, as a server receives them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from unittest import mock
+from urllib.parse import urlsplit
+
+from botocore.auth import SigV4Auth, SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+
+def sign(
+    url: str,
+    method: str = "GET",
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    *,
+    key: str = "AKID",
+    secret: str = "SECRET",
+    token: str | None = None,
+    presign: int | None = None,
+    service: str = "execute-api",
+    region: str = "us-east-1",
+    at: datetime | None = None,
+) -> tuple[str, str, list[tuple[str, str]]]:
+    """(path, query string, headers with Host) of `url` signed by botocore at `at` (now)."""
+    request = AWSRequest(method=method, url=url, data=body, headers=headers or {})
+    credentials = Credentials(key, secret, token)
+    if presign is not None:
+        signer: SigV4Auth = SigV4QueryAuth(credentials, service, region, expires=presign)
+    else:
+        signer = SigV4Auth(credentials, service, region)
+    when = (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    with mock.patch("botocore.auth.get_current_datetime", return_value=when):
+        signer.add_auth(request)
+    parts = urlsplit(request.url)
+    return parts.path, parts.query, [("Host", parts.netloc), *request.headers.items()]
