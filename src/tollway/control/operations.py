@@ -24,6 +24,8 @@ from tollway.state.changes import ChangeFeed
 from tollway.store import ConfigStore
 
 if TYPE_CHECKING:
+    from tollway.auth.identities import Credential
+    from tollway.control.admin_auth import AdminAuth
     from tollway.dataplane.test_invoke import MethodTester
     from tollway.functions.registry import FunctionRegistry
 
@@ -41,6 +43,7 @@ class ControlPlane:
     changes: ChangeFeed
     functions: FunctionRegistry | None = None
     methods: MethodTester | None = None  # runs TestInvokeMethod on the data plane's stages
+    admin: AdminAuth | None = None  # when calls must be signed: presigns download URLs
     clock: Callable[[], float] = field(default=time.time)
 
     def now(self) -> int:
@@ -56,6 +59,7 @@ class Call:
     params: dict[str, Any]
     headers: Mapping[str, str]
     request_id: str
+    caller: Credential | None = None  # who signed the call, when calls must be signed
 
 
 class OperationTable:
