@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from tests.unit.auth.signing import sign
+from tests.signing import sign
 
 from tollway.auth import sigv4
 

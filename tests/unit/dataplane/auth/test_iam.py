@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
-from tests.unit.auth.signing import sign
+from tests.signing import sign
 from tests.unit.dataplane.conftest import RecordingUpstream, add, definition
 
 from tollway.auth.identities import parse_identities

@@ -1,8 +1,10 @@
-"""Requests signed by botocore's own signer, as a server receives them."""
+"""Requests signed by botocore's own signer (SigV4 header or presigned URL), for the tests of
+Tollway's verification."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from unittest import mock
 from urllib.parse import urlsplit
 
@@ -11,7 +13,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 
-def sign(
+def signed_request(
     url: str,
     method: str = "GET",
     body: bytes = b"",
@@ -24,8 +26,9 @@ def sign(
     service: str = "execute-api",
     region: str = "us-east-1",
     at: datetime | None = None,
-) -> tuple[str, str, list[tuple[str, str]]]:
-    """(path, query string, headers with Host) of `url` signed by botocore at `at` (now)."""
+) -> AWSRequest:
+    """A request to `url` signed by botocore at `at` (now), presigned if `presign` (its
+    X-Amz-Expires) is given."""
     request = AWSRequest(method=method, url=url, data=body, headers=headers or {})
     credentials = Credentials(key, secret, token)
     if presign is not None:
@@ -35,5 +38,13 @@ def sign(
     when = (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     with mock.patch("botocore.auth.get_current_datetime", return_value=when):
         signer.add_auth(request)
+    return request
+
+
+def sign(url: str, *args: Any, **kwargs: Any) -> tuple[str, str, list[tuple[str, str]]]:
+    """(path, query string, headers with Host) of `url` signed as `signed_request` signs, as
+    a server receives them."""
+    request = signed_request(url, *args, **kwargs)
     parts = urlsplit(request.url)
-    return parts.path, parts.query, [("Host", parts.netloc), *request.headers.items()]
+    host = [] if "Host" in request.headers else [("Host", parts.netloc)]
+    return parts.path, parts.query, [*host, *request.headers.items()]
