@@ -5,11 +5,9 @@ and what the integration received."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,7 +28,6 @@ from tests.e2e.conftest import (
 from tests.signing import signed_request
 
 ECHO_EVENT = """
-import json
 def handler(event, context):
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
             "body": json.dumps(event)}
@@ -437,6 +434,6 @@ def test_http_api_route_refusals(iam_server: Server, http_api: str, http: httpx.
     assert bad.json()["message"].startswith(MISMATCH)
 
 
-def test_identities_are_listed_at_start(iam_server: Server, tmp_path: Path) -> None:
+def test_identities_are_listed_at_start(iam_server: Server) -> None:
     assert any("identities:    4 access keys from" in line for line in iam_server.lines)
-    assert json.dumps(iam_server.output()).count("warning") == 0
+    assert not any("calls must be SigV4-signed" in line for line in iam_server.lines)
