@@ -28,6 +28,7 @@ from tests.e2e.conftest import (
 from tests.signing import signed_request
 
 ECHO_EVENT = """
+import json
 def handler(event, context):
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
             "body": json.dumps(event)}
