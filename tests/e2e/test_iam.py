@@ -438,3 +438,36 @@ def test_http_api_route_refusals(iam_server: Server, http_api: str, http: httpx.
 def test_identities_are_listed_at_start(iam_server: Server) -> None:
     assert any("identities:    4 access keys from" in line for line in iam_server.lines)
     assert not any("calls must be SigV4-signed" in line for line in iam_server.lines)
+
+
+OPENAPI = """
+openapi: 3.0.1
+info: {title: iam-openapi, version: "1"}
+components:
+  securitySchemes:
+    sigv4: {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authtype: awsSigv4}
+paths:
+  /pets/{id}:
+    get:
+      security: [{sigv4: []}]
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates: {application/json: '{"caller": "$context.identity.userArn"}'}
+"""
+
+
+def test_an_openapi_sigv4_security_scheme(
+    iam_server: Server, clients: tuple[Any, Any, Any], http: httpx.Client
+) -> None:
+    apigw = clients[0]
+    api_id = apigw.import_rest_api(body=OPENAPI.encode())["id"]
+    deploy(apigw, api_id, "test")
+    url = iam_server.url(api_id, "test", "/pets/1")
+    assert http.get(url).status_code == 403
+    response = send(http, "GET", url, **ALICE)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"caller": ALICE_ARN}
