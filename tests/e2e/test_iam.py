@@ -279,6 +279,22 @@ def test_policies_deny_implicitly_and_explicitly(
     )
 
 
+@pytest.mark.parametrize("path", ["/secret/", "//secret", "/secret//"])
+def test_slashes_do_not_get_around_a_deny(
+    iam_server: Server, rest_api: str, http: httpx.Client, path: str
+) -> None:
+    """Routing ignores repeated and trailing slashes, so the ARN policies see does too."""
+    response = send(http, "GET", iam_server.url(rest_api, "test", path), **ALICE)
+    assert _refusal(response) == (
+        403,
+        "AccessDeniedException",
+        {
+            "Message": f"User: {ALICE_ARN} is not authorized to perform: execute-api:Invoke on "
+            f"resource: {arn(rest_api, 'GET/secret')} with an explicit deny"
+        },
+    )
+
+
 def test_wildcard_resources(iam_server: Server, rest_api: str, http: httpx.Client) -> None:
     """The reader's `*/*/GET/pets/*` allows any pet and nothing else."""
     assert (
