@@ -48,3 +48,10 @@ def sign(url: str, *args: Any, **kwargs: Any) -> tuple[str, str, list[tuple[str,
     parts = urlsplit(request.url)
     host = [] if "Host" in request.headers else [("Host", parts.netloc)]
     return parts.path, parts.query, [*host, *request.headers.items()]
+
+
+MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. Check your "
+    "AWS Secret Access Key and signing method. Consult the service documentation for details."
+)
+"""The start of AWS's message for a signature that does not match."""

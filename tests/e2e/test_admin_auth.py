@@ -18,8 +18,8 @@ import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 
-from tests.e2e.conftest import ACCOUNT, REGION, Server, aws_error, start_server, zip_code
-from tests.signing import signed_request
+from tests.e2e.conftest import ACCOUNT, REGION, Server, aws_error, serve_with_identities, zip_code
+from tests.signing import MISMATCH, signed_request
 
 IDENTITIES = """
 users:
@@ -36,22 +36,10 @@ users:
           - {Effect: Allow, Action: "lambda:List*", Resource: "*"}
 """
 
-MISMATCH = (
-    "The request signature we calculated does not match the signature you provided. Check your "
-    "AWS Secret Access Key and signing method. Consult the service documentation for details."
-)
-
 
 @pytest.fixture(scope="module")
 def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("admin")
-    (root / "identities.yaml").write_text(IDENTITIES)
-    running = start_server(
-        root / "data",
-        args=("--identities", str(root / "identities.yaml"), "--admin-auth", "on"),
-    )
-    yield running
-    running.stop()
+    yield from serve_with_identities(tmp_path_factory, "admin", IDENTITIES, "--admin-auth", "on")
 
 
 def client(server: Server, service: str, key: str = "AKIAADMIN", secret: str = "admin-secret",

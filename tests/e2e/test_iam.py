@@ -23,21 +23,11 @@ from tests.e2e.conftest import (
     function_arn,
     lambda_uri,
     new_api,
-    start_server,
+    serve_with_identities,
 )
-from tests.signing import signed_request
-
-ECHO_EVENT = """
-import json
-def handler(event, context):
-    return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
-            "body": json.dumps(event)}
-"""
-
-RETURN_EVENT = """
-def handler(event, context):
-    return event
-"""
+from tests.e2e.test_http_api import RETURN_EVENT
+from tests.e2e.test_http_api import RETURN_EVENT_V1 as ECHO_EVENT
+from tests.signing import MISMATCH, signed_request
 
 IDENTITIES = """
 users:
@@ -78,19 +68,11 @@ ALICE = {"key": "AKIAALICE", "secret": "alice-secret"}
 BOB = {"key": "AKIABOB", "secret": "bob-secret"}
 READER = {"key": "ASIAREADER", "secret": "reader-secret", "token": "reader-token"}
 ALICE_ARN = f"arn:aws:iam::{ACCOUNT}:user/alice"
-MISMATCH = (
-    "The request signature we calculated does not match the signature you provided. Check your "
-    "AWS Secret Access Key and signing method. Consult the service documentation for details."
-)
 
 
 @pytest.fixture(scope="module")
 def iam_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("iam")
-    (root / "identities.yaml").write_text(IDENTITIES)
-    running = start_server(root / "data", args=("--identities", str(root / "identities.yaml")))
-    yield running
-    running.stop()
+    yield from serve_with_identities(tmp_path_factory, "iam", IDENTITIES)
 
 
 @pytest.fixture(scope="module")
