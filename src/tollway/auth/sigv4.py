@@ -179,7 +179,7 @@ def verify(
         (ALGORITHM, when.strftime(_TIMESTAMP), scope, _sha256(canonical.encode(_UTF8, _RAW)))
     )
     expected = _signature(key.secret_access_key, scope, string_to_sign)
-    if not hmac.compare_digest(expected, parts.signature):
+    if not hmac.compare_digest(expected.encode(), parts.signature.encode(_UTF8, _RAW)):
         raise InvalidSignature(
             f"{_MISMATCH}\n\nThe Canonical String for this request should have been\n"
             f"'{canonical}'\n\nThe String-to-Sign should have been\n'{string_to_sign}'\n"

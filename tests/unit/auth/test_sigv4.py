@@ -301,3 +301,12 @@ def test_a_control_plane_service_list() -> None:
     assert refusal(request, services=("lambda",))[1] == (
         "Credential should be scoped to correct service: 'lambda'."
     )
+
+
+def test_a_signature_that_is_not_ascii_is_just_wrong() -> None:
+    request = signed(f"http://{HOST}/dev/p")
+    request.headers = [
+        (k, v.rsplit("Signature=", 1)[0] + "Signature=\xe9t\xe9" if k == "Authorization" else v)
+        for k, v in request.headers
+    ]
+    assert refusal(request)[0] == "InvalidSignatureException"
