@@ -21,6 +21,8 @@ from typing import Any, TextIO
 import uvicorn
 
 from tollway import __version__
+from tollway.auth.identities import IdentitiesError, StaticIdentities, load_identities
+from tollway.control.admin_auth import AdminAuth
 from tollway.control.apigateway import operations as apigateway_operations
 from tollway.control.apigatewayv2 import operations as apigatewayv2_operations
 from tollway.control.files import LoadedApi, load_file
@@ -102,6 +104,7 @@ class Tollway:
     def __init__(self, settings: Settings, *, out: TextIO = sys.stdout) -> None:
         self.settings = settings
         self.out = out
+        self.identities, self.identity_warnings = _identities(settings)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = SqliteStore(settings.store_path)
         self.changes = LocalChangeFeed()
@@ -124,6 +127,7 @@ class Tollway:
             AuthServices(
                 jwks=JwksCache(self.upstream),
                 cognito_endpoint=_cognito_endpoint(settings.aws_endpoint_urls),
+                identities=self.identities,
             ),
         )
         self.registry = DeploymentRegistry(self.store, services)
@@ -136,6 +140,11 @@ class Tollway:
             region=settings.region,
             http_pipeline=http_pipeline([AccessLog(self.access_log)]),
         )
+        self.admin = (
+            AdminAuth(self.identities, settings.region, settings.account_id)
+            if settings.admin_auth_required
+            else None
+        )
         self.plane = ControlPlane(
             self.store,
             settings,
@@ -143,9 +152,12 @@ class Tollway:
             self.functions,
             MethodTester(services),
             authorizers=AuthorizerTester(services),
+            admin=self.admin,
         )
         self.control = ControlServer(
-            self.plane, [apigateway_operations(), apigatewayv2_operations(), lambda_operations]
+            self.plane,
+            [apigateway_operations(), apigatewayv2_operations(), lambda_operations],
+            self.admin,
         )
         self._stop = asyncio.Event()
 
@@ -206,7 +218,13 @@ class Tollway:
             f"  control plane: http://{s.admin_host}:{admin_port}"
             "  (boto3 endpoint_url / aws --endpoint-url)"
         )
+        if self.admin is not None:
+            self._print("                 calls must be SigV4-signed by admin keys")
         self._print(f"  data:          {s.data_dir.resolve()}")
+        if s.identities:
+            self._print(f"  identities:    {len(self.identities)} access keys from {s.identities}")
+        for warning in self.identity_warnings:
+            self._print(f"  warning: {warning}")
         for api in loaded:
             kind = "HTTP API " if api.http_api else ""
             self._print(f"Deployed {kind}{api.name} ({api.api_id}) to stage {api.stage}:")
@@ -217,6 +235,30 @@ class Tollway:
             for warning in api.warnings:
                 self._print(f"  warning: {warning}")
         self._print("Ready.")
+
+
+def _identities(settings: Settings) -> tuple[StaticIdentities, list[str]]:
+    """The identity store of the identities file (none without one); refuses to start a
+    control plane that must be signed with no admin key to sign it."""
+    identities, warnings = StaticIdentities(), list[str]()
+    if settings.identities:
+        try:
+            identities, warnings = load_identities(Path(settings.identities), settings.account_id)
+        except IdentitiesError as e:
+            raise SystemExit(f"tollway: {e}") from None
+    if settings.admin_auth_required and not identities.has_admin():
+        where = (
+            f"listens on {settings.admin_host}, beyond loopback,"
+            if settings.admin_auth == "auto"
+            else "was asked to (--admin-auth on)"
+        )
+        raise SystemExit(
+            f"tollway: the control plane {where} so it requires calls SigV4-signed by admin "
+            "keys, and none are configured: give an identities file (--identities FILE) with "
+            "an identity marked `admin: true`, or --admin-auth off to accept unsigned calls "
+            "from anyone who can reach it"
+        )
+    return identities, warnings
 
 
 def run(settings: Settings, files: Sequence[Path]) -> None:

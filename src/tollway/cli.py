@@ -3,6 +3,7 @@
     tollway serve [FILE ...] [--host H] [--port P] [--admin-port P] [--data-dir D]
                   [--region R] [--account-id A] [--stage S] [--access-log T]
                   [--aws-endpoint SERVICE=URL ...] [--aws-profile P]
+                  [--identities FILE] [--admin-auth auto|on|off]
     tollway logs FUNCTION [--follow] [--lines N] [--data-dir D]
 
 Every option of `serve` also reads `TOLLWAY_<NAME>` (e.g. TOLLWAY_PORT=9000); a flag wins over

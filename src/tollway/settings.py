@@ -3,12 +3,14 @@ the flag wins over the variable, the variable over the default."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
 ACCESS_LOG_TARGETS = ("file", "stdout", "both", "off")
+ADMIN_AUTH_MODES = ("auto", "on", "off")
 _URL_SCHEMES = ("http", "https")
 
 
@@ -68,6 +70,28 @@ class Settings:
         },
     )
 
+    identities: str = field(
+        default="",
+        metadata={
+            "help": "YAML or JSON file of IAM users and roles with their access keys and "
+            "policies: who may call AWS_IAM methods and routes, and the control plane's admins"
+        },
+    )
+    admin_auth: str = field(
+        default="auto",
+        metadata={
+            "help": "whether the control plane requires SigV4-signed calls from admin keys: "
+            "auto (only when it listens beyond loopback), on, off"
+        },
+    )
+
+    @property
+    def admin_auth_required(self) -> bool:
+        """Whether the control plane requires signed calls (`auto`: beyond loopback)."""
+        if self.admin_auth == "auto":
+            return not is_loopback(self.admin_host)
+        return self.admin_auth == "on"
+
     @property
     def aws_endpoint_urls(self) -> dict[str, str]:
         """{service or "*": URL} from `aws_endpoints` (validated by `from_env`)."""
@@ -110,6 +134,10 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
             f"access log target must be one of {', '.join(ACCESS_LOG_TARGETS)}, "
             f"not {settings.access_log!r}"
         )
+    if settings.admin_auth not in ADMIN_AUTH_MODES:
+        raise ValueError(
+            f"admin auth must be one of {', '.join(ADMIN_AUTH_MODES)}, not {settings.admin_auth!r}"
+        )
     settings.aws_endpoint_urls  # noqa: B018 - raises ValueError on a malformed endpoint
     return settings
 
@@ -129,6 +157,16 @@ def _convert(name: str, raw: str) -> object:
     if kind == "Path":
         return Path(raw)
     return raw
+
+
+def is_loopback(host: str) -> bool:
+    """Whether an address to listen on is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: whatever it resolves to, assume beyond loopback
 
 
 def parse_endpoints(text: str) -> dict[str, str]:

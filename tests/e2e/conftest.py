@@ -442,3 +442,20 @@ def aws(moto: str, service: str) -> Any:
         aws_access_key_id="inspect",
         aws_secret_access_key="inspect",
     )
+
+
+# --- IAM identities (tollway/auth) ----------------------------------------------------------
+
+
+def serve_with_identities(
+    factory: pytest.TempPathFactory, name: str, identities: str, *args: str
+) -> Iterator[Server]:
+    """A server of its own started with `identities` (the YAML of an identities file) as
+    `--identities`, and `args`; for the life of a fixture."""
+    root = factory.mktemp(name)
+    (root / "identities.yaml").write_text(identities)
+    running = start_server(
+        root / "data", args=("--identities", str(root / "identities.yaml"), *args)
+    )
+    yield running
+    running.stop()

@@ -115,3 +115,36 @@ class LambdaServiceException(ServiceError):
 CONCURRENT_MODIFICATION = (
     "Unable to complete operation due to concurrent modification. Please try again later."
 )
+
+
+# Refusals of the admin listener's SigV4 check (admin_auth.py), as AWS's endpoints send them.
+
+
+class MissingAuthenticationTokenException(ServiceError):
+    code = "MissingAuthenticationTokenException"
+    status = 403
+
+
+class IncompleteSignatureException(ServiceError):
+    code = "IncompleteSignatureException"
+    status = 403
+
+
+class InvalidSignatureException(ServiceError):
+    code = "InvalidSignatureException"
+    status = 403
+
+
+class UnrecognizedClientException(ServiceError):
+    code = "UnrecognizedClientException"
+    status = 403
+
+
+class ExpiredTokenException(ServiceError):
+    code = "ExpiredTokenException"
+    status = 403
+
+
+class AccessDeniedException(ServiceError):
+    code = "AccessDeniedException"
+    status = 403

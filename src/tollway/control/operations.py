@@ -24,6 +24,8 @@ from tollway.state.changes import ChangeFeed
 from tollway.store import ConfigStore
 
 if TYPE_CHECKING:
+    from tollway.auth.identities import Credential
+    from tollway.control.admin_auth import AdminAuth
     from tollway.dataplane.auth.test_invoke import AuthorizerTester
     from tollway.dataplane.test_invoke import MethodTester
     from tollway.functions.registry import FunctionRegistry
@@ -44,6 +46,7 @@ class ControlPlane:
     methods: MethodTester | None = None  # runs TestInvokeMethod on the data plane's stages
     # TestInvokeAuthorizer and FlushStageAuthorizersCache: the gateway's authorizers and cache
     authorizers: AuthorizerTester | None = None
+    admin: AdminAuth | None = None  # when calls must be signed: presigns download URLs
     clock: Callable[[], float] = field(default=time.time)
 
     def now(self) -> int:
@@ -59,6 +62,7 @@ class Call:
     params: dict[str, Any]
     headers: Mapping[str, str]
     request_id: str
+    caller: Credential | None = None  # who signed the call, when calls must be signed
 
 
 class OperationTable:

@@ -1,6 +1,7 @@
 """The admin listener: AWS's control-plane endpoints (`apigateway`, `lambda`) over ASGI.
 
-Every request is routed by the service models (protocol.Router), parsed and validated
+Every request is authenticated when admin calls must be signed (admin_auth.py), routed by
+the service models (protocol.Router), parsed and validated
 (protocol.parse_request), handed to the registered operation, and its output or error written
 back as AWS writes it. An operation that exists in AWS's model but not in Tollway answers
 501 NotImplementedException naming it, so a client learns at once what is missing.
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from tollway.asgi import read_body, send_response
+from tollway.control.admin_auth import AdminAuth, control_request
 from tollway.control.errors import NotSupportedByTollway, RequestTooLargeException, ServiceError
 from tollway.control.operations import Call, ControlPlane, OperationTable
 from tollway.control.protocol import (
@@ -45,8 +47,11 @@ def _zip_download(data: bytes | None) -> WireResponse:
 
 
 class ControlServer:
-    def __init__(self, plane: ControlPlane, tables: list[OperationTable]) -> None:
+    def __init__(
+        self, plane: ControlPlane, tables: list[OperationTable], admin: AdminAuth | None = None
+    ) -> None:
         self.plane = plane
+        self.admin = admin  # None: calls need no signature (admin_auth.py)
         self.services = {t.service: Service.load(t.service) for t in tables}
         self.handlers = {t.service: t.handlers for t in tables}
         self.router = Router(list(self.services.values()))
@@ -58,15 +63,6 @@ class ControlServer:
         request_id = ids.request_id()
         raw_path = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.decode("latin-1")
-        if path.startswith("/_tollway/functions/") and path.endswith("/code"):
-            query = parse_qs(scope["query_string"].decode("latin-1"))
-            version = (query.get("Qualifier") or ["$LATEST"])[0]
-            await _send(send, self._function_code(path.split("/")[3], version), request_id)
-            return
-        if path.startswith("/_tollway/layers/") and path.endswith("/content"):
-            parts = path.split("/")
-            await _send(send, self._layer_content(parts[3], parts[4]), request_id)
-            return
         if path == "/_tollway/health":
             status = 200 if self.ready else 503
             body = b'{"status":"ok"}' if self.ready else b'{"status":"starting"}'
@@ -74,8 +70,29 @@ class ControlServer:
                 send, WireResponse(status, [("Content-Type", "application/json")], body), request_id
             )
             return
+        if path.startswith(("/_tollway/functions/", "/_tollway/layers/")):
+            await _send(send, self._download(scope, path), request_id)
+            return
         response = await self._handle(scope, receive, path, request_id)
         await _send(send, response, request_id)
+
+    def _download(self, scope: Scope, path: str) -> WireResponse:
+        """A function's package or a layer's content (the URLs GetFunction and
+        GetLayerVersion answer); signed like any call when admin calls must be."""
+        if self.admin is not None:
+            try:
+                request = control_request(scope, path, _header_list(scope["headers"]), b"")
+                self.admin.authenticate(request, ("lambda",))
+            except ServiceError as error:
+                return serialize_error(None, error)
+        parts = path.split("/")
+        if path.startswith("/_tollway/functions/") and path.endswith("/code"):
+            query = parse_qs(scope["query_string"].decode("latin-1"))
+            version = (query.get("Qualifier") or ["$LATEST"])[0]
+            return self._function_code(parts[3], version)
+        if path.startswith("/_tollway/layers/") and path.endswith("/content") and len(parts) == 6:
+            return self._layer_content(parts[3], parts[4])
+        return _zip_download(None)
 
     def _function_code(self, name: str, version: str) -> WireResponse:
         """The download behind GetFunction's `Code.Location`."""
@@ -98,8 +115,18 @@ class ControlServer:
                 )
             query = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             headers = _headers(scope["headers"])
-            route, labels = self.router.match(scope["method"], path, query)
+            caller = None
+            signed = control_request(scope, path, _header_list(scope["headers"]), body)
+            try:
+                route, labels = self.router.match(scope["method"], path, query)
+            except ServiceError:
+                if self.admin is not None:  # an unsigned caller learns nothing of the API
+                    self.admin.authenticate(signed)
+                raise
             service = self.services[route.service]
+            if self.admin is not None:
+                caller = self.admin.authenticate(signed, (service.model.signing_name,))
+                self.admin.authorize(caller, signed, route.service, route.operation.name, labels)
             handler = self.handlers[route.service].get(route.operation.name)
             if handler is None:
                 raise NotSupportedByTollway(
@@ -107,7 +134,7 @@ class ControlServer:
                     f"{route.operation.name} yet"
                 )
             params = parse_request(service, route, labels, query, headers, body)
-            call = Call(self.plane, route.operation.name, params, headers, request_id)
+            call = Call(self.plane, route.operation.name, params, headers, request_id, caller)
             output = handler(call)
             if inspect.isawaitable(output):
                 output = await output
@@ -125,6 +152,10 @@ class ControlServer:
                     "the server log has the details"
                 ),
             )
+
+
+def _header_list(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> Mapping[str, str]:

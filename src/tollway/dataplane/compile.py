@@ -60,6 +60,9 @@ from tollway.model.rest import (
 )
 
 NOT_CUSTOMISABLE = frozenset({"REQUEST_TOO_LARGE"})
+# AWS writes an authorization refusal's body with a capital M, `{"Message":"User: ... is not
+# authorized ..."}` (spec §5.3, §5.5), while GetGatewayResponses reports the usual template.
+ACCESS_DENIED_TEMPLATE = '{"Message":$context.error.messageString}'
 
 # Integration request headers API Gateway sets itself: mapping one fails every request with
 # 500 ("<header> header already present", spec §3.3).
@@ -384,10 +387,10 @@ def _compile_gateway_responses(
             except MappingError:
                 continue  # AWS refuses such mappings when they are put; nothing to send
             headers.append((name, _text(get)))
-        templates = {
-            ctype: compile_text(text, variables)
-            for ctype, text in response["responseTemplates"].items()
-        }
+        texts = response["responseTemplates"]
+        if response_type == "ACCESS_DENIED" and not own.get("responseTemplates"):
+            texts = {"application/json": ACCESS_DENIED_TEMPLATE}
+        templates = {ctype: compile_text(text, variables) for ctype, text in texts.items()}
         status = response.get("statusCode")
         out[response_type] = CompiledGatewayResponse(
             status=int(status) if status else None,

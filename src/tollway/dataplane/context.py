@@ -35,6 +35,7 @@ class Request:
         "host",
         "scheme",
         "port",
+        "raw_path",
         "_header_index",
         "_query",
         "_multi_query",
@@ -52,6 +53,7 @@ class Request:
         host: str,
         scheme: str = "http",
         port: int = 80,
+        raw_path: str | None = None,
     ) -> None:
         self.method = method
         self.path = path  # after the stage, still percent-encoded: "/pets/1"
@@ -63,6 +65,9 @@ class Request:
         self.host = host
         self.scheme = scheme
         self.port = port
+        # the path exactly as the client sent it (what a SigV4 signature covers); the
+        # path-based form keeps its `/_aws/execute-api/{api-id}` prefix
+        self.raw_path = stage_path if raw_path is None else raw_path
         self._header_index: dict[str, list[str]] | None = None
         self._query: dict[str, str] | None = None
         self._multi_query: dict[str, list[str]] | None = None
@@ -79,6 +84,12 @@ class Request:
     def header(self, name: str) -> str | None:
         values = self.header_values(name)
         return values[-1] if values else None
+
+    def drop_header(self, name: str) -> None:
+        """Removes a header (every value of it) before the integration sees the request."""
+        lowered = name.lower()
+        self.headers = [(k, v) for k, v in self.headers if k.lower() != lowered]
+        self._header_index = None
 
     @property
     def multi_query(self) -> dict[str, list[str]]:

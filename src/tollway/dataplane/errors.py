@@ -18,6 +18,8 @@ class GatewayError(Exception):
     headers: tuple[tuple[str, str], ...] = ()
     # the member the DEFAULT template's message is rendered under (AccessDenied: "Message")
     body_key = "message"
+    # `x-amzn-ErrorType` when it differs from the type's default (SigV4's exception names)
+    error_type: str | None = None
 
     def __init__(
         self,
@@ -127,7 +129,24 @@ class InvalidSignature(GatewayError):
     response_type = "INVALID_SIGNATURE"
 
 
+class IncompleteSignature(InvalidSignature):
+    """403: an Authorization header or presigned query string missing SigV4's parts."""
+
+    error_type = "IncompleteSignatureException"
+
+
+class UnrecognizedClient(InvalidSignature):
+    """403: an access key (or session token) the identity store does not know."""
+
+    error_type = "UnrecognizedClientException"
+
+
 class ExpiredToken(GatewayError):
     """403: expired temporary credentials."""
 
     response_type = "EXPIRED_TOKEN"
+
+
+class MissingSignature(MissingAuthenticationToken):
+    """403: an AWS_IAM method or route called unsigned (REST: `Missing Authentication Token`;
+    HTTP APIs answer `Forbidden`)."""

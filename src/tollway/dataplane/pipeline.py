@@ -1,8 +1,10 @@
 """The REST request pipeline: the ordered list of stages, on one screen.
 
-    decoding -> route -> authorization -> request validation -> integration request -> integration
-             -> integration response -> method response
+    route -> authorization -> decoding -> request validation -> integration request
+          -> integration -> integration response -> method response
     on a typed error: the gateway response;  always: the access log
+
+Authorization comes before decoding: a SigV4 signature covers the body as sent, compressed.
 
 Later stages (API keys, throttling, cache) slot into `rest_stages`
 at their place. How a request runs through them is chain.py.
@@ -27,9 +29,9 @@ from tollway.dataplane.handlers.route import ResourceRouter
 
 def rest_stages() -> list[Stage[RestContext]]:
     return [
-        RequestDecoding(),  # a compressed body decoded (minimumCompressionSize)
         ResourceRouter(),  # which resource and method
         MethodAuthorization(),  # resource policy; IAM, Lambda or Cognito authorizer
+        RequestDecoding(),  # a compressed body decoded (minimumCompressionSize)
         MethodRequestValidation(),  # the request validator: required parameters, body model
         IntegrationRequest(),  # parameter mapping, request template, passthrough
         Integration(),  # MOCK / HTTP / HTTP_PROXY / AWS_PROXY

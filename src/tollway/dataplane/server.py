@@ -99,7 +99,7 @@ class GatewayServer:
             await self._serve_http(http_api, endpoint, scope, receive, send, headers, host)
             return
         payload = await read_body(receive, MAX_PAYLOAD_BYTES)
-        request = _request(scope, endpoint.path, endpoint.stage_path, headers, host, payload)
+        request = _request(scope, path, endpoint.path, endpoint.stage_path, headers, host, payload)
         stage = self.registry.lookup(endpoint.api_id, endpoint.stage_name) or unknown_stage(
             endpoint.api_id, endpoint.stage_name, self.account_id, self.region
         )
@@ -131,7 +131,8 @@ class GatewayServer:
         selected = select_stage(api, endpoint)
         path = selected.path if selected else endpoint.stage_path
         # stage_path is rawPath: the path as received, a named stage's segment included
-        request = _request(scope, path, endpoint.stage_path, headers, host, payload)
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        request = _request(scope, raw_path, path, endpoint.stage_path, headers, host, payload)
         # No stage for the path: a stage with no routes answers (404, logged like any other).
         stage = (
             selected.stage if selected else unserved_stage(api.api_id, self.account_id, self.region)
@@ -149,6 +150,7 @@ class GatewayServer:
 
 def _request(
     scope: dict[str, Any],
+    raw_path: str,
     path: str,
     stage_path: str,
     headers: list[tuple[str, str]],
@@ -168,6 +170,7 @@ def _request(
         host=host,
         scheme=scope.get("scheme", "http"),
         port=server[1] or 0,
+        raw_path=raw_path,
     )
 
 

@@ -7,7 +7,9 @@ defined now, not as any stage serves it, in a stage of its own named `test-invok
 function's policy sees) with the stage variables of the request. So the definition is
 compiled by `compile_stage` as a deployment is, restricted to the one method (so the path
 routes to it and to nothing else), and the request runs through `rest_stages()` like any
-other; only the access log is left out, as AWS leaves test invocations out of it.
+other but authorization: AWS's test invocations skip the method's authorization and the
+resource policy (they are the API owner's own calls). The access log is left out too, as AWS
+leaves test invocations out of it.
 
 The recorder (`execution_log.ExecutionLog`) is set on this request's context only; the stages
 write their lines to it. What the client would see is returned without the headers API
@@ -24,11 +26,14 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from tollway.dataplane.chain import Pipeline
 from tollway.dataplane.compile import compile_stage
 from tollway.dataplane.context import Request, RestContext
 from tollway.dataplane.execution_log import ExecutionLog, method_headers
+from tollway.dataplane.handlers.authorize import MethodAuthorization
+from tollway.dataplane.handlers.gateway_response import render_error
 from tollway.dataplane.integrations import IntegrationServices
-from tollway.dataplane.pipeline import rest_pipeline
+from tollway.dataplane.pipeline import rest_stages
 from tollway.model.rest import RestApiDefinition, plain_stage, resource_path
 
 TEST_STAGE = "test-invoke-stage"
@@ -52,7 +57,8 @@ class MethodTester:
 
     def __init__(self, services: IntegrationServices) -> None:
         self._services = services
-        self._pipeline = rest_pipeline(finish=())
+        stages = [s for s in rest_stages() if not isinstance(s, MethodAuthorization)]
+        self._pipeline = Pipeline(stages, render_error, ())
 
     async def test_invoke(
         self,

@@ -36,8 +36,8 @@ def test_warnings_name_each_unsupported_feature_and_where() -> None:
     compiled = stage(_with_everything_unsupported(), cacheClusterEnabled=True)
     warnings = "\n".join(compiled.warnings)
     for expected in (
-        "authorization type AWS_IAM is not supported yet (its requests are refused with 500) "
-        "on GET /secure",
+        "AWS_IAM authorization: no identities are configured (--identities FILE), so every "
+        "request is refused on GET /secure",
         "API keys (apiKeyRequired) are not enforced yet on GET /secure",
         "AWS_PROXY integrations with services other than Lambda "
         "(arn:aws:apigateway:us-east-1:firehose:action/PutRecord) on GET /svc",

@@ -63,3 +63,13 @@ async def test_a_path_the_resource_does_not_match_is_missing_authentication_toke
     )
     assert (result.status, result.body) == (403, b'{"message":"Missing Authentication Token"}')
     assert result.log.endswith(": Method completed with status: 403\n")
+
+
+async def test_authorization_is_skipped_as_aws_skips_it_for_test_invocations() -> None:
+    d = definition()
+    resource = add(d, "/private", "GET", responses={"200": {"statusCode": "200"}})
+    d["resources"][resource]["resourceMethods"]["GET"]["authorizationType"] = "AWS_IAM"
+    result = await MethodTester(services()).test_invoke(
+        d, resource, "GET", path_with_query=None, body=b"", headers=[], stage_variables={}
+    )
+    assert result.status == 200

@@ -362,6 +362,8 @@ def get_function(call: Call) -> dict[str, Any]:
     location = f"http://{host}{CODE_PATH.format(record.key)}"
     if version != LATEST:
         location += f"?Qualifier={version}"
+    if call.caller is not None and call.plane.admin is not None:
+        location = call.plane.admin.presign(location, call.caller)
     out: dict[str, Any] = {
         "Configuration": config,
         "Code": {"RepositoryType": "S3", "Location": location},

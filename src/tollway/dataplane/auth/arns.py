@@ -4,6 +4,7 @@
 sent (not the method's `ANY`), the path as it was routed (after the stage, percent-encoding
 kept, without the leading slash; the root resource gives a trailing `/`). HTTP APIs' `$default`
 stage is `$default` in the ARN. Policies' `Resource` patterns are matched against it.
+HTTP APIs route on the path as sent (an empty segment is a segment), so their ARN keeps it.
 
 The path is the one the router matched, segment for segment: empty segments are dropped as
 the router drops them (`//admin/` serves `/admin`, so its ARN ends `GET/admin`). Were the raw

@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tollway.dataplane.auth import cognito, jwt
+from tollway.dataplane.auth.arns import http_route_arn, rest_method_arn
+from tollway.dataplane.auth.iam import build_iam
 from tollway.dataplane.auth.lambda_http import build_lambda_http
 from tollway.dataplane.auth.lambda_rest import build_lambda_rest
 from tollway.dataplane.auth.outcome import Authorization, Decision
@@ -62,6 +64,8 @@ def method_authorization(
         return _cognito_method(definition, method, services, warnings)
     if kind == "CUSTOM":
         return _custom(definition, method, stage, services, warnings)
+    if kind == "AWS_IAM":
+        return build_iam(services, rest_method_arn, warnings)
     reason = f"authorization type {kind} is not supported yet"
     warnings.append(f"{reason} (its requests are refused with 500)")
     return Misconfigured(reason)
@@ -108,6 +112,8 @@ def route_authorization(
             warnings.append(f"{reason} (its requests are refused with 500)")
             return Misconfigured(reason)
         return build_lambda_http(definition, dict(authorizer), stage, services, warnings)
+    if kind == "AWS_IAM":
+        return build_iam(services, http_route_arn, warnings, http_api=True)
     reason = f"authorization type {kind} is not supported yet"
     warnings.append(f"{reason} (its requests are refused with 500)")
     return Misconfigured(reason)

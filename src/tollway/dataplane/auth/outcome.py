@@ -45,6 +45,11 @@ class CallerIdentity:
     cognito_authentication_type: str | None = None
     cognito_identity_id: str | None = None
     cognito_identity_pool_id: str | None = None
+    # The IAM condition keys this caller brings to any policy evaluated for it (identity
+    # policies, the resource policy): `aws:PrincipalArn` (a role session's is the role's
+    # ARN), `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:userid`, `aws:username`,
+    # `aws:PrincipalTag/<key>`. Filled by IAM authentication (iam.py).
+    condition_keys: dict[str, str] = field(default_factory=dict)
 
     def members(self) -> dict[str, Any]:
         """By `$context.identity` member name."""

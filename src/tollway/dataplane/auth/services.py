@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tollway.auth.identities import IdentityStore, StaticIdentities
 from tollway.dataplane.auth.jwks import JwksCache
 from tollway.state.authorizer_cache import AuthorizerCache, MemoryAuthorizerCache
 
@@ -18,3 +19,5 @@ class AuthServices:
     # Where Cognito user pools' keys are fetched instead of cognito-idp.{region}.amazonaws.com
     # (`--aws-endpoint cognito-idp=URL`): `{endpoint}/{poolId}/.well-known/jwks.json`.
     cognito_endpoint: str | None = None
+    # AWS_IAM: who may sign requests (`--identities FILE`); none by default
+    identities: IdentityStore = field(default_factory=StaticIdentities)

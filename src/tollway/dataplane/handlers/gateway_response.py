@@ -42,7 +42,7 @@ def render_error(ctx: RestContext, error: GatewayError) -> Response:
     headers.extend(error.headers)
     headers.append(("x-amzn-RequestId", ctx.request_id))
     headers.append(("x-amz-apigw-id", ctx.extended_request_id))
-    error_type = DEFAULTS[error.response_type].error_type
+    error_type = error.error_type or DEFAULTS[error.response_type].error_type
     if error_type:
         headers.append(("x-amzn-ErrorType", error_type))
     return Response(status or 500, headers, body)

@@ -13,7 +13,8 @@ CORS headers, handlers/response.py), plus the error's own headers (a JWT authori
 | integration timeout (INTEGRATION_TIMEOUT) | 503 | `{"message":"Service Unavailable"}` |
 | body over 10 MB (REQUEST_TOO_LARGE) | 413 | `{"message":"Request Entity Too Large"}` |
 | an authorizer refused the caller (UNAUTHORIZED) | 401 | `{"message":"Unauthorized"}` |
-| an authorizer denied the request (ACCESS_DENIED) | 403 | `{"message":"Forbidden"}` |
+| a denial; AWS_IAM unsigned or not allowed (ACCESS_DENIED) | 403 | `{"message":"Forbidden"}` |
+| AWS_IAM route: bad signature, expired token | 403 | SigV4's message (dataplane/auth/iam.py) |
 | anything else (see below) | 500 | `{"message":"Internal Server Error"}` |
 
 Anything else: a function error, a malformed Lambda response, a backend that cannot be
@@ -29,24 +30,31 @@ from __future__ import annotations
 import orjson
 
 from tollway.dataplane.context import Response
-from tollway.dataplane.errors import GatewayError
+from tollway.dataplane.errors import GatewayError, MissingSignature
 from tollway.dataplane.http_api.context import HttpContext
 from tollway.dataplane.http_api.handlers.response import finish_response
 
 NOT_FOUND = (404, "Not Found")
 INTERNAL = (500, "Internal Server Error")
+FORBIDDEN = (403, "Forbidden")
+_OWN_MESSAGE = ""  # the error's own message
 _BY_TYPE = {
     "RESOURCE_NOT_FOUND": NOT_FOUND,
     "MISSING_AUTHENTICATION_TOKEN": NOT_FOUND,
     "INTEGRATION_TIMEOUT": (503, "Service Unavailable"),
     "REQUEST_TOO_LARGE": (413, "Request Entity Too Large"),
     "UNAUTHORIZED": (401, "Unauthorized"),
-    "ACCESS_DENIED": (403, "Forbidden"),
+    "ACCESS_DENIED": FORBIDDEN,
+    "INVALID_SIGNATURE": (403, _OWN_MESSAGE),
+    "EXPIRED_TOKEN": (403, _OWN_MESSAGE),
 }
 
 
 def status_and_message(error: GatewayError) -> tuple[int, str]:
-    return _BY_TYPE.get(error.response_type, INTERNAL)
+    if isinstance(error, MissingSignature):
+        return FORBIDDEN
+    status, message = _BY_TYPE.get(error.response_type, INTERNAL)
+    return status, message or error.message or ""
 
 
 def render_error(ctx: HttpContext, error: GatewayError) -> Response:

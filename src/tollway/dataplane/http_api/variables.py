@@ -3,7 +3,7 @@
 Each variable is a getter on the request context; access-log formats resolve names to
 getters when a deployment is compiled (substitution.compile_variables), so a request only
 calls functions. A getter returns None where AWS has no value (the log shows `-`): the
-identity members that only authorization fills, the AWS endpoint request ids, the
+identity members no authentication filled, the AWS endpoint request ids, the
 custom-domain variables, `authorizer.*` when no authorizer ran.
 """
 
@@ -82,18 +82,28 @@ for _name in (
     "awsEndpointRequestId",
     "awsEndpointRequestId2",
     "customDomain.basePathMatched",
-    "identity.accountId",
-    "identity.caller",
     "identity.cognitoAuthenticationProvider",
     "identity.cognitoAuthenticationType",
     "identity.cognitoIdentityId",
     "identity.cognitoIdentityPoolId",
     "identity.principalOrgId",
-    "identity.user",
-    "identity.userArn",
     "integration.requestId",
 ):
     GETTERS[_name] = _none
+
+
+def _identity(attribute: str) -> Getter:
+    """An identity member IAM authentication fills (`ctx.identity`), else None."""
+    return lambda ctx: getattr(ctx.identity, attribute) if ctx.identity is not None else None
+
+
+for _member, _attribute in (
+    ("accountId", "account_id"),
+    ("caller", "caller"),
+    ("user", "user"),
+    ("userArn", "user_arn"),
+):
+    GETTERS[f"identity.{_member}"] = _identity(_attribute)
 
 
 def getter(name: str) -> Getter | None:
