@@ -21,12 +21,13 @@ What the policy sees:
   key without a value gets a load warning naming it (the policy is still enforced with it
   absent, as IAM evaluates an absent key).
 
-Paths a backend may read differently from the router: a Deny also applies when the request's
-path, percent-decoded, with dot segments resolved, repeated slashes collapsed or a trailing
-slash dropped, would be denied (`/x%2Fadmin`, `/public/../admin`, `/admin/`). AWS matches
-the routed path only; Tollway is stricter so that an encoded or non-canonical path cannot
-slip past a Deny to a backend that normalises it. Allows are never widened this way. Paths
-without `%`, `//`, dot segments or a trailing slash are evaluated once.
+Paths a backend may read differently from the router: the method ARN already names the
+segments the router matched (`//admin/` is `.../GET/admin`, arns.py); besides, a Deny also
+applies when the path percent-decoded or with dot segments resolved would be denied
+(`/x%2Fadmin`, `/public/../admin`). AWS matches the routed path only; Tollway is stricter so
+that an encoded or non-canonical path cannot slip past a Deny to a backend that decodes or
+normalises it. Allows are never widened this way. Paths without `%` or dot segments are
+evaluated once.
 
 Who counts as of the API's account (`same_account`, spec §5.4 Table A vs B): IAM callers of
 the API's account; Lambda authorizer callers (the authorizer is the API owner's); never
@@ -50,7 +51,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from tollway.dataplane.auth.arns import rest_method_arn
+from tollway.dataplane.auth.arns import rest_method_arn, routed_path
 from tollway.dataplane.auth.outcome import CallerIdentity, Decision
 from tollway.dataplane.auth.policy import ANONYMOUS, Caller, Facts, Policy, RequestValue
 from tollway.dataplane.context import RestContext
@@ -136,7 +137,8 @@ class RequestFacts(Facts):
         return super().value(key)
 
 
-_NON_CANONICAL = re.compile(r"%|//|/\.{1,2}(?:/|$)|./$")
+# What the method ARN (arns.routed_path: empty segments dropped) does not already make canonical
+_NON_CANONICAL = re.compile(r"%|/\.{1,2}(?:/|$)")
 
 
 def path_readings(path: str) -> set[str]:
@@ -189,7 +191,7 @@ class CompiledResourcePolicy:
         path = ctx.request.path
         if decision is Decision.DENY or not _NON_CANONICAL.search(path):
             return decision
-        prefix = arn[: len(arn) - len(path) + 1]  # the ARN up to the verb and its slash
+        prefix = arn[: len(arn) - len(routed_path(path))]  # the ARN up to the verb and its slash
         for reading in path_readings(path):
             if self._policy.evaluate(INVOKE, prefix + reading[1:], caller, facts) is Decision.DENY:
                 return Decision.DENY
