@@ -25,6 +25,7 @@ from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.compiled import CompiledStage
 from tollway.dataplane.context import RestContext
 from tollway.dataplane.errors import AccessDenied, ApiConfigurationError
+from tollway.dataplane.handlers.authorize import MethodAuthorization
 from tollway.dataplane.handlers.route import ResourceRouter
 from tollway.model import rest_policy
 from tollway.model.rest import RestApiDefinition
@@ -386,3 +387,76 @@ def test_test_invoke_compiles_past_the_policy() -> None:
     )
     assert only.resource_policy is None
     assert isinstance(stage(api).resource_policy, CompiledResourcePolicy)
+
+
+# --- with the REST authorization stage ------------------------------------------------------
+
+
+class SigV4Caller:
+    """An AWS_IAM-like mode: sets `ctx.identity` and answers a fixed decision."""
+
+    policy_first = False
+
+    def __init__(self, account_id: str, decision: Decision) -> None:
+        self.identity = CallerIdentity(
+            account_id=account_id, user_arn=f"arn:aws:iam::{account_id}:user/u"
+        )
+        self.decision = decision
+
+    async def authorize(self, ctx: RestContext) -> Decision:
+        ctx.identity = self.identity
+        return self.decision
+
+    def denied(self, ctx: RestContext, decision: Decision) -> AccessDenied:
+        return AccessDenied(f"identity policy ({decision.value})")
+
+
+def authorize(api: RestApiDefinition, mode: Any = None, path: str = "/pets/7") -> str:
+    compiled = stage(api)
+    ctx = request(compiled, "GET", path)
+    assert ctx.method is not None
+    ctx.method.authorization = mode
+    try:
+        asyncio.run(MethodAuthorization()(HandlerChain(), ctx))
+    except AccessDenied as error:
+        return str(error.message)
+    return "pass"
+
+
+def test_the_stage_with_an_iam_caller_of_the_apis_account() -> None:
+    # Table A: the resource policy's Allow is enough for a caller of the API's account
+    allow_me = api_with(statement("Allow", Principal={"AWS": ACCOUNT}))
+    assert authorize(allow_me, SigV4Caller(ACCOUNT, N)) == "pass"
+    assert authorize(api_with(statement("Allow", "execute-api:/*/POST/*")),
+                     SigV4Caller(ACCOUNT, A)) == "pass"  # fmt: skip
+
+
+def test_the_stage_with_an_iam_caller_of_another_account() -> None:
+    # Table B: both must allow; the refusal names the caller
+    other = "111122223333"
+    allow_other = api_with(statement("Allow", Principal={"AWS": other}))
+    assert authorize(allow_other, SigV4Caller(other, A)) == "pass"
+    assert authorize(allow_other, SigV4Caller(other, N)) == "identity policy (implicit)"
+    silent = api_with(statement("Allow", Principal={"AWS": ACCOUNT}))
+    assert authorize(silent, SigV4Caller(other, A)) == (
+        f"User: arn:aws:iam::{other}:user/u is not authorized to perform: execute-api:Invoke "
+        "on resource: arn:aws:execute-api:us-east-1:********0000:abc1234567/test/GET/pets/7 "
+        "because no resource-based policy allows the execute-api:Invoke action"
+    )
+
+
+def test_the_stage_with_a_cognito_method_needs_the_policys_allow() -> None:
+    api = api_with(statement("Allow", "execute-api:/*/GET/admin"))
+    for resource in api["resources"].values():
+        for method in (resource.get("resourceMethods") or {}).values():
+            method["authorizationType"] = "COGNITO_USER_POOLS"
+
+    class ValidToken(SigV4Caller):
+        async def authorize(self, ctx: RestContext) -> Decision:
+            return Decision.ALLOW  # no IAM identity: a user pool's token was valid
+
+    # the policy allows /admin only; in Table A a valid token alone would pass /pets/7
+    assert authorize(api, ValidToken(ACCOUNT, A), "/admin") == "pass"
+    assert authorize(api, ValidToken(ACCOUNT, A), "/pets/7").endswith(
+        "because no resource-based policy allows the execute-api:Invoke action"
+    )
