@@ -205,23 +205,16 @@ def test_allow_by_source_ip(server: Server, apigw: Any, http: httpx.Client,
                   explicit=False)  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"IpAddress": {"aws:SourceIp": ["127.0.0.2/32", "10.0.0.0/8"]}},
+        {"NotIpAddress": {"aws:SourceIp": ["127.0.0.1/32", "::1"]}},
+    ],
+)
 def test_deny_by_source_ip(server: Server, apigw: Any, http: httpx.Client,
-                           other_source: httpx.Client) -> None:  # fmt: skip
-    api_id = policy_api(apigw, policy(
-        statement("Allow"),
-        statement("Deny", Condition={"IpAddress": {"aws:SourceIp": ["127.0.0.2/32", "10.0.0.0/8"]}}),
-    ))  # fmt: skip
-    assert http.get(server.url(api_id, "test", "/ip")).status_code == 200
-    assert_denied(other_source.get(server.url(api_id, "test", "/ip")), api_id, "/ip",
-                  explicit=True)  # fmt: skip
-
-
-def test_not_ip_address(server: Server, apigw: Any, http: httpx.Client,
-                        other_source: httpx.Client) -> None:  # fmt: skip
-    api_id = policy_api(apigw, policy(
-        statement("Allow"),
-        statement("Deny", Condition={"NotIpAddress": {"aws:SourceIp": ["127.0.0.1/32", "::1"]}}),
-    ))  # fmt: skip
+                           other_source: httpx.Client, condition: dict[str, Any]) -> None:  # fmt: skip
+    api_id = policy_api(apigw, policy(statement("Allow"), statement("Deny", Condition=condition)))
     assert http.get(server.url(api_id, "test", "/ip")).status_code == 200
     assert_denied(other_source.get(server.url(api_id, "test", "/ip")), api_id, "/ip",
                   explicit=True)  # fmt: skip
