@@ -91,7 +91,8 @@ def test_create_rest_api_with_every_option_returns_them(apigw: Any) -> None:
         minimumCompressionSize=1024,
         apiKeySource="AUTHORIZER",
         endpointConfiguration={"types": ["REGIONAL"]},
-        policy='{"Version":"2012-10-17","Statement":[]}',
+        policy='{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",'
+        '"Action":"execute-api:Invoke","Resource":"*"}]}',
         tags={"team": "pets", "env": "dev"},
         disableExecuteApiEndpoint=True,
     )
@@ -110,7 +111,9 @@ def test_create_rest_api_with_every_option_returns_them(apigw: Any) -> None:
         "minimumCompressionSize": 1024,
         "apiKeySource": "AUTHORIZER",
         "endpointConfiguration": {"types": ["REGIONAL"], "ipAddressType": "ipv4"},
-        "policy": '{"Version":"2012-10-17","Statement":[]}',
+        # as AWS returns it: escaped (authorization-resource-policies.md)
+        "policy": '{\\"Version\\":\\"2012-10-17\\",\\"Statement\\":[{\\"Effect\\":\\"Deny\\",'
+        '\\"Principal\\":\\"*\\",\\"Action\\":\\"execute-api:Invoke\\",\\"Resource\\":\\"*\\"}]}',
         "tags": {"team": "pets", "env": "dev"},
         "disableExecuteApiEndpoint": True,
     }

@@ -65,6 +65,7 @@ from tollway.control.apigateway.openapi_common import (
 )
 from tollway.control.apigateway.openapi_export_formats import Format, format_for
 from tollway.control.errors import BadRequestException
+from tollway.model import rest_policy
 from tollway.model.rest import (
     DEFAULT_TIMEOUT_MILLIS,
     Integration,
@@ -226,7 +227,7 @@ class _Exporter:
         if "minimumCompressionSize" in api:
             doc[MINIMUM_COMPRESSION_SIZE] = api["minimumCompressionSize"]
         if api.get("policy"):
-            doc[POLICY] = _json_or_text(api["policy"])
+            doc[POLICY] = _policy_document(api["policy"])
         endpoint: dict[str, Any] = {}
         if api.get("disableExecuteApiEndpoint"):
             endpoint["disableExecuteApiEndpoint"] = True
@@ -290,10 +291,11 @@ def _plain_scheme(scheme: dict[str, Any], *, keep_extensions: bool) -> dict[str,
     return {k: v for k, v in scheme.items() if keep_extensions or not k.startswith(PREFIX)}
 
 
-def _json_or_text(text: str) -> Any:
+def _policy_document(text: str) -> Any:
+    """The stored policy (AWS's escaped form, or plain JSON) as the object it is."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
+        return rest_policy.document(text)
+    except ValueError:
         return text
 
 

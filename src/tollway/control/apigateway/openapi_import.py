@@ -33,7 +33,8 @@ Choices where AWS's documentation is silent:
   `x-amazon-apigateway-endpoint-configuration` has `types` (a Tollway leniency: AWS documents
   only `disableExecuteApiEndpoint` and `vpcEndpointIds` there); without either, ImportRestApi
   uses EDGE and PutRestApi keeps the API's type.
-- The policy is stored as compact JSON text.
+- The policy is checked, its `execute-api:/` resources expanded and stored as CreateRestApi
+  stores it (resource_policies.py).
 - Query parameter names (`basepath`, `endpointConfigurationTypes`, `ignore`) are matched
   without regard to case.
 """
@@ -41,12 +42,11 @@ Choices where AWS's documentation is silent:
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tollway.control.apigateway import rules
+from tollway.control.apigateway import resource_policies, rules
 from tollway.control.apigateway.openapi_common import (
     API_KEY_SOURCE,
     BINARY_MEDIA_TYPES,
@@ -219,7 +219,7 @@ def _apply_api_fields(ctx: ImportContext, options: ImportOptions) -> None:
     if MINIMUM_COMPRESSION_SIZE in ext:
         _minimum_compression_size(ctx, ext[MINIMUM_COMPRESSION_SIZE])
     if POLICY in ext:
-        _policy(ctx, ext[POLICY])
+        _policy(ctx, ext[POLICY], options)
     _endpoint_configuration(ctx, ext.get(ENDPOINT_CONFIGURATION),
                             options.parameter("endpointConfigurationTypes"))  # fmt: skip
 
@@ -261,14 +261,25 @@ def _minimum_compression_size(ctx: ImportContext, raw: Any) -> None:
     ctx.definition["api"]["minimumCompressionSize"] = raw
 
 
-def _policy(ctx: ImportContext, raw: Any) -> None:
-    if isinstance(raw, dict):
-        ctx.definition["api"]["policy"] = json.dumps(raw, separators=(",", ":"))
-    elif isinstance(raw, str):
-        ctx.definition["api"]["policy"] = raw
-    else:
+def _policy(ctx: ImportContext, raw: Any, options: ImportOptions) -> None:
+    """Checked and normalised as CreateRestApi's `policy` is (resource_policies.py); the
+    error says why a policy is refused."""
+    if not isinstance(raw, (dict, str)):
         ctx.errors.append(f"Unable to set {POLICY}: expected a policy document (an object), "
                           f"found {describe(raw)}")  # fmt: skip
+        return
+    api = ctx.definition["api"]
+    try:
+        policy = resource_policies.checked(
+            raw, region=options.region, account_id=options.account_id, api_id=api["id"]
+        )
+    except resource_policies.InvalidPolicy as error:
+        ctx.errors.append(f"Unable to set {POLICY}: {resource_policies.INVALID_POLICY} ({error})")
+        return
+    if policy is None:
+        api.pop("policy", None)
+    else:
+        api["policy"] = policy
 
 
 def _endpoint_configuration(ctx: ImportContext, raw: Any, types_parameter: str | None) -> None:

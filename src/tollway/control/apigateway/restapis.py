@@ -7,7 +7,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any, cast
 
-from tollway.control.apigateway import rules
+from tollway.control.apigateway import resource_policies, rules
 from tollway.control.apigateway.definitions import add_default_models
 from tollway.control.apigateway.documents import (
     API_KIND,
@@ -50,16 +50,28 @@ def create_rest_api(call: Call) -> dict[str, Any]:
         minimum_compression_size=p.get("minimumCompressionSize"),
         api_key_source=p.get("apiKeySource"),
         endpoint_configuration=p.get("endpointConfiguration"),
-        policy=p.get("policy"),
         tags=p.get("tags"),
         disable_execute_api_endpoint=p.get("disableExecuteApiEndpoint"),
     )
+    _set_policy(call, definition["api"], p.get("policy"))
     if p.get("cloneFrom"):
         definition = _clone(call, p["cloneFrom"], definition)
     else:
         add_default_models(definition)
     _store_new(call, definition)
     return api_output(definition)
+
+
+def _set_policy(call: Call, api: Any, value: Any) -> None:
+    """`policy` checked, its `execute-api:/` resources expanded, in AWS's stored form."""
+    settings = call.plane.settings
+    policy = resource_policies.normalize(
+        value, region=settings.region, account_id=settings.account_id, api_id=api["id"]
+    )
+    if policy is None:
+        api.pop("policy", None)
+    else:
+        api["policy"] = policy
 
 
 def _clone(call: Call, source_id: str, fresh: RestApiDefinition) -> RestApiDefinition:
@@ -173,6 +185,7 @@ REST_API_PATCH = [
 def update_rest_api(call: Call) -> dict[str, Any]:
     document = load_api(call)
     api = cast(dict[str, Any], document.definition["api"])
+    policy_before = api.get("policy")
     apply_patches(
         api,
         call.params.get("patchOperations") or [],
@@ -180,6 +193,8 @@ def update_rest_api(call: Call) -> dict[str, Any]:
         fallback=_replace_endpoint_type,
     )
     rules.check_name(api.get("name", ""))
+    if api.get("policy") != policy_before:
+        _set_policy(call, api, api.get("policy"))
     if api.get("description") == "":
         rules.check_description("")
     if api.get("minimumCompressionSize") is None:

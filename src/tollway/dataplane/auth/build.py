@@ -19,7 +19,15 @@ from tollway.dataplane.auth.iam import build_iam
 from tollway.dataplane.auth.lambda_http import build_lambda_http
 from tollway.dataplane.auth.lambda_rest import build_lambda_rest
 from tollway.dataplane.auth.outcome import Authorization, Decision
+from tollway.dataplane.auth.policy import Policy
+from tollway.dataplane.auth.resource_policy import (
+    GETTERS,
+    CompiledResourcePolicy,
+    UnreadablePolicy,
+    condition_keys,
+)
 from tollway.dataplane.errors import AuthorizerConfigurationError, GatewayError
+from tollway.model import rest_policy
 
 if TYPE_CHECKING:
     from tollway.dataplane.compiled import ResourcePolicy
@@ -162,6 +170,31 @@ def resource_policy(
     definition: RestApiDefinition, stage: Stage, services: IntegrationServices, warnings: list[str]
 ) -> ResourcePolicy | None:
     """The API's resource policy compiled for a stage, or None when it has none."""
-    if definition["api"].get("policy"):
-        warnings.append("the resource policy is not enforced yet")
-    return None
+    api = definition["api"]
+    text = api.get("policy")
+    if not text:
+        return None
+    try:
+        document = rest_policy.expand_resources(
+            rest_policy.document(text), services.region, services.account_id, api["id"]
+        )
+        policy = Policy.parse(document, resource_policy=True)
+    except ValueError as error:  # not JSON, or not a policy (PolicyError)
+        warnings.append(f"the resource policy cannot be read ({error}): every request gets 500")
+        return UnreadablePolicy(str(error))
+    warnings.extend(f"resource policy: {w}" for w in policy.warnings)
+    for key in sorted(condition_keys(document)):
+        if key.lower() in ("aws:sourcevpc", "aws:sourcevpce"):
+            warnings.append(
+                f"resource policy: condition key {key} never has a value in Tollway "
+                "(there are no VPC endpoints)"
+            )
+        elif key.lower() not in GETTERS:
+            warnings.append(f"resource policy: condition key {key} has no value in Tollway")
+    cognito = frozenset(
+        (resource["id"], verb)
+        for resource in definition["resources"].values()
+        for verb, method in (resource.get("resourceMethods") or {}).items()
+        if method.get("authorizationType") == "COGNITO_USER_POOLS"
+    )
+    return CompiledResourcePolicy(policy, cognito)

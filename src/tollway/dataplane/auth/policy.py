@@ -73,10 +73,13 @@ class Facts:
 @dataclass(frozen=True, slots=True)
 class Caller:
     """Who a resource policy's Principal is matched against: an IAM principal's ARN and
-    account, or anonymous (`arn` None: only `"*"` matches)."""
+    account, or anonymous (`arn` None: only `"*"` matches). A role session's `role_arn`
+    (`arn:aws:iam::{account}:role/{name}`) matches too, as IAM matches a Principal naming
+    the role for each of its sessions."""
 
     arn: str | None = None
     account_id: str | None = None
+    role_arn: str | None = None
 
     @property
     def name(self) -> str:
@@ -308,6 +311,11 @@ class _Principals:
             and (
                 (self.arns is not None and self.arns.fullmatch(caller.arn) is not None)
                 or caller.account_id in self.accounts
+                or (
+                    caller.role_arn is not None
+                    and self.arns is not None
+                    and self.arns.fullmatch(caller.role_arn) is not None
+                )
             )
         )
         return found != self.negated

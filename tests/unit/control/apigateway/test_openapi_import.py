@@ -10,6 +10,7 @@ import pytest
 
 from tollway.control.apigateway.openapi_import import ImportOptions, import_into, import_new
 from tollway.control.errors import BadRequestException
+from tollway.model import rest_policy
 from tollway.model.rest import Method, Resource, RestApiDefinition, resource_path
 
 FIXTURES = Path(__file__).parent / "openapi_fixtures"
@@ -378,14 +379,20 @@ def test_api_wide_settings() -> None:
     assert api["apiKeySource"] == "AUTHORIZER"
     assert api["minimumCompressionSize"] == 1024
     assert api["disableExecuteApiEndpoint"] is True
-    assert json.loads(api["policy"]) == {
+    # stored as AWS returns it: compact, escaped, `execute-api:/` expanded to the API's ARN
+    assert api["policy"] == (
+        '{\\"Version\\":\\"2012-10-17\\",\\"Statement\\":[{\\"Effect\\":\\"Allow\\",'
+        '\\"Principal\\":\\"*\\",\\"Action\\":\\"execute-api:Invoke\\",\\"Resource\\":'
+        f'\\"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api["id"]}\\/*\\"}}]}}'
+    )
+    assert rest_policy.document(api["policy"]) == {
         "Version": "2012-10-17",
         "Statement": [
             {
                 "Effect": "Allow",
                 "Principal": "*",
                 "Action": "execute-api:Invoke",
-                "Resource": "execute-api:/*",
+                "Resource": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api['id']}/*",
             }
         ],
     }

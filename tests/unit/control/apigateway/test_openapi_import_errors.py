@@ -407,3 +407,15 @@ def test_put_with_an_unknown_mode() -> None:
     with pytest.raises(BadRequestException) as e:
         import_into(existing, oas3({}).encode(), OPTIONS, mode="replace")
     assert e.value.message == "Invalid mode specified: replace. Valid options are merge,overwrite"
+
+
+def test_a_policy_that_is_not_a_resource_policy_is_refused_with_the_reason() -> None:
+    no_principal = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}],
+    }
+    assert refusal(oas3({}, **{"x-amazon-apigateway-policy": no_principal})) == errors(
+        "Unable to set x-amazon-apigateway-policy: Invalid policy document. Please check the "
+        "policy syntax and ensure that Principals are valid. (each statement of a resource "
+        "policy needs a Principal)"
+    )

@@ -28,7 +28,12 @@ FIRST = {
         "all": {"validateRequestBody": True, "validateRequestParameters": True}
     },
     "x-amazon-apigateway-gateway-responses": {"DEFAULT_4XX": {"statusCode": "400"}},
-    "x-amazon-apigateway-policy": {"Version": "2012-10-17", "Statement": []},
+    "x-amazon-apigateway-policy": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"}
+        ],
+    },
     "x-amazon-apigateway-documentation": {"version": "1"},
     "paths": {
         "/a": {"get": {"x-amazon-apigateway-integration": mock()}},
