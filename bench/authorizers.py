@@ -6,8 +6,8 @@ MOCK, the plain HTTP API HTTP_PROXY): what authorizing a request costs once its 
 known (the Lambda authorizer's answer cached for 300 s; the JWT's keys fetched once), which is
 what a client sending the same token over and over meets.
 
-The JWT issuer is the upstream nginx: it serves the OIDC discovery document and the JWKS (an
-RSA key generated for the run) as static files, so fetching them costs no Python of ours.
+The JWT issuer is the upstream nginx: it answers the OIDC discovery document and the JWKS (an
+RSA key generated for the run) from its configuration, so fetching them costs no Python of ours.
 """
 
 from __future__ import annotations
@@ -79,10 +79,11 @@ def write_authorizer(work: Path) -> None:
 
 @dataclass(frozen=True)
 class JwtIssuer:
-    """The run's OIDC issuer: its files (for nginx to serve) and a token it signed."""
+    """The run's OIDC issuer: its two documents (for nginx to answer) and a token it signed."""
 
-    directory: Path  # holds openid-configuration and jwks.json
     issuer: str
+    discovery: str  # the openid-configuration document
+    jwks: str  # the JWKS document
     token: str
 
     @property
@@ -90,7 +91,7 @@ class JwtIssuer:
         return f"Authorization: Bearer {self.token}"
 
 
-def make_issuer(work: Path, upstream_port: int) -> JwtIssuer:
+def make_issuer(upstream_port: int) -> JwtIssuer:
     """An RSA key, the issuer's discovery document and JWKS, and a token valid for a day."""
     import jwt  # PyJWT, a Tollway dependency
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -99,12 +100,6 @@ def make_issuer(work: Path, upstream_port: int) -> JwtIssuer:
     issuer = f"http://127.0.0.1:{upstream_port}"
     public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
     public.update({"kid": "bench", "use": "sig", "alg": "RS256"})
-    directory = work / "oidc"
-    directory.mkdir(exist_ok=True)
-    (directory / "openid-configuration").write_text(
-        json.dumps({"issuer": issuer, "jwks_uri": f"{issuer}/jwks.json"})
-    )
-    (directory / "jwks.json").write_text(json.dumps({"keys": [public]}))
     now = int(time.time())
     claims = {
         "iss": issuer,
@@ -114,20 +109,26 @@ def make_issuer(work: Path, upstream_port: int) -> JwtIssuer:
         "iat": now,
         "exp": now + 86_400,
     }
-    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "bench"})
-    return JwtIssuer(directory, issuer, token)
+    return JwtIssuer(
+        issuer=issuer,
+        discovery=json.dumps({"issuer": issuer, "jwks_uri": f"{issuer}/jwks.json"}),
+        jwks=json.dumps({"keys": [public]}),
+        token=jwt.encode(claims, key, algorithm="RS256", headers={"kid": "bench"}),
+    )
 
 
-def issuer_locations(directory: Path) -> str:
-    """nginx locations serving the issuer's files (beside the upstream's fixed answer)."""
+def issuer_locations(issuer: JwtIssuer) -> str:
+    """nginx locations answering the issuer's documents (beside the upstream's fixed answer).
+    Inline, not files: nginx's workers could not read the run's private temporary directory.
+    JSON has no single quotes, so it fits nginx's quoted `return` string as it is."""
     return f"""\
         location = /.well-known/openid-configuration {{
             default_type application/json;
-            alias {directory}/openid-configuration;
+            return 200 '{issuer.discovery}';
         }}
         location = /jwks.json {{
             default_type application/json;
-            alias {directory}/jwks.json;
+            return 200 '{issuer.jwks}';
         }}"""
 
 

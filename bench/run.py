@@ -332,7 +332,7 @@ class Bench:
     def start_nginx_pair(self) -> tuple[str, str, JwtIssuer]:
         """The upstream (which also serves the JWT issuer's files) and the nginx proxy."""
         upstream_port, proxy_port = free_port(), free_port()
-        issuer = make_issuer(self.work, upstream_port)
+        issuer = make_issuer(upstream_port)
         upstream_conf = upstream_config(self.work, upstream_port, issuer)
         proxy_conf = proxy_config(self.work, proxy_port, upstream_port)
         upstream = start_nginx(self.children, self.work, "upstream", upstream_conf, LOAD_CORE)

@@ -91,7 +91,7 @@ def upstream_config(work: Path, port: int, issuer: authorizers.JwtIssuer | None 
     location = f"""\
             default_type application/json;
             return 200 '{BODY_TEXT}';"""
-    extra = authorizers.issuer_locations(issuer.directory) if issuer else ""
+    extra = authorizers.issuer_locations(issuer) if issuer else ""
     return _nginx_config(work, "upstream", port, location, extra_server=extra)
 
 

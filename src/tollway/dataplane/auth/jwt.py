@@ -28,11 +28,18 @@ from AWS show: null with a route without scopes, the token's scopes with one).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tollway.dataplane.auth.jwks import KeySet
-from tollway.dataplane.auth.jwt_verify import TokenRejected, TokenRules, TokenVerifier, token_scopes
+from tollway.dataplane.auth.jwt_verify import (
+    VERIFIED_TOKENS,
+    TokenRejected,
+    TokenRules,
+    TokenVerifier,
+    token_scopes,
+)
 from tollway.dataplane.auth.outcome import AuthorizerResult, Decision
 from tollway.dataplane.errors import AccessDenied, GatewayError, Unauthorized
 
@@ -126,6 +133,10 @@ class JwtAuthorization:
         self.scopes = frozenset(scopes)
         self._scope_text = " ".join(scopes)
         self._read = _reader(source)
+        # What a token passed on, rendered once: a client repeats its token, and rendering
+        # the claims costs more than verifying a remembered token (its times are still
+        # checked on every request, by verify). Bounded as the verifier's memory is.
+        self._results: OrderedDict[str, AuthorizerResult] = OrderedDict()
 
     async def authorize(self, ctx: HttpContext) -> Decision:
         token = read_token(self._read(ctx))
@@ -135,17 +146,23 @@ class JwtAuthorization:
             claims = await self.verifier.verify(token)
         except TokenRejected as e:
             raise InvalidToken(self._scope_text, e.description, str(e)) from None
+        known = self._results.get(token)
+        if known is not None:
+            ctx.authorizer = known
+            return Decision.ALLOW
         scopes = None
         if self.scopes:
             scopes = token_scopes(claims)
             if not scopes or self.scopes.isdisjoint(scopes):
                 raise InsufficientScope(self._scope_text)
         rendered = {name: go_string(value) for name, value in claims.items()}
-        ctx.authorizer = AuthorizerResult(
+        ctx.authorizer = self._results[token] = AuthorizerResult(
             variables={"claims": rendered},
             event={"claims": rendered, "scopes": scopes},
             event_v2={"jwt": {"claims": rendered, "scopes": scopes}},
         )
+        if len(self._results) > VERIFIED_TOKENS:
+            self._results.popitem(last=False)
         return Decision.ALLOW
 
     def denied(self, ctx: HttpContext, decision: Decision) -> GatewayError:

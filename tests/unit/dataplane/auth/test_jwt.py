@@ -246,3 +246,31 @@ def test_read_token() -> None:
 def test_go_string() -> None:
     assert go_string([1, True, None, [2.0]]) == "[1 true <nil> [2]]"
     assert go_string({"b": [], "a": "x"}) == "map[a:x b:[]]"
+
+
+async def test_a_repeated_token_reuses_its_rendered_claims_but_its_times_are_checked() -> None:
+    """What a token passes on is rendered once; an expired token is still refused."""
+    definition_ = api()
+    compiled = stage(
+        definition_,
+        functions=FakeFunctions(answer=b'{"statusCode": 200, "body": "ok"}'),
+        auth=AuthServices(jwks=JwksCache(issuer("k1"))),
+    )
+    route = compiled.routes.match("GET", "/secure")
+    assert route is not None
+    authorization: Any = route[0].authorization
+    now = [1_000_000.0]
+    authorization.verifier._clock = lambda: now[0]
+    payload = claims(ISSUER, iat=999_000, exp=1_000_100)
+    headers = [("Host", "h"), *bearer(token(payload))]
+    results = []
+    for _ in range(2):
+        ctx = context(compiled, "GET", "/secure", headers=headers)
+        await http_pipeline([]).run(ctx)
+        assert ctx.response is not None and ctx.response.status == 200
+        results.append(ctx.authorizer)
+    assert results[0] is results[1]
+    now[0] = 1_000_200.0  # past exp
+    ctx = context(compiled, "GET", "/secure", headers=headers)
+    await http_pipeline([]).run(ctx)
+    assert ctx.response is not None and ctx.response.status == 401
