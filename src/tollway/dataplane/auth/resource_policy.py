@@ -78,8 +78,8 @@ def _principal_type(arn: str | None) -> str | None:
 
 
 def _principal_arn(arn: str | None) -> str | None:
-    """`aws:PrincipalArn`: a role session is its role's ARN (without the role's path, which
-    the session ARN does not carry)."""
+    """`aws:PrincipalArn` read from a caller's ARN alone: a role session is its role's ARN,
+    without the role's path (the session ARN does not carry it; `_principal_key` has it)."""
     if arn is None:
         return None
     session = _ASSUMED_ROLE.match(arn)
@@ -97,6 +97,12 @@ def _identity(get: Callable[[CallerIdentity], Any]) -> Callable[[RestContext], R
     return lambda ctx: None if ctx.identity is None else get(ctx.identity)
 
 
+def _principal_key(identity: CallerIdentity) -> str | None:
+    """`aws:PrincipalArn` as IAM authentication computed it (a role session's role ARN with
+    the role's path, which the session's ARN does not carry), else derived from the ARN."""
+    return identity.condition_keys.get("aws:PrincipalArn") or _principal_arn(identity.user_arn)
+
+
 def _secure(ctx: RestContext) -> str:
     return "true" if ctx.request.scheme in ("https", "wss") else "false"
 
@@ -111,7 +117,7 @@ GETTERS: dict[str, Callable[[RestContext], RequestValue]] = {
     "aws:securetransport": _secure,
     "aws:useragent": lambda ctx: ctx.request.header("User-Agent"),
     "aws:referer": lambda ctx: ctx.request.header("Referer"),
-    "aws:principalarn": _identity(lambda i: _principal_arn(i.user_arn)),
+    "aws:principalarn": _identity(_principal_key),
     "aws:principalaccount": _identity(lambda i: i.account_id),
     "aws:principaltype": _identity(lambda i: _principal_type(i.user_arn)),
     "aws:principalorgid": _identity(lambda i: i.principal_org_id),
@@ -169,7 +175,7 @@ def _caller(identity: CallerIdentity | None) -> Caller:
     if identity is None or identity.user_arn is None:
         return ANONYMOUS
     arn = identity.user_arn
-    role = _principal_arn(arn)
+    role = _principal_key(identity)
     return Caller(arn, identity.account_id, role if role != arn else None)
 
 
