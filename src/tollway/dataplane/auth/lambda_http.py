@@ -12,7 +12,8 @@ AWS counterpart: "Working with AWS Lambda authorizers for HTTP APIs". Per reques
 4. its answer decides. With `EnableSimpleResponses` (2.0 only): `{"isAuthorized": bool,
    "context": {...any JSON}}`; otherwise an IAM policy (`principalId`, `policyDocument`,
    `context`) evaluated against the request's route ARN — again for every request a cached
-   policy answers, so a policy cached by one route denies another it does not cover. A
+   policy answers, so a policy cached by one route denies another it does not cover (a
+   path with `%` or dot segments: under each of its readings, arns.decide). A
    simple answer applies to every request with the same identity values.
    Refused: 403 `{"message":"Forbidden"}`. A function error `Unauthorized`: 401. Any other
    error, an unusable answer (`isAuthorized` not a boolean, a context that is not an object,
@@ -44,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from tollway.dataplane.auth.arns import http_route_arn
+from tollway.dataplane.auth.arns import decide, http_route_arn
 from tollway.dataplane.auth.lambda_core import (
     AuthorizerFunction,
     PolicyAnswer,
@@ -82,7 +83,7 @@ class Verdict:
 
     def decide(self, ctx: HttpContext) -> Decision:
         if self.policy is not None:
-            return self.policy.decide(http_route_arn(ctx))
+            return decide(self.policy.decide, http_route_arn(ctx), ctx.request.path)
         return Decision.ALLOW if self.allowed else Decision.DENY
 
 

@@ -14,12 +14,12 @@ import pytest
 from tests.unit.dataplane.conftest import add, context, definition, services, stage
 
 from tollway.dataplane.auth import build
+from tollway.dataplane.auth.arns import path_readings
 from tollway.dataplane.auth.outcome import CallerIdentity, Decision
 from tollway.dataplane.auth.resource_policy import (
     CompiledResourcePolicy,
     RequestFacts,
     UnreadablePolicy,
-    path_readings,
 )
 from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.compiled import CompiledStage
