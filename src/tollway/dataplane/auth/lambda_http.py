@@ -52,6 +52,7 @@ from tollway.dataplane.auth.lambda_core import (
     ResultCache,
     authorizer_source_arn,
     configuration_error,
+    fingerprint,
     identity_values,
     parse_policy_answer,
 )
@@ -255,15 +256,19 @@ def build_lambda_http(
         warnings.append(f"{name}: AuthorizerCredentialsArn is not assumed; the function's "
                         "resource policy must allow apigateway.amazonaws.com")  # fmt: skip
     uri = substitute_stage_variables(authorizer.get("AuthorizerUri", ""), variables)
+    function_ref = lambda_function_of(uri) or uri
     function = AuthorizerFunction(
-        lambda_function_of(uri) or uri,
+        function_ref,
         services.functions,
         authorizer_source_arn(services.region, services.account_id, api_id, authorizer_id),
     )
+    version = authorizer.get("AuthorizerPayloadFormatVersion", "2.0")
+    simple = bool(authorizer.get("EnableSimpleResponses"))
+    identity = authorizer.get("IdentitySource") or []
     return LambdaHttpAuthorizer(
         function=function,
-        version=authorizer.get("AuthorizerPayloadFormatVersion", "2.0"),
-        simple=bool(authorizer.get("EnableSimpleResponses")),
+        version=version,
+        simple=simple,
         sources=tuple(sources),
         cache=ResultCache(
             services.auth.cache,
@@ -271,6 +276,7 @@ def build_lambda_http(
             stage["StageName"],
             authorizer_id,
             int(authorizer.get("AuthorizerResultTtlInSeconds") or 0),
+            fingerprint(function_ref, version, simple, identity),
         ),
     )
 

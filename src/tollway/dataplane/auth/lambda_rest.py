@@ -45,6 +45,7 @@ from tollway.dataplane.auth.lambda_core import (
     PolicyAnswer,
     ResultCache,
     authorizer_source_arn,
+    fingerprint,
     identity_values,
     parse_policy_answer,
 )
@@ -236,6 +237,7 @@ def build_lambda_rest(
             authorizer["id"],
             # Without identity sources every caller would share one entry: never cached.
             authorizer.get("authorizerResultTtlInSeconds", 300) if sources else 0,
+            fingerprint(function, authorizer["type"], authorizer.get("identitySource"), expression),
         ),
         getters=getters,
         validation=re.compile(expression) if expression and authorizer["type"] == "TOKEN" else None,
