@@ -3,11 +3,10 @@ authorizers"): path tricks against a policy that allows only `GET/public/*`, met
 headers, header smuggling, an over-long method ARN, and the authorizer cache (stages,
 redeployments, principals). Requests go out exactly as written (tests/e2e/raw_http.py).
 
-The authorizer function answers a token `user-...` with a policy on the method ARN's API and
-stage: Allow `GET/public/*`, `POST/public`, `GET/echo`; Deny `DELETE/*` (and everything on
-stage `prod` for a token containing `noprod`). Any other token: `Unauthorized`. It records
-every event, so a test shows which ARN and token it was given and whether it was called.
-With `MODE=deny` it denies everything.
+The authorizer function (tests/e2e/security_authorizer.py) answers a token `user-...` with
+a policy on the method ARN's API and stage: Allow `GET/public/*`, `POST/public`, `GET/echo`;
+Deny `DELETE/*`. It records every event, so a test shows which ARN and token it was given
+and whether it was called.
 
 The API: `/public/{item}`, `/admin/{item}` and `/{proxy+}` are MOCK methods answering which
 resource ran and what they were told (principal, `Authorization`, `X-User`); `/public` (ANY)
@@ -17,11 +16,9 @@ is an HTTP_PROXY to the echo server; `/echo` an AWS_PROXY to a function returnin
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,60 +35,15 @@ from tests.e2e.conftest import (
     lambda_uri,
     new_api,
 )
+from tests.e2e.security_authorizer import Authorizers, create_authorizers, user
 from tests.e2e.test_http_api import RETURN_EVENT_V1
 
-AUTHORIZER = """
-import json, os
-
-def handler(event, context):
-    with open(os.environ["RECORD"], "a") as f:
-        f.write(json.dumps(event) + "\\n")
-    token = event.get("authorizationToken") or (event.get("headers") or {}).get("X-User") or ""
-    if not token.startswith("user-"):
-        raise Exception("Unauthorized")
-    api, stage = event["methodArn"].split("/")[:2]
-    base = api + "/" + stage
-    allow = [base + "/GET/public/*", base + "/POST/public", base + "/GET/echo", base + "/GET/req"]
-    deny = [base + "/DELETE/*"]
-    if os.environ.get("MODE") == "deny" or ("noprod" in token and stage == "prod"):
-        deny.append(base + "/*")
-    return {"principalId": token, "policyDocument": {"Version": "2012-10-17", "Statement": [
-        {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": allow},
-        {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": deny}]}}
-"""
 ECHO = (
     '{"resource": "$context.resourcePath", "principal": "$context.authorizer.principalId", '
     '"auth": "$input.params(\'Authorization\')", "user": "$input.params(\'X-User\')"}'
 )
 NOT_AUTHORIZED = {"Message": "User is not authorized to access this resource"}
 EXPLICIT_DENY = {"Message": "User is not authorized to access this resource with an explicit deny"}
-
-
-@dataclass
-class Authorizers:
-    """The authorizer functions and their records."""
-
-    allow: str
-    deny: str
-    records: dict[str, Path]
-
-    def events(self, function: str = "allow") -> list[dict[str, Any]]:
-        record = self.records[function]
-        return (
-            [json.loads(line) for line in record.read_text().splitlines()]
-            if record.exists()
-            else []
-        )
-
-    def tokens(self, function: str = "allow") -> list[str]:
-        """The tokens (TOKEN) or X-User values (REQUEST) the function was called with."""
-        return [
-            e.get("authorizationToken") or e["headers"]["X-User"] for e in self.events(function)
-        ]
-
-    def arns(self, token: str) -> list[str]:
-        """The method ARNs the allowing function was called for with `token`."""
-        return [e["methodArn"] for e in self.events() if e.get("authorizationToken") == token]
 
 
 @dataclass
@@ -108,19 +60,6 @@ class Api:
 
     def arn(self, rest: str, stage: str = "test") -> str:
         return f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{self.api_id}/{stage}/{rest}"
-
-
-@pytest.fixture(scope="module")
-def authorizers(lam: Any, tmp_path_factory: pytest.TempPathFactory) -> Authorizers:
-    root = tmp_path_factory.mktemp("security-lambda")
-    suffix = uuid.uuid4().hex[:8]
-    names = {"allow": f"sec-authz-{suffix}", "deny": f"sec-authz-deny-{suffix}"}
-    records = {kind: root / f"{kind}.jsonl" for kind in names}
-    for kind, name in names.items():
-        create_function(lam, name, AUTHORIZER,
-                        source_arn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:*/authorizers/*",
-                        environment={"RECORD": str(records[kind]), "MODE": kind})  # fmt: skip
-    return Authorizers(names["allow"], names["deny"], records)
 
 
 def _method(apigw: Any, api_id: str, resource: str, verb: str, authorizer: str,
@@ -144,6 +83,11 @@ def _token_authorizer(apigw: Any, api_id: str, function: str, ttl: int) -> str:
 
 
 @pytest.fixture(scope="module")
+def authorizers(lam: Any, tmp_path_factory: pytest.TempPathFactory) -> Authorizers:
+    return create_authorizers(lam, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
 def api(server: Server, apigw: Any, lam: Any, authorizers: Authorizers, upstream: str) -> Api:
     api_id, root = new_api(apigw, f"security-lambda-{uuid.uuid4().hex[:8]}")
     # not cached: every request's event is recorded with the ARN it was authorized for
@@ -164,10 +108,6 @@ def api(server: Server, apigw: Any, lam: Any, authorizers: Authorizers, upstream
             {"type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": lambda_uri(echo)})  # fmt: skip
     deploy(apigw, api_id, "test")
     return Api(server, api_id)
-
-
-def user() -> str:
-    return f"user-{uuid.uuid4().hex[:12]}"
 
 
 def bearer(token: str) -> list[tuple[str, str]]:
