@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
+from tests.e2e import raw_http
 from tests.e2e.conftest import ACCOUNT, REGION, create_function
 
 AUTHORIZER = """
@@ -88,3 +90,32 @@ def create_authorizers(lam: Any, tmp_path_factory: pytest.TempPathFactory) -> Au
 def user() -> str:
     """A token no other test uses (the cache is keyed by it)."""
     return f"user-{uuid.uuid4().hex[:12]}"
+
+
+def bearer(token: str) -> list[tuple[str, str]]:
+    return [("Authorization", token)]
+
+
+class SecuredApi(Protocol):
+    """A REST or HTTP API of the security tests (its `call` sends exactly as written)."""
+
+    def call(self, path: str, headers: Sequence[tuple[str, str]] = (), method: str = "GET",
+             stage: str = "") -> raw_http.RawResponse: ...  # fmt: skip
+
+    def arn(self, rest: str) -> str: ...
+
+
+def check_method_override(api: SecuredApi, authorizers: Authorizers, header: str,
+                          refusal: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """`DELETE /public` is refused with `refusal`; `POST /public` with `header: DELETE` is
+    authorized as the POST it is and reaches the backend (the echo server) as a POST. What
+    the backend received."""
+    token = user()
+    denied = api.call("/public", bearer(token), "DELETE")
+    assert (denied.status, denied.json()) == (403, refusal)
+    response = api.call("/public", [*bearer(token), (header, "DELETE")], "POST")
+    assert response.status == 200
+    upstream: dict[str, Any] = response.json()
+    assert upstream["method"] == "POST"
+    assert authorizers.arns(token) == [api.arn("DELETE/public"), api.arn("POST/public")]
+    return upstream

@@ -186,13 +186,6 @@ def test_same_account_neither_is_an_implicit_deny(gateway: Server, api_id: str) 
     refused(get(gateway, api_id, "neither", "local"), identity_denied(api_id, "local", "neither"))
 
 
-def test_same_account_an_explicit_deny_in_either_refuses(gateway: Server, api_id: str) -> None:
-    refused(get(gateway, api_id, "rp-deny", "local"),
-            policy_denied(api_id, "local", "rp-deny", explicit=True))  # fmt: skip
-    refused(get(gateway, api_id, "id-deny", "local"),
-            identity_denied(api_id, "local", "id-deny", explicit=True))  # fmt: skip
-
-
 # --- Table B: a caller of another account ---------------------------------------------------
 
 
@@ -208,11 +201,14 @@ def test_cross_account_needs_both(gateway: Server, api_id: str) -> None:
             identity_denied(api_id, "remote", "neither"))  # fmt: skip
 
 
-def test_cross_account_an_explicit_deny_in_either_refuses(gateway: Server, api_id: str) -> None:
-    refused(get(gateway, api_id, "rp-deny", "remote"),
-            policy_denied(api_id, "remote", "rp-deny", explicit=True))  # fmt: skip
-    refused(get(gateway, api_id, "id-deny", "remote"),
-            identity_denied(api_id, "remote", "id-deny", explicit=True))  # fmt: skip
+@pytest.mark.parametrize("caller", ["local", "remote"])
+def test_an_explicit_deny_in_either_refuses_whatever_the_account(
+    gateway: Server, api_id: str, caller: str
+) -> None:
+    refused(get(gateway, api_id, "rp-deny", caller),
+            policy_denied(api_id, caller, "rp-deny", explicit=True))  # fmt: skip
+    refused(get(gateway, api_id, "id-deny", caller),
+            identity_denied(api_id, caller, "id-deny", explicit=True))  # fmt: skip
 
 
 # --- principals -----------------------------------------------------------------------------

@@ -21,7 +21,13 @@ import pytest
 
 from tests.e2e import raw_http
 from tests.e2e.conftest import ACCOUNT, REGION, Server, create_function, function_arn, lambda_uri
-from tests.e2e.security_authorizer import Authorizers, create_authorizers, user
+from tests.e2e.security_authorizer import (
+    Authorizers,
+    bearer,
+    check_method_override,
+    create_authorizers,
+    user,
+)
 from tests.e2e.test_http_api import RETURN_EVENT
 
 FORBIDDEN = {"message": "Forbidden"}
@@ -91,10 +97,6 @@ def api(server: Server, authorizers: Authorizers, echo: str, upstream: str) -> H
     return http_api(server, authorizers.allow, echo, routes, upstream=upstream)
 
 
-def bearer(token: str) -> list[tuple[str, str]]:
-    return [("Authorization", token)]
-
-
 # --- path tricks ----------------------------------------------------------------------------
 
 
@@ -154,13 +156,7 @@ def test_paths_outside_the_allowed_routes_are_refused(
 def test_method_override_headers_change_neither_the_decision_nor_the_method(
     api: HttpApi, authorizers: Authorizers, header: str
 ) -> None:
-    token = user()
-    denied = api.call("/public", bearer(token), "DELETE")
-    assert (denied.status, denied.json()) == (403, FORBIDDEN)
-    response = api.call("/public", [*bearer(token), (header, "DELETE")], "POST")
-    assert response.status == 200
-    assert response.json()["method"] == "POST"  # what the backend received
-    assert authorizers.arns(token)[-1] == api.arn("POST/public")
+    check_method_override(api, authorizers, header, FORBIDDEN)
 
 
 # --- repeated identity headers --------------------------------------------------------------

@@ -35,7 +35,13 @@ from tests.e2e.conftest import (
     lambda_uri,
     new_api,
 )
-from tests.e2e.security_authorizer import Authorizers, create_authorizers, user
+from tests.e2e.security_authorizer import (
+    Authorizers,
+    bearer,
+    check_method_override,
+    create_authorizers,
+    user,
+)
 from tests.e2e.test_http_api import RETURN_EVENT_V1
 
 ECHO = (
@@ -110,10 +116,6 @@ def api(server: Server, apigw: Any, lam: Any, authorizers: Authorizers, upstream
     return Api(server, api_id)
 
 
-def bearer(token: str) -> list[tuple[str, str]]:
-    return [("Authorization", token)]
-
-
 # --- path tricks ----------------------------------------------------------------------------
 
 
@@ -172,15 +174,8 @@ def test_paths_outside_the_allowed_resource_are_refused(
 def test_method_override_headers_change_neither_the_decision_nor_the_method(
     api: Api, authorizers: Authorizers, header: str
 ) -> None:
-    token = user()
-    denied = api.call("/public", bearer(token), "DELETE")
-    assert (denied.status, denied.json()) == (403, EXPLICIT_DENY)
-    response = api.call("/public", [*bearer(token), (header, "DELETE")], "POST")
-    assert response.status == 200
-    upstream = response.json()  # what the HTTP backend received: the POST that was allowed
-    assert upstream["method"] == "POST"
+    upstream = check_method_override(api, authorizers, header, EXPLICIT_DENY)
     assert [header, "DELETE"] in upstream["headers"]  # forwarded, like any header
-    assert authorizers.arns(token) == [api.arn("DELETE/public"), api.arn("POST/public")]
 
 
 # --- header smuggling -----------------------------------------------------------------------
