@@ -8,18 +8,17 @@ JWKS; claims in parameter mappings and the access log; the control plane's check
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import ACCOUNT, REGION, Server, aws_error, create_function, serve_http
-from tests.jwt_issuer import claims, hs256_with_public_key, jwks, tampered, token, unsigned
+from tests.e2e.conftest import ACCOUNT, REGION, Server, aws_error, create_function
+from tests.e2e.oidc_issuer import Issuers, serve_issuers
+from tests.jwt_issuer import claims, hs256_with_public_key, tampered, token, unsigned
 
 RETURN_EVENT = """
 def handler(event, context):
@@ -38,59 +37,9 @@ def challenge(description: str, scopes: str = "") -> str:
     return f'Bearer scope="{scopes}" error="invalid_token" error_description="{description}"'
 
 
-class Issuers:
-    """What the loopback issuer serves, per tenant path: its key ids, or an oversize JWKS."""
-
-    def __init__(self) -> None:
-        self.kids: dict[str, list[str]] = {}
-        self.oversize: set[str] = set()
-        self.gets: list[str] = []
-        self.lock = threading.Lock()
-        self.base = ""
-
-    def new(self, *kids: str) -> str:
-        """A new tenant serving `kids`; its issuer URL."""
-        tenant = uuid.uuid4().hex[:8]
-        self.kids[tenant] = list(kids)
-        return f"{self.base}/{tenant}"
-
-
-ISSUERS = Issuers()
-
-
-class _Issuer(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        with ISSUERS.lock:
-            ISSUERS.gets.append(self.path)
-        tenant, _, rest = self.path.lstrip("/").partition("/")
-        body: Any = None
-        if tenant in ISSUERS.kids and rest == ".well-known/openid-configuration":
-            body = {
-                "issuer": f"{ISSUERS.base}/{tenant}",
-                "jwks_uri": f"{ISSUERS.base}/{tenant}/keys",
-            }
-        elif tenant in ISSUERS.kids and rest == "keys":
-            body = jwks(*ISSUERS.kids[tenant])
-            if tenant in ISSUERS.oversize:
-                body["padding"] = "x" * 150_000
-        payload = json.dumps(body).encode()
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def issuers() -> Iterator[Issuers]:
-    for base in serve_http(_Issuer):
-        ISSUERS.base = base
-        yield ISSUERS
+    yield from serve_issuers()
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,13 @@ method ran, so a refusal is a 403 from the gateway and an answer says where it w
 
 from __future__ import annotations
 
-import http.client
 import json
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
+from tests.e2e import raw_http
 from tests.e2e.conftest import ACCOUNT, REGION, Server, add_path, deploy, mock_method
 
 ALLOWED_IP, DENIED_IP = "127.0.0.1", "127.0.0.2"
@@ -67,19 +66,10 @@ def send(server: Server, api_id: str, path: str, method: str = "GET",
          headers: dict[str, str] | None = None,
          source: str = ALLOWED_IP) -> tuple[int, dict[str, Any]]:  # fmt: skip
     """The request with `path` exactly as written, from `source`: (status, JSON body)."""
-    gateway = urlsplit(server.gateway)
-    assert gateway.hostname is not None
-    connection = http.client.HTTPConnection(
-        gateway.hostname, gateway.port, timeout=30, source_address=(source, 0)
-    )
-    try:
-        connection.request(method, f"/_aws/execute-api/{api_id}/test{path}",
-                           body=b"" if method == "POST" else None,
-                           headers=headers or {})  # fmt: skip
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
+    target = f"/_aws/execute-api/{api_id}/test{path}"
+    response = raw_http.send(server.gateway, method, target, list((headers or {}).items()),
+                             source=source)  # fmt: skip
+    return response.status, response.json()
 
 
 def explicit_deny(api_id: str, method_and_path: str) -> dict[str, str]:

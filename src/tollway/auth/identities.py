@@ -8,6 +8,7 @@ access keys and STS session credentials, and their inline identity policies).
     users:
       - name: alice
         path: /engineering/          # optional, "/" otherwise
+        accountId: "111122223333"    # optional: an identity of another account
         admin: true                  # may call the control plane when it requires signing
         accessKeys:
           - accessKeyId: AKIAALICEEXAMPLE
@@ -178,9 +179,7 @@ def parse_identities(
         document = {}
     _expect(document, dict, where)
     _only(document, {"accountId", "users", "roles"}, where)
-    account = str(document.get("accountId") or default_account)
-    if not re.fullmatch(r"\d{12}", account):
-        raise IdentitiesError(f"{where}: accountId must be 12 digits, not {account!r}")
+    account = _account(document.get("accountId") or default_account, where)
     credentials: dict[str, Credential] = {}
     warnings: list[str] = []
     for kind, key in (("user", "users"), ("role", "roles")):
@@ -201,7 +200,7 @@ def _principal(
     kind: str, entry: Any, account: str, where: str, warnings: list[str]
 ) -> list[Credential]:
     _expect(entry, dict, where)
-    allowed = {"name", "path", "id", "admin", "sessions", "tags", "policies"}
+    allowed = {"name", "path", "id", "accountId", "admin", "sessions", "tags", "policies"}
     _only(entry, allowed | ({"accessKeys"} if kind == "user" else set()), where)
     name = _string(entry, "name", where)
     if not re.fullmatch(r"[\w+=,.@-]{1,64}", name):
@@ -211,6 +210,9 @@ def _principal(
         raise IdentitiesError(f"{where}: path must start and end with '/', not {path!r}")
     tags = entry.get("tags") or {}
     _expect(tags, dict, f"{where}: tags")
+    # An identity of another account: a cross-account caller (resource policies, spec §5.4
+    # Table B). The file's account otherwise.
+    account = _account(entry.get("accountId") or account, where)
     principal = Principal(
         kind=kind,
         name=name,
@@ -270,6 +272,13 @@ def _policies(raw: Any, where: str, warnings: list[str]) -> Policy | None:
         statements.extend(policy.statements)
         warnings.extend(f"{where} {name!r}: {w}" for w in policy.warnings)
     return Policy(tuple(statements), [])
+
+
+def _account(raw: Any, where: str) -> str:
+    account = str(raw)
+    if not re.fullmatch(r"\d{12}", account):
+        raise IdentitiesError(f"{where}: accountId must be 12 digits, not {account!r}")
+    return account
 
 
 def _expiration(raw: Any, where: str) -> datetime:

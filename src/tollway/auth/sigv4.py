@@ -18,7 +18,9 @@ claims; `UNSIGNED-PAYLOAD` is not accepted).
 The checks run in the order AWS's services run them, each with AWS's exception and message
 (recorded against AWS by public emulators and quoted in users' reports):
 1. no signature at all → MissingAuthenticationTokenException `Missing Authentication Token`;
-2. a header or query string missing parts → IncompleteSignatureException, listing them;
+2. a header or query string missing parts → IncompleteSignatureException, listing them; so
+   is an `Authorization` header sent more than once, in any case (Tollway's wording: AWS's
+   answer is not recorded);
 3. a date that is not ISO 8601 basic format → IncompleteSignatureException;
 4. a date more than 5 minutes off the server clock (or a presigned URL past X-Amz-Expires) →
    InvalidSignatureException `Signature expired: ...` / `Signature not yet current: ...`;
@@ -230,7 +232,15 @@ def _parts(
     """The signature's parts and its date (None: no date at all), from the header if there
     is one, else from the query string."""
     parts = _Parts()
-    value = (headers.get("authorization") or [""])[-1].strip()
+    values = headers.get("authorization") or [""]
+    if len(values) > 1:
+        # Which one would count is a matter of reading: refuse rather than verify one and let
+        # an integration see another (HTTP APIs pass the header on, comma-joined).
+        raise IncompleteSignature(
+            "Authorization header must be sent once, not "
+            f"{len(values)} times. Authorization={', '.join(values)}"
+        )
+    value = values[0].strip()
     date = _last(headers, "x-amz-date") or _last(headers, "date")
     if value:
         algorithm, _, rest = value.partition(" ")

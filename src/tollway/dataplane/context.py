@@ -8,6 +8,7 @@ stage named beside it. Stages communicate only through this object.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -19,6 +20,19 @@ if TYPE_CHECKING:
     from tollway.dataplane.compiled import CompiledMethod, CompiledStage
     from tollway.dataplane.errors import GatewayError
     from tollway.dataplane.execution_log import ExecutionLog
+
+
+def merge_headers(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Headers by name, names matched case-insensitively (`Authorization` and
+    `authorization` are one header, under the first spelling), values in order. What an
+    integration is shown of a header is then what authorization read of it: the last value
+    (`Request.header`), never another spelling's (a smuggled second `authorization`)."""
+    merged: dict[str, list[str]] = {}
+    spelling: dict[str, str] = {}
+    for name, value in headers:
+        key = spelling.setdefault(name.lower(), name)
+        merged.setdefault(key, []).append(value)
+    return merged
 
 
 class Request:

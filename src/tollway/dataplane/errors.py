@@ -20,6 +20,9 @@ class GatewayError(Exception):
     body_key = "message"
     # `x-amzn-ErrorType` when it differs from the type's default (SigV4's exception names)
     error_type: str | None = None
+    # False: not a gateway response AWS lets an API customise; rendered with its own status
+    # and `{"message": ...}` whatever the API's gateway responses say (MethodArnTooLong)
+    customisable = True
 
     def __init__(
         self,
@@ -145,6 +148,23 @@ class ExpiredToken(GatewayError):
     """403: expired temporary credentials."""
 
     response_type = "EXPIRED_TOKEN"
+
+
+class MethodArnTooLong(GatewayError):
+    """414: the method ARN of a request that needs authorization is over 1600 bytes (spec
+    §1.4, §12.3). AWS has no gateway response type for it, so no API can customise it: the
+    status and the body `{"message":"Request URI too long"}` (the spec's wording) are fixed,
+    without `x-amzn-ErrorType` (AWS's exception name for it is not recorded)."""
+
+    response_type = "DEFAULT_4XX"  # `$context.error.responseType` in access logs
+    status = 414
+    customisable = False
+
+    def __init__(self, length: int) -> None:
+        super().__init__(
+            "Request URI too long",
+            log=f"the method ARN is {length} bytes, over the 1600 bytes authorization allows",
+        )
 
 
 class MissingSignature(MissingAuthenticationToken):

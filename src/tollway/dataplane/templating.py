@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from tollway.dataplane.context import MappedRequest, RestContext
+from tollway.dataplane.context import MappedRequest, RestContext, merge_headers
 from tollway.dataplane.mapping.values import EvaluationError, java_str
 from tollway.dataplane.mapping.vtl import TemplateInput
 from tollway.dataplane.variables import context_map
@@ -110,7 +110,7 @@ def template_input(ctx: RestContext, body: bytes, kind: str) -> TemplateInput:
         params={
             "path": ctx.path_parameters,
             "querystring": request.query,
-            "header": dict(request.headers),
+            "header": {name: values[-1] for name, values in merge_headers(request.headers).items()},
         },
         context=_LazyContext(ctx, kind),
         stage_variables=ctx.stage.variables,

@@ -105,6 +105,34 @@ def test_a_json_file_and_the_default_account(tmp_path: Path) -> None:
     assert not store.has_admin()
 
 
+def test_an_identity_of_another_account() -> None:
+    """`accountId` on an identity: a caller of another account (cross-account callers of a
+    REST API with a resource policy, spec §5.4 Table B)."""
+    store, _ = parse_identities(
+        {
+            "accountId": "123456789012",
+            "users": [
+                {"name": "here", "accessKeys": [{"accessKeyId": "K1", "secretAccessKey": "s"}]},
+                {"name": "there", "accountId": "111122223333",
+                 "accessKeys": [{"accessKeyId": "K2", "secretAccessKey": "s"}]},
+            ],
+            "roles": [
+                {"name": "r", "accountId": "111122223333",
+                 "sessions": [{"accessKeyId": "K3", "secretAccessKey": "s", "sessionToken": "t",
+                               "expiration": "2100-01-01T00:00:00Z", "sessionName": "job"}]},
+            ],
+        },
+        "000000000000",
+    )  # fmt: skip
+    here, there, role = (store.credential(k) for k in ("K1", "K2", "K3"))
+    assert here is not None and there is not None and role is not None
+    assert here.arn == "arn:aws:iam::123456789012:user/here"
+    assert there.arn == "arn:aws:iam::111122223333:user/there"
+    assert there.condition_keys()["aws:PrincipalAccount"] == "111122223333"
+    assert role.arn == "arn:aws:sts::111122223333:assumed-role/r/job"
+    assert role.condition_keys()["aws:PrincipalArn"] == "arn:aws:iam::111122223333:role/r"
+
+
 def test_policy_variables_are_warned_about() -> None:
     document = {
         "Version": "2012-10-17",
@@ -129,6 +157,10 @@ def test_policy_variables_are_warned_about() -> None:
             "identities: unknown field 'user' (expected one of accountId, roles, users)",
         ),
         ({"accountId": "12"}, "identities: accountId must be 12 digits, not '12'"),
+        (
+            {"users": [{"name": "u", "accountId": "x"}]},
+            "identities: users[0]: accountId must be 12 digits, not 'x'",
+        ),
         ({"users": [{}]}, "identities: users[0]: name is required (a string)"),
         (
             {"users": [{"name": "a b"}]},
@@ -140,8 +172,8 @@ def test_policy_variables_are_warned_about() -> None:
         ),
         (
             {"roles": [{"name": "r", "accessKeys": []}]},
-            "identities: roles[0]: unknown field 'accessKeys' (expected one of admin, id, name, "
-            "path, policies, sessions, tags)",
+            "identities: roles[0]: unknown field 'accessKeys' (expected one of accountId, admin, "
+            "id, name, path, policies, sessions, tags)",
         ),
         (
             {

@@ -142,6 +142,18 @@ def test_a_header_that_is_not_sigv4() -> None:
     )
 
 
+@pytest.mark.parametrize("second", ["Authorization", "authorization"])
+def test_an_authorization_header_sent_twice_is_refused(second: str) -> None:
+    """Whichever of the two would verify, one would be checked and another passed on."""
+    request = signed(f"http://{HOST}/dev/p")
+    [valid] = [v for k, v in request.headers if k == "Authorization"]
+    for extra in ([(second, "Basic x")], [(second, valid)]):
+        doubled = Req("GET", "/dev/p", "", [*request.headers, *extra])
+        code, message = refusal(doubled)
+        assert code == "IncompleteSignatureException"
+        assert message.startswith("Authorization header must be sent once, not 2 times. ")
+
+
 def test_a_date_that_is_not_iso_8601() -> None:
     request = signed(f"http://{HOST}/dev/p")
     request.headers = [(k, "2026" if k == "X-Amz-Date" else v) for k, v in request.headers]

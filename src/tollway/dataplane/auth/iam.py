@@ -3,7 +3,8 @@
 AWS counterpart: IAM authorization of a REST method or an HTTP API route. The request's
 SigV4 signature (service `execute-api`, the API's region; header or presigned form) is
 verified against the identity store (tollway/auth), then the caller's identity policies
-are evaluated for `execute-api:Invoke` on the request's execute-api ARN (arns.py) with the
+are evaluated for `execute-api:Invoke` on the request's execute-api ARN (arns.py; a path
+with `%` or dot segments under each of its readings, arns.decide) with the
 IAM condition keys of the request and the caller (`aws:SourceIp`, `aws:CurrentTime`,
 `aws:EpochTime`, `aws:SecureTransport`, `aws:UserAgent`, `aws:Referer`,
 `aws:RequestedRegion`, and the caller's `CallerIdentity.condition_keys`).
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from tollway.auth import sigv4
 from tollway.auth.identities import Credential, IdentityStore
 from tollway.dataplane import errors
+from tollway.dataplane.auth.arns import decide
 from tollway.dataplane.auth.outcome import AuthorizerResult, CallerIdentity, Decision
 from tollway.dataplane.auth.policy import Facts
 from tollway.dataplane.context import Request
@@ -90,7 +92,9 @@ class IamAuthorization(Generic[Ctx]):
         if policy is None:
             return Decision.IMPLICIT
         facts = request_facts(request, self.region, identity.condition_keys)
-        return policy.evaluate(ACTION, self.arn(ctx), facts=facts)
+        return decide(
+            lambda arn: policy.evaluate(ACTION, arn, facts=facts), self.arn(ctx), request.path
+        )
 
     def denied(self, ctx: Ctx, decision: Decision) -> errors.GatewayError:
         identity = ctx.identity

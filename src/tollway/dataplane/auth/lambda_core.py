@@ -15,17 +15,24 @@ AWS counterpart: API Gateway calling an authorizer function (spec §5.5, §5.7):
   evaluated against each request's ARN. An answer API Gateway cannot use is a 500 too.
 - `identity_values` reads the identity sources (getters the caller compiled for its API
   type): all present and non-empty, or None (the caller answers 401 without calling Lambda).
-- `ResultCache` keys cached answers by `(api_id, stage, authorizer_id, *identity_values)`:
-  a tuple, so values that contain the separator of a joined string (`"a,b"` + `"c"` and
-  `"a"` + `"b,c"`) never share an entry. TTL 0 caches nothing. A cached Deny denies, because
-  the cached answer's policy is evaluated again. Errors and 401s are not cached (AWS is not
-  documented to cache them; a later request calls the function again).
+- `ResultCache` keys cached answers by `(api_id, stage, authorizer_id, configuration,
+  *identity_values)`: a tuple, so values that contain the separator of a joined string
+  (`"a,b"` + `"c"` and `"a"` + `"b,c"`) never share an entry. TTL 0 caches nothing. A cached
+  Deny denies, because the cached answer's policy is evaluated again. Errors and 401s are not
+  cached (AWS is not documented to cache them; a later request calls the function again).
+  `configuration` fingerprints what the answer depends on (`fingerprint`: the function, the
+  authorizer's type, identity sources, payload version...): the cache outlives
+  redeployments of the stage (FlushStageAuthorizersCache and ResetAuthorizersCache exist for
+  that), but an answer is only reused by the configuration that obtained it, so an authorizer
+  redeployed with another function or other identity sources asks again (AWS does not
+  document this case; Tollway never lets one function's Allow stand for another's).
 
 Nothing here knows REST's or HTTP APIs' context types: callers pass what the core needs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -213,16 +220,29 @@ def identity_values(getters: Sequence[IdentityGetter[C]], ctx: C) -> tuple[str, 
     return tuple(values)
 
 
+def fingerprint(*configuration: Any) -> str:
+    """A short stable digest of what an authorizer's answers depend on (JSON-able parts)."""
+    text = orjson.dumps(configuration, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(text).hexdigest()[:16]
+
+
 class ResultCache:
-    """One authorizer's answers in the shared authorizer cache, for one stage."""
+    """One authorizer's answers in the shared authorizer cache, for one stage and one
+    configuration of the authorizer (`fingerprint`)."""
 
     __slots__ = ("_cache", "_prefix", "ttl")
 
     def __init__(
-        self, cache: AuthorizerCache, api_id: str, stage: str, authorizer_id: str, ttl: int
+        self,
+        cache: AuthorizerCache,
+        api_id: str,
+        stage: str,
+        authorizer_id: str,
+        ttl: int,
+        configuration: str = "",
     ) -> None:
         self._cache = cache
-        self._prefix: tuple[str, ...] = (api_id, stage, authorizer_id)
+        self._prefix: tuple[str, ...] = (api_id, stage, authorizer_id, configuration)
         self.ttl = ttl
 
     @property

@@ -12,7 +12,8 @@ AWS counterpart: "Working with AWS Lambda authorizers for HTTP APIs". Per reques
 4. its answer decides. With `EnableSimpleResponses` (2.0 only): `{"isAuthorized": bool,
    "context": {...any JSON}}`; otherwise an IAM policy (`principalId`, `policyDocument`,
    `context`) evaluated against the request's route ARN — again for every request a cached
-   policy answers, so a policy cached by one route denies another it does not cover. A
+   policy answers, so a policy cached by one route denies another it does not cover (a
+   path with `%` or dot segments: under each of its readings, arns.decide). A
    simple answer applies to every request with the same identity values.
    Refused: 403 `{"message":"Forbidden"}`. A function error `Unauthorized`: 401. Any other
    error, an unusable answer (`isAuthorized` not a boolean, a context that is not an object,
@@ -44,13 +45,14 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from tollway.dataplane.auth.arns import http_route_arn
+from tollway.dataplane.auth.arns import decide, http_route_arn
 from tollway.dataplane.auth.lambda_core import (
     AuthorizerFunction,
     PolicyAnswer,
     ResultCache,
     authorizer_source_arn,
     configuration_error,
+    fingerprint,
     identity_values,
     parse_policy_answer,
 )
@@ -82,7 +84,7 @@ class Verdict:
 
     def decide(self, ctx: HttpContext) -> Decision:
         if self.policy is not None:
-            return self.policy.decide(http_route_arn(ctx))
+            return decide(self.policy.decide, http_route_arn(ctx), ctx.request.path)
         return Decision.ALLOW if self.allowed else Decision.DENY
 
 
@@ -254,15 +256,19 @@ def build_lambda_http(
         warnings.append(f"{name}: AuthorizerCredentialsArn is not assumed; the function's "
                         "resource policy must allow apigateway.amazonaws.com")  # fmt: skip
     uri = substitute_stage_variables(authorizer.get("AuthorizerUri", ""), variables)
+    function_ref = lambda_function_of(uri) or uri
     function = AuthorizerFunction(
-        lambda_function_of(uri) or uri,
+        function_ref,
         services.functions,
         authorizer_source_arn(services.region, services.account_id, api_id, authorizer_id),
     )
+    version = authorizer.get("AuthorizerPayloadFormatVersion", "2.0")
+    simple = bool(authorizer.get("EnableSimpleResponses"))
+    identity = authorizer.get("IdentitySource") or []
     return LambdaHttpAuthorizer(
         function=function,
-        version=authorizer.get("AuthorizerPayloadFormatVersion", "2.0"),
-        simple=bool(authorizer.get("EnableSimpleResponses")),
+        version=version,
+        simple=simple,
         sources=tuple(sources),
         cache=ResultCache(
             services.auth.cache,
@@ -270,6 +276,7 @@ def build_lambda_http(
             stage["StageName"],
             authorizer_id,
             int(authorizer.get("AuthorizerResultTtlInSeconds") or 0),
+            fingerprint(function_ref, version, simple, identity),
         ),
     )
 

@@ -13,7 +13,8 @@ function. Per request:
    its IAM-policy answer checked and cached for `authorizerResultTtlInSeconds`;
 3. the answer's policy is evaluated against this request's method ARN (auth/arns.py): so a
    cached answer covers every method its policy allows and denies the others; a Deny
-   statement wins. The decision goes back to the authorization stage, which refuses with
+   statement wins. A path with `%` or dot segments must be allowed under each of its
+   readings (arns.decide). The decision goes back to the authorization stage, which refuses with
    `denied()`: 403 ACCESS_DENIED, `{"Message":"User is not authorized to access this
    resource"}`, with `... with an explicit deny` when a Deny statement matched (the spec's
    record; AWS capitalises `Message` for these, see errors.AccessDenied).
@@ -37,13 +38,14 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from tollway.dataplane import variables
-from tollway.dataplane.auth.arns import rest_method_arn
+from tollway.dataplane.auth.arns import decide, rest_method_arn
 from tollway.dataplane.auth.lambda_core import (
     AuthorizerFunction,
     IdentityGetter,
     PolicyAnswer,
     ResultCache,
     authorizer_source_arn,
+    fingerprint,
     identity_values,
     parse_policy_answer,
 )
@@ -170,7 +172,7 @@ class LambdaRestAuthorization:
             )
             raise
         answer = prepared.answer
-        decision = answer.decide(rest_method_arn(ctx))
+        decision = decide(answer.decide, rest_method_arn(ctx), ctx.request.path)
         allowed = decision is Decision.ALLOW
         ctx.authorizer = AuthorizerResult(
             principal_id=answer.principal_id,
@@ -235,6 +237,7 @@ def build_lambda_rest(
             authorizer["id"],
             # Without identity sources every caller would share one entry: never cached.
             authorizer.get("authorizerResultTtlInSeconds", 300) if sources else 0,
+            fingerprint(function, authorizer["type"], authorizer.get("identitySource"), expression),
         ),
         getters=getters,
         validation=re.compile(expression) if expression and authorizer["type"] == "TOKEN" else None,

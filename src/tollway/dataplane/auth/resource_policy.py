@@ -24,10 +24,11 @@ What the policy sees:
 Paths a backend may read differently from the router: the method ARN already names the
 segments the router matched (`//admin/` is `.../GET/admin`, arns.py); besides, a Deny also
 applies when the path percent-decoded or with dot segments resolved would be denied
-(`/x%2Fadmin`, `/public/../admin`). AWS matches the routed path only; Tollway is stricter so
-that an encoded or non-canonical path cannot slip past a Deny to a backend that decodes or
-normalises it. Allows are never widened this way. Paths without `%` or dot segments are
-evaluated once.
+(`/x%2Fadmin`, `/public/../admin`), and an Allow only stands when every such reading is
+allowed (arns.decide, which every mode's policies go through). AWS matches the routed path
+only; Tollway is stricter so that an encoded or non-canonical path cannot slip past a Deny,
+or through an Allow of another resource, to a backend that decodes or normalises it. Paths
+without `%` or dot segments are evaluated once.
 
 Who counts as of the API's account (`same_account`, spec §5.4 Table A vs B): IAM callers of
 the API's account; Lambda authorizer callers (the authorizer is the API owner's); never
@@ -44,14 +45,12 @@ execute-api:Invoke action` for an implicit deny).
 
 from __future__ import annotations
 
-import posixpath
 import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import unquote
 
-from tollway.dataplane.auth.arns import rest_method_arn, routed_path
+from tollway.dataplane.auth.arns import decide, rest_method_arn
 from tollway.dataplane.auth.outcome import CallerIdentity, Decision
 from tollway.dataplane.auth.policy import ANONYMOUS, Caller, Facts, Policy, RequestValue
 from tollway.dataplane.context import RestContext
@@ -78,8 +77,8 @@ def _principal_type(arn: str | None) -> str | None:
 
 
 def _principal_arn(arn: str | None) -> str | None:
-    """`aws:PrincipalArn`: a role session is its role's ARN (without the role's path, which
-    the session ARN does not carry)."""
+    """`aws:PrincipalArn` read from a caller's ARN alone: a role session is its role's ARN,
+    without the role's path (the session ARN does not carry it; `_principal_key` has it)."""
     if arn is None:
         return None
     session = _ASSUMED_ROLE.match(arn)
@@ -97,6 +96,12 @@ def _identity(get: Callable[[CallerIdentity], Any]) -> Callable[[RestContext], R
     return lambda ctx: None if ctx.identity is None else get(ctx.identity)
 
 
+def _principal_key(identity: CallerIdentity) -> str | None:
+    """`aws:PrincipalArn` as IAM authentication computed it (a role session's role ARN with
+    the role's path, which the session's ARN does not carry), else derived from the ARN."""
+    return identity.condition_keys.get("aws:PrincipalArn") or _principal_arn(identity.user_arn)
+
+
 def _secure(ctx: RestContext) -> str:
     return "true" if ctx.request.scheme in ("https", "wss") else "false"
 
@@ -111,7 +116,7 @@ GETTERS: dict[str, Callable[[RestContext], RequestValue]] = {
     "aws:securetransport": _secure,
     "aws:useragent": lambda ctx: ctx.request.header("User-Agent"),
     "aws:referer": lambda ctx: ctx.request.header("Referer"),
-    "aws:principalarn": _identity(lambda i: _principal_arn(i.user_arn)),
+    "aws:principalarn": _identity(_principal_key),
     "aws:principalaccount": _identity(lambda i: i.account_id),
     "aws:principaltype": _identity(lambda i: _principal_type(i.user_arn)),
     "aws:principalorgid": _identity(lambda i: i.principal_org_id),
@@ -137,29 +142,6 @@ class RequestFacts(Facts):
         return super().value(key)
 
 
-# What the method ARN (arns.routed_path: empty segments dropped) does not already make canonical
-_NON_CANONICAL = re.compile(r"%|/\.{1,2}(?:/|$)")
-
-
-def path_readings(path: str) -> set[str]:
-    """Other ways a backend may read `path`: percent-decoded (until it no longer changes),
-    dot segments resolved, slashes collapsed, without a trailing slash."""
-    found = set()
-    decoded = path
-    for _ in range(3):  # a double-encoded `%252F` is decoded twice; more is not plausible
-        decoded, previous = unquote(decoded), decoded
-        if decoded == previous:
-            break
-        found.add(decoded)
-    for candidate in (path, *found):
-        canonical = posixpath.normpath(candidate) if candidate != "/" else "/"
-        canonical = "/" + canonical.lstrip("/") if canonical != "." else "/"
-        found.add(canonical)
-        found.add(candidate.rstrip("/") or "/")
-    found.discard(path)
-    return found
-
-
 def _masked(arn: str, account_id: str) -> str:
     """The ARN with its account masked as AWS masks it in this message: `********1234`."""
     return arn.replace(f":{account_id}:", f":{'*' * 8}{account_id[-4:]}:", 1)
@@ -169,7 +151,7 @@ def _caller(identity: CallerIdentity | None) -> Caller:
     if identity is None or identity.user_arn is None:
         return ANONYMOUS
     arn = identity.user_arn
-    role = _principal_arn(arn)
+    role = _principal_key(identity)
     return Caller(arn, identity.account_id, role if role != arn else None)
 
 
@@ -184,18 +166,14 @@ class CompiledResourcePolicy:
         self._explicit_allow_required = explicit_allow_required
 
     def evaluate(self, ctx: RestContext) -> Decision:
-        arn = rest_method_arn(ctx)
         caller = _caller(ctx.identity)
         facts = RequestFacts(ctx)
-        decision = self._policy.evaluate(INVOKE, arn, caller, facts)
-        path = ctx.request.path
-        if decision is Decision.DENY or not _NON_CANONICAL.search(path):
-            return decision
-        prefix = arn[: len(arn) - len(routed_path(path))]  # the ARN up to the verb and its slash
-        for reading in path_readings(path):
-            if self._policy.evaluate(INVOKE, prefix + reading[1:], caller, facts) is Decision.DENY:
-                return Decision.DENY
-        return decision
+        policy = self._policy
+        return decide(
+            lambda arn: policy.evaluate(INVOKE, arn, caller, facts),
+            rest_method_arn(ctx),
+            ctx.request.path,
+        )
 
     def same_account(self, ctx: RestContext) -> bool:
         method = ctx.method

@@ -16,13 +16,21 @@ Who refuses decides the message: the method's mode (`Authorization.denied`) when
 decision refused, the resource policy's (`User: ... is not authorized to perform ...`)
 otherwise. A method without authorization on a stage without a resource policy returns at
 once.
+
+Before either runs, the method ARN must fit in 1600 bytes, AWS's limit when authorization
+applies (spec §1.4, §12.3): a longer one is 414 `{"message":"Request URI too long"}`
+(errors.MethodArnTooLong), whatever the mode, and nothing is called.
 """
 
 from __future__ import annotations
 
+from tollway.dataplane.auth.arns import rest_method_arn
 from tollway.dataplane.auth.outcome import Decision
 from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.context import RestContext
+from tollway.dataplane.errors import MethodArnTooLong
+
+MAX_METHOD_ARN = 1600  # bytes (the path is latin-1 text of the bytes received: one per char)
 
 
 class MethodAuthorization:
@@ -30,11 +38,16 @@ class MethodAuthorization:
         assert ctx.method is not None  # routed
         authorization = ctx.method.authorization
         policy = ctx.stage.resource_policy
+        if authorization is None and policy is None:
+            return
+        length = len(rest_method_arn(ctx))
+        if length > MAX_METHOD_ARN:
+            raise MethodArnTooLong(length)
         if authorization is None:
-            if policy is not None:
-                decision = policy.evaluate(ctx)
-                if decision is not Decision.ALLOW:
-                    raise policy.denied(ctx, decision)
+            assert policy is not None
+            decision = policy.evaluate(ctx)
+            if decision is not Decision.ALLOW:
+                raise policy.denied(ctx, decision)
             return
         if policy is None:
             decision = await authorization.authorize(ctx)

@@ -4,7 +4,8 @@ AWS counterpart: gateway responses. Every typed error raised by a stage ends her
 rendered with the API's configured response for its type (status, headers, body template
 chosen by Accept), plus `x-amzn-RequestId`, `x-amz-apigw-id` and `x-amzn-ErrorType`. An
 error with its own body key (AccessDenied: `{"Message": ...}`, as AWS answers) renders the
-default template with that key.
+default template with that key. An error AWS has no gateway response type for
+(`customisable` False: the 414 of an over-long method ARN) is answered as it is.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from tollway.model.gateway_responses import DEFAULTS
 
 def render_error(ctx: RestContext, error: GatewayError) -> Response:
     ctx.error = error
+    if not error.customisable:
+        return _fixed(ctx, error)
     configured = ctx.stage.gateway_responses[error.response_type]
     own_status = getattr(error, "status", None)
     status = configured.status if configured.customised_status else None
@@ -46,3 +49,14 @@ def render_error(ctx: RestContext, error: GatewayError) -> Response:
     if error_type:
         headers.append(("x-amzn-ErrorType", error_type))
     return Response(status or 500, headers, body)
+
+
+def _fixed(ctx: RestContext, error: GatewayError) -> Response:
+    """An error that is no gateway response type: its own status and JSON body, always."""
+    body = b'{"message":%s}' % orjson.dumps(error.message)
+    headers = [
+        ("Content-Type", "application/json"),
+        ("x-amzn-RequestId", ctx.request_id),
+        ("x-amz-apigw-id", ctx.extended_request_id),
+    ]
+    return Response(getattr(error, "status", 500), headers, body)

@@ -35,7 +35,7 @@ from typing import Any
 
 import orjson
 
-from tollway.dataplane.context import Request, Response, clf_time
+from tollway.dataplane.context import Request, Response, clf_time, merge_headers
 from tollway.dataplane.http_api.context import HttpContext
 from tollway.dataplane.integrations.lambda_event import (
     header_value,
@@ -178,9 +178,7 @@ def event_v1(ctx: HttpContext, *, body: bool = True) -> dict[str, Any]:
     request = event_request(ctx)
     route = ctx.route
     resource = route.path if route else "$default"
-    multi: dict[str, list[str]] = {}
-    for name, value in event_headers(ctx, request):
-        multi.setdefault(name, []).append(value)
+    multi = merge_headers(event_headers(ctx, request))
     domain, prefix = _domain(ctx)
     identity: dict[str, Any] = dict.fromkeys(_IDENTITY)
     identity["sourceIp"] = request.source_ip

@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 
 from tollway.dataplane.binary import decode_base64
-from tollway.dataplane.context import Request, Response, RestContext, clf_time
+from tollway.dataplane.context import Request, Response, RestContext, clf_time, merge_headers
 from tollway.dataplane.errors import MalformedProxyResponse
 from tollway.dataplane.variables import identity
 
@@ -70,9 +70,7 @@ def proxy_headers(
 
 
 def _event_headers(ctx: RestContext) -> tuple[dict[str, str], dict[str, list[str]]]:
-    multi: dict[str, list[str]] = {}
-    for name, value in proxy_headers(ctx.request, ctx.trace_id):
-        multi.setdefault(name, []).append(value)
+    multi = merge_headers(proxy_headers(ctx.request, ctx.trace_id))
     return {k: v[-1] for k, v in multi.items()}, multi
 
 

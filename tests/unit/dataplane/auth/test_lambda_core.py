@@ -13,6 +13,7 @@ from tollway.dataplane.auth.lambda_core import (
     AuthorizerFunction,
     ResultCache,
     authorizer_source_arn,
+    fingerprint,
     identity_values,
     parse_policy_answer,
 )
@@ -158,7 +159,20 @@ async def test_cache_keys_are_tuples_per_stage_and_authorizer() -> None:
     assert await slot.get(("a", "b,c")) is None  # joined, these would be equal
     assert await ResultCache(cache, "api1", "prod", "auth1", 300).get(("a,b", "c")) is None
     assert await ResultCache(cache, "api1", "test", "auth2", 300).get(("a,b", "c")) is None
-    assert slot.key(("x",)) == ("api1", "test", "auth1", "x")
+    assert slot.key(("x",)) == ("api1", "test", "auth1", "", "x")
+
+
+async def test_an_answer_is_only_reused_by_the_configuration_that_obtained_it() -> None:
+    cache = MemoryAuthorizerCache()
+    before = fingerprint("fn-allow", "TOKEN", "method.request.header.Authorization", None)
+    after = fingerprint("fn-deny", "TOKEN", "method.request.header.Authorization", None)
+    assert before != after
+    assert before == fingerprint("fn-allow", "TOKEN", "method.request.header.Authorization", None)
+    await ResultCache(cache, "api1", "test", "auth1", 300, before).put(("t",), "allow")
+    assert await ResultCache(cache, "api1", "test", "auth1", 300, before).get(("t",)) == "allow"
+    assert await ResultCache(cache, "api1", "test", "auth1", 300, after).get(("t",)) is None
+    await cache.flush("api1", "test")  # flushing a stage forgets every configuration's
+    assert await ResultCache(cache, "api1", "test", "auth1", 300, before).get(("t",)) is None
 
 
 async def test_ttl_zero_caches_nothing() -> None:

@@ -360,7 +360,10 @@ async def test_cached_allow_and_cached_deny() -> None:
         assert (await run(request(compiled, token="good"))).status == 200
         assert (await run(request(compiled, token="bad"))).status == 403
     assert len(authorizer_calls(scripted)) == 2
-    cached = await auth.cache.get((API_ID, "$default", "au1", "good"))
+    # keyed by stage, authorizer, its configuration's fingerprint, the identity values
+    [key] = [k for k in auth.cache._entries if k[-1] == "good"]
+    assert (key[:3], len(key)) == ((API_ID, "$default", "au1"), 5)
+    cached = await auth.cache.get(key)
     assert isinstance(cached, Verdict) and cached.allowed is True
     await auth.cache.flush(API_ID, "$default")  # ResetAuthorizersCache
     assert (await run(request(compiled, token="good"))).status == 200

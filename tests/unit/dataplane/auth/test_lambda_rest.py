@@ -208,7 +208,9 @@ def test_request_identity_sources_and_event() -> None:
     assert "body" not in event and "isBase64Encoded" not in event
     # Keyed by the values in the order listed: header, query (last value), stage, context.
     assert len(cache) == 1
-    key = ("abc1234567", "test", "auth01", "a", "2", "fixed", "GET")
+    assert ctx.method is not None and isinstance(ctx.method.authorization, LambdaRestAuthorization)
+    key = ctx.method.authorization.cache.key(("a", "2", "fixed", "GET"))
+    assert key[:3] == ("abc1234567", "test", "auth01")  # then the configuration's fingerprint
     assert asyncio.run(cache.get(key)) is not None
     for missing in ([("Host", "h")], [("Host", "h"), ("X-A", "")]):
         assert isinstance(authorize(routed(stage, "GET", "/", headers=missing, query="q=1")),

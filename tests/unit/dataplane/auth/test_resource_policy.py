@@ -14,12 +14,12 @@ import pytest
 from tests.unit.dataplane.conftest import add, context, definition, services, stage
 
 from tollway.dataplane.auth import build
+from tollway.dataplane.auth.arns import path_readings
 from tollway.dataplane.auth.outcome import CallerIdentity, Decision
 from tollway.dataplane.auth.resource_policy import (
     CompiledResourcePolicy,
     RequestFacts,
     UnreadablePolicy,
-    path_readings,
 )
 from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.compiled import CompiledStage
@@ -140,6 +140,20 @@ def test_principals(principal: Any, caller_arn: str | None, expected: Decision) 
         CallerIdentity(account_id="111122223333", user_arn=caller_arn) if caller_arn else None
     )
     assert decide(api, identity=identity) is expected
+
+
+def test_a_role_with_a_path_matches_its_sessions() -> None:
+    """The session ARN (`assumed-role/Dev/s1`) has no path; IAM authentication's
+    aws:PrincipalArn has the role's (`role/team/Dev`), which a Principal names."""
+    api = api_with(statement("Allow", Principal={"AWS": "arn:aws:iam::111122223333:role/team/Dev"}))
+    session = CallerIdentity(
+        account_id="111122223333",
+        user_arn="arn:aws:sts::111122223333:assumed-role/Dev/s1",
+        condition_keys={"aws:PrincipalArn": "arn:aws:iam::111122223333:role/team/Dev"},
+    )
+    assert decide(api, identity=session) is A
+    facts = RequestFacts(request(stage(api), identity=session))
+    assert facts.value("aws:PrincipalArn") == "arn:aws:iam::111122223333:role/team/Dev"
 
 
 # --- condition keys -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from tollway.dataplane.auth.arns import rest_method_arn
 from tollway.dataplane.auth.outcome import Decision
 from tollway.dataplane.chain import HandlerChain
 from tollway.dataplane.context import RestContext
-from tollway.dataplane.errors import AccessDenied, GatewayError, Unauthorized
+from tollway.dataplane.errors import AccessDenied, GatewayError, MethodArnTooLong, Unauthorized
 from tollway.dataplane.handlers.authorize import MethodAuthorization
 from tollway.dataplane.handlers.route import ResourceRouter
 
@@ -50,12 +50,12 @@ class FakePolicy:
         return AccessDenied(f"policy refused ({decision.value})")
 
 
-def routed(mode: FakeMode | None, policy: FakePolicy | None) -> RestContext:
+def routed(mode: FakeMode | None, policy: FakePolicy | None, path: str = "/pets/7") -> RestContext:
     api = definition()
     add(api, "/pets/{id}", "GET")
     compiled = stage(api)
     compiled.resource_policy = policy
-    ctx = context(compiled, "GET", "/pets/7")
+    ctx = context(compiled, "GET", path)
     asyncio.run(ResourceRouter()(HandlerChain(), ctx))
     assert ctx.method is not None
     ctx.method.authorization = mode
@@ -155,3 +155,26 @@ def test_the_method_arn_has_the_segments_the_router_matched(path: str) -> None:
     asyncio.run(ResourceRouter()(HandlerChain(), ctx))
     assert ctx.method is not None
     assert rest_method_arn(ctx).endswith("/test/GET/pets/7")
+
+
+# `arn:aws:execute-api:us-east-1:000000000000:abc1234567/test/GET/pets/` + the id
+ARN_PREFIX = len("arn:aws:execute-api:us-east-1:000000000000:abc1234567/test/GET/pets/")
+
+
+@pytest.mark.parametrize("policy", [None, FakePolicy(A)])
+def test_a_method_arn_over_1600_bytes_is_414_before_anything_runs(
+    policy: FakePolicy | None,
+) -> None:
+    mode = FakeMode(A, policy_first=True) if policy is None else None
+    longest = routed(mode, policy, "/pets/" + "x" * (1600 - ARN_PREFIX))
+    assert len(rest_method_arn(longest)) == 1600
+    assert run(longest) == "pass"
+    ctx = routed(mode, policy, "/pets/" + "x" * (1601 - ARN_PREFIX))
+    with pytest.raises(MethodArnTooLong) as info:
+        asyncio.run(MethodAuthorization()(HandlerChain(), ctx))
+    assert (info.value.status, info.value.message) == (414, "Request URI too long")
+    assert mode is None or mode.calls == 1  # only the 1600-byte request reached the mode
+
+
+def test_a_long_method_arn_without_authorization_is_not_checked() -> None:
+    assert run(routed(None, None, "/pets/" + "x" * 2000)) == "pass"

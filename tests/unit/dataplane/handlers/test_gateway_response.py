@@ -10,6 +10,7 @@ from tollway.dataplane.errors import (
     AuthorizerConfigurationError,
     IntegrationTimeout,
     MalformedProxyResponse,
+    MethodArnTooLong,
     MissingAuthenticationToken,
     RequestTooLarge,
     UnsupportedMediaType,
@@ -111,3 +112,23 @@ def test_authorizer_configuration_error_body_is_a_null_message() -> None:
     response = render_error(context(stage(definition())), AuthorizerConfigurationError())
     assert (response.status, response.body) == (500, b'{"message":null}')
     assert ("x-amzn-ErrorType", "AuthorizerConfigurationException") in response.headers
+
+
+def test_an_over_long_method_arn_is_414_whatever_is_customised() -> None:
+    """Not a gateway response type: DEFAULT_4XX's status, template and headers do not apply."""
+    d = definition()
+    d["gatewayResponses"]["DEFAULT_4XX"] = {
+        "responseType": "DEFAULT_4XX",
+        "statusCode": "418",
+        "responseParameters": {"gatewayresponse.header.X-Fixed": "'f'"},
+        "responseTemplates": {"application/json": '{"custom": true}'},
+    }
+    ctx = context(stage(d))
+    response = render_error(ctx, MethodArnTooLong(1601))
+    assert response.status == 414
+    assert response.body == b'{"message":"Request URI too long"}'
+    assert response.headers == [
+        ("Content-Type", "application/json"),
+        ("x-amzn-RequestId", ctx.request_id),
+        ("x-amz-apigw-id", ctx.extended_request_id),
+    ]

@@ -63,6 +63,17 @@ def test_repeated_headers_and_forwarding_headers() -> None:
     assert event["headers"]["X-Amzn-Trace-Id"] == ctx.trace_id
 
 
+def test_a_header_in_two_spellings_is_one_header() -> None:
+    """`X-User: a` then `x-user: b`: an identity source reads `b` (the last value, names
+    matched in any case); the event must not show the function `a` under `X-User`."""
+    ctx = _ctx([("X-User", "a"), ("x-user", "b")])
+    event = build_event(ctx)
+    assert ctx.request.header("X-User") == "b"
+    assert event["headers"]["X-User"] == "b"
+    assert "x-user" not in event["headers"]
+    assert event["multiValueHeaders"]["X-User"] == ["a", "b"]
+
+
 def test_headers_api_gateway_sets_replace_the_clients_in_any_case() -> None:
     ctx = _ctx(
         [
