@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import orjson
@@ -137,6 +137,7 @@ class AuthorizerFunction:
 # --- IAM policy answers ----------------------------------------------------------------------
 
 ContextValue = str | int | float | bool
+DECISIONS_KEPT = 256  # ARNs whose decision one answer remembers
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +149,18 @@ class PolicyAnswer:
     context: dict[str, Any]  # ContextValue values, or any JSON (`json_context`)
     usage_identifier_key: str | None
     policy_document: Any  # as the function returned it (TestInvokeAuthorizer shows it)
+    # Decisions already taken, by ARN: a cached answer serves the same few methods over and
+    # over, and without conditions a policy's decision for an ARN never changes.
+    decisions: dict[str, Decision] = field(default_factory=dict, compare=False)
 
     def decide(self, arn: str) -> Decision:
         """The policy's decision for a method (REST) or route (HTTP API) ARN."""
-        return self.policy.evaluate(INVOKE_ACTION, arn)
+        decision = self.decisions.get(arn)
+        if decision is None:
+            decision = self.policy.evaluate(INVOKE_ACTION, arn)
+            if len(self.decisions) < DECISIONS_KEPT and not self.policy.has_conditions:
+                self.decisions[arn] = decision
+        return decision
 
     def context_strings(self) -> dict[str, str]:
         """The context with values stringified as `$context.authorizer.<key>` and REST's

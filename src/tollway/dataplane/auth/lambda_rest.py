@@ -73,7 +73,7 @@ EXPLICIT_DENY = NOT_AUTHORIZED + " with an explicit deny"
 class RestAnswer:
     """A checked answer with what each request copies from it, built once (and cached)."""
 
-    __slots__ = ("answer", "variables", "event_context")
+    __slots__ = ("answer", "variables", "event_context", "cached_event")
 
     def __init__(self, answer: PolicyAnswer) -> None:
         self.answer = answer
@@ -82,6 +82,15 @@ class RestAnswer:
         strings.pop("integrationLatency", None)
         self.variables: dict[str, Any] = {"principalId": answer.principal_id, **strings}
         self.event_context = strings
+        # `requestContext.authorizer` of the requests served from the cache (no call: 0 ms)
+        self.cached_event = self.event(0)
+
+    def event(self, integration_latency: int) -> dict[str, Any]:
+        return {
+            "principalId": self.answer.principal_id,
+            "integrationLatency": integration_latency,
+            **self.event_context,
+        }
 
 
 def _getter(source: IdentitySource, stage_variables: dict[str, str]) -> IdentityGetter[RestContext]:
@@ -177,11 +186,9 @@ class LambdaRestAuthorization:
         ctx.authorizer = AuthorizerResult(
             principal_id=answer.principal_id,
             variables=prepared.variables,
-            event={
-                "principalId": answer.principal_id,
-                "integrationLatency": integration_latency,
-                **prepared.event_context,
-            },
+            event=prepared.event(integration_latency)
+            if integration_latency
+            else prepared.cached_event,
             usage_identifier_key=answer.usage_identifier_key,
             latency=int((time.perf_counter() - started) * 1000),
             integration_latency=integration_latency,

@@ -379,11 +379,13 @@ _VARIABLE = re.compile(r"\$\{[^}]+\}")
 class Policy:
     """A policy document, compiled."""
 
-    __slots__ = ("statements", "warnings")
+    __slots__ = ("statements", "warnings", "has_conditions")
 
     def __init__(self, statements: tuple[Statement, ...], warnings: list[str]) -> None:
         self.statements = statements
         self.warnings = warnings
+        # whether a decision can depend on the request's condition keys, not only on the ARN
+        self.has_conditions = any(s.conditions for s in statements)
 
     @classmethod
     def parse(
@@ -444,7 +446,7 @@ class Policy:
         caller: Caller = ANONYMOUS,
         facts: Facts | None = None,
     ) -> Decision:
-        facts = facts if facts is not None else Facts()
+        facts = facts if facts is not None else _NO_FACTS
         allowed = False
         for statement in self.statements:
             if statement.applies(action, resource, caller, facts):
@@ -452,6 +454,9 @@ class Policy:
                     return Decision.DENY
                 allowed = True
         return Decision.ALLOW if allowed else Decision.IMPLICIT
+
+
+_NO_FACTS = Facts()  # for evaluations without condition keys (read only: nothing to compute)
 
 
 def combine(*decisions: Decision) -> Decision:

@@ -31,6 +31,9 @@ from tollway.dataplane.context import RestContext
 from tollway.dataplane.errors import MethodArnTooLong
 
 MAX_METHOD_ARN = 1600  # bytes (the path is latin-1 text of the bytes received: one per char)
+# More than `arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/{VERB}/` can be: region
+# and account 32, API id 10, stage 128 (its name's limit), verb 7, the rest 25.
+_ARN_OVERHEAD = 256
 
 
 class MethodAuthorization:
@@ -40,9 +43,12 @@ class MethodAuthorization:
         policy = ctx.stage.resource_policy
         if authorization is None and policy is None:
             return
-        length = len(rest_method_arn(ctx))
-        if length > MAX_METHOD_ARN:
-            raise MethodArnTooLong(length)
+        # The ARN is longer than its path by at most a fixed part; most requests are far
+        # below the limit and skip building it.
+        if len(ctx.request.path) + _ARN_OVERHEAD > MAX_METHOD_ARN:
+            length = len(rest_method_arn(ctx))
+            if length > MAX_METHOD_ARN:
+                raise MethodArnTooLong(length)
         if authorization is None:
             assert policy is not None
             decision = policy.evaluate(ctx)

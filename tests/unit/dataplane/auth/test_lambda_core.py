@@ -182,3 +182,21 @@ async def test_ttl_zero_caches_nothing() -> None:
     await slot.put(("t",), "x")
     assert await slot.get(("t",)) is None
     assert len(cache) == 0
+
+
+def test_an_answer_remembers_its_decisions_by_arn_unless_its_policy_has_conditions() -> None:
+    api = "arn:aws:execute-api:us-east-1:000000000000:api/dev"
+    answer = parse_policy_answer(allow(f"{api}/GET/pets/*"))
+    assert answer.decide(f"{api}/GET/pets/1") is Decision.ALLOW
+    assert answer.decide(f"{api}/DELETE/pets/1") is Decision.IMPLICIT
+    assert answer.decisions == {
+        f"{api}/GET/pets/1": Decision.ALLOW,
+        f"{api}/DELETE/pets/1": Decision.IMPLICIT,
+    }
+    conditional = allow(f"{api}/*")
+    conditional["policyDocument"]["Statement"][0]["Condition"] = {
+        "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}
+    }
+    answer = parse_policy_answer(conditional)
+    assert answer.decide(f"{api}/GET/pets/1") is Decision.IMPLICIT  # no source address known
+    assert answer.decisions == {}
