@@ -72,6 +72,7 @@ from report import (
     render,
 )
 from servers import (
+    FUNCTION_CODE,
     MAPPED_QUERY,
     NGINX,
     TollwayServer,
@@ -268,7 +269,7 @@ class Bench:
         Returns the worker pids, None for scenarios without function workers."""
         if not (target.workers and target.tollway):
             return None
-        workers = function_workers(target.tollway.pid)
+        workers = function_workers(target.tollway.pid, FUNCTION_CODE)
         if target.workers_core != SERVER_CORE:
             pin(workers, target.workers_core)
         self.check_workers(target, workers, "before")
@@ -277,7 +278,7 @@ class Bench:
     def check_workers(self, target: Target, before: list[int], when: str) -> None:
         """Notes a function scenario whose workers are not what it claims to measure."""
         assert target.tollway is not None
-        now = function_workers(target.tollway.pid)
+        now = function_workers(target.tollway.pid, FUNCTION_CODE)
         problems = []
         if target.exact_workers and len(now) != target.workers:
             problems.append(f"{len(now)} workers instead of {target.workers}")
@@ -371,7 +372,7 @@ class Bench:
             check_answer(url)
         burst = max(self.args.warmup, 1)
         run_wrk(wrk_command(url, self.args.connections, burst, LOAD_CORE), burst)
-        workers = function_workers(server.child.pid)
+        workers = function_workers(server.child.pid, FUNCTION_CODE)
         if len(workers) != instance.workers:
             self.run.notes.append(
                 f"{instance.label}: {len(workers)} workers after warm-up, not {instance.workers}."

@@ -26,6 +26,7 @@ from children import Child, Children
 NGINX = "/usr/sbin/nginx"
 STAGE = "dev"
 FUNCTION_NAME = "bench-hello"
+FUNCTION_CODE = "functions/hello"  # its code directory, below the run's directory
 
 # The same ~100-byte JSON document from every backend, so that scenarios differ only in the
 # path a request takes, not in what it carries.
@@ -221,7 +222,7 @@ def _integration_routes(upstream_port: int) -> dict[str, Any]:
             },
         },
         "x-tollway-functions": {
-            FUNCTION_NAME: {"handler": "app.handler", "code": "functions/hello", "timeout": 10}
+            FUNCTION_NAME: {"handler": "app.handler", "code": FUNCTION_CODE, "timeout": 10}
         },
         "x-amazon-apigateway-request-validators": {
             "all": {"validateRequestBody": True, "validateRequestParameters": True}
@@ -333,7 +334,7 @@ def create_http_apis(
 
 def write_api(work: Path, upstream_port: int) -> Path:
     """The OpenAPI file and the function code it names (JSON is valid YAML)."""
-    code = work / "functions" / "hello"
+    code = work / FUNCTION_CODE
     code.mkdir(parents=True, exist_ok=True)
     (code / "app.py").write_text(FUNCTION_SOURCE)
     authorizers.write_authorizer(work)

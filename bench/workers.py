@@ -26,9 +26,18 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def function_workers(tollway_pid: int) -> list[int]:
-    """The live function worker processes below a Tollway process, lowest pid first."""
-    return sorted(pid for pid in descendants(tollway_pid) if RUNTIME_MARK in _cmdline(pid))
+def function_workers(tollway_pid: int, code: str = "") -> list[int]:
+    """The live function worker processes below a Tollway process, lowest pid first; with
+    `code`, only those of the function whose code directory ends so (a worker's command line
+    names it: the authorizer's workers are not the proxied function's)."""
+    found = []
+    for pid in descendants(tollway_pid):
+        words = _cmdline(pid).split()
+        if any(w.endswith(RUNTIME_MARK) for w in words) and (
+            not code or any(w.endswith(code) for w in words)
+        ):
+            found.append(pid)
+    return sorted(found)
 
 
 def affinity(pid: int) -> set[int]:
