@@ -1268,8 +1268,8 @@ def test_invalid_patch_op_is_a_validation_exception(apigw: Any, api: tuple[str, 
     ("operation", "kwargs", "name"),
     [
         ("get_client_certificates", {}, "GetClientCertificates"),
-        ("create_usage_plan", {"name": "plan"}, "CreateUsagePlan"),
-        ("get_api_keys", {}, "GetApiKeys"),
+        ("get_vpc_links", {}, "GetVpcLinks"),
+        ("get_sdk_types", {}, "GetSdkTypes"),
     ],
 )
 def test_operations_tollway_lacks_are_not_implemented(

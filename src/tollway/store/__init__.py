@@ -10,7 +10,8 @@ what a document contains; the store only guarantees that
   "Unable to complete operation due to concurrent modification").
 
 Kinds in use: `restapi` (a RestApiDefinition, parent ""), `deployment` and `stage` (parent = the
-REST API id), `function` (parent "").
+REST API id), `function` (parent ""), the account-wide `apikey` and `usageplan` (parent "") and
+`usageplankey` (parent = the usage plan id, key = the API key id).
 
 Implementations: `SqliteStore` (default, in the data directory). The same contract suite
 (tests/store) runs against every implementation.

@@ -8,6 +8,7 @@ from tollway.control.operations import OperationTable
 
 def operations() -> OperationTable:
     from tollway.control.apigateway import (
+        api_keys,
         authorizer_runs,
         authorizers,
         definitions,
@@ -18,6 +19,8 @@ def operations() -> OperationTable:
         stages,
         tags,
         test_invoke,
+        usage_plan_keys,
+        usage_plans,
     )
 
     return OperationTable("apigateway").merge(
@@ -31,4 +34,7 @@ def operations() -> OperationTable:
         authorizer_runs.ops,
         tags.ops,
         test_invoke.ops,
+        api_keys.ops,
+        usage_plans.ops,
+        usage_plan_keys.ops,
     )
