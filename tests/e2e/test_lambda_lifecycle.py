@@ -351,7 +351,11 @@ def test_the_integration_timeout_races_the_function_timeout(
     # The function may run 10 s, the integration waits 0.5 s: API Gateway gives up first.
     name = make(lam, NAPPER, Timeout=10)
     api_id = function_api(apigw, name, timeoutInMillis=500)
-    assert get(http, server, api_id).status_code == 200  # warm
+    # Warm the worker first: a cold start on a loaded machine can itself take over 0.5 s,
+    # which is not what this test is about.
+    invoke(lam, name)
+    warm = [get(http, server, api_id).status_code for _ in range(3)]
+    assert 200 in warm, warm
     started = time.monotonic()
     response = get(http, server, api_id, sleep="3")
     assert time.monotonic() - started < 2
