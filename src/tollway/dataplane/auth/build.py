@@ -75,8 +75,7 @@ def method_authorization(
     if kind == "AWS_IAM":
         return build_iam(services, rest_method_arn, warnings)
     reason = f"authorization type {kind} is not supported yet"
-    warnings.append(f"{reason} (its requests are refused with 500)")
-    return Misconfigured(reason)
+    return _refused(reason, warnings)
 
 
 def _custom(
@@ -96,8 +95,7 @@ def _custom(
             return build_lambda_rest(definition, authorizer, stage, services, warnings)
         except ValueError as e:
             reason = str(e)
-    warnings.append(f"{reason} (its requests are refused with 500)")
-    return Misconfigured(reason)
+    return _refused(reason, warnings)
 
 
 def route_authorization(
@@ -117,14 +115,12 @@ def route_authorization(
         authorizer = definition["Authorizers"].get(route.get("AuthorizerId") or "")
         if authorizer is None or authorizer.get("AuthorizerType") != "REQUEST":
             reason = f"the route's Lambda authorizer {route.get('AuthorizerId')} does not exist"
-            warnings.append(f"{reason} (its requests are refused with 500)")
-            return Misconfigured(reason)
+            return _refused(reason, warnings)
         return build_lambda_http(definition, dict(authorizer), stage, services, warnings)
     if kind == "AWS_IAM":
         return build_iam(services, http_route_arn, warnings, http_api=True)
     reason = f"authorization type {kind} is not supported yet"
-    warnings.append(f"{reason} (its requests are refused with 500)")
-    return Misconfigured(reason)
+    return _refused(reason, warnings)
 
 
 def _cognito_method(
