@@ -50,6 +50,7 @@ from tollway.model.http_api import DEFAULT_STAGE
 from tollway.observability.access_log import AccessLogSink
 from tollway.settings import Settings
 from tollway.state.changes import LocalChangeFeed
+from tollway.state.redis import RedisState
 from tollway.store.sqlite import SqliteStore
 
 log = logging.getLogger("tollway")
@@ -108,6 +109,8 @@ class Tollway:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = SqliteStore(settings.store_path)
         self.changes = LocalChangeFeed()
+        # Runtime state: this process's memory, or one Redis shared by gateway processes.
+        self.redis = RedisState(settings.state_url) if settings.state_url else None
         self.function_logs = FunctionLogs(settings.logs_dir)
         self.host = FunctionHost(
             max_concurrency=settings.function_concurrency,
@@ -208,6 +211,8 @@ class Tollway:
         self.function_logs.close()
         await self.upstream.close()
         await self.access_log.close()
+        if self.redis is not None:
+            await self.redis.close()
         self.store.close()
 
     def _banner(self, gateway_port: int, admin_port: int, loaded: list[LoadedApi]) -> None:
@@ -221,6 +226,7 @@ class Tollway:
         if self.admin is not None:
             self._print("                 calls must be SigV4-signed by admin keys")
         self._print(f"  data:          {s.data_dir.resolve()}")
+        self._print(f"  state:         {s.state}")
         if s.identities:
             self._print(f"  identities:    {len(self.identities)} access keys from {s.identities}")
         for warning in self.identity_warnings:

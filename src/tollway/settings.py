@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 ACCESS_LOG_TARGETS = ("file", "stdout", "both", "off")
 ADMIN_AUTH_MODES = ("auto", "on", "off")
+_STATE_SCHEMES = ("redis", "rediss")
 _URL_SCHEMES = ("http", "https")
 
 
@@ -84,6 +85,19 @@ class Settings:
             "auto (only when it listens beyond loopback), on, off"
         },
     )
+    state: str = field(
+        default="memory",
+        metadata={
+            "help": "where runtime state lives (rate-limit buckets, quota counters, the stage "
+            "cache, the authorizer cache): memory (this process) or redis://host:port/db, "
+            "shared by every gateway process given the same URL"
+        },
+    )
+
+    @property
+    def state_url(self) -> str | None:
+        """The Redis URL of `state`, or None for in-process state."""
+        return None if self.state == "memory" else self.state
 
     @property
     def admin_auth_required(self) -> bool:
@@ -138,6 +152,8 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
         raise ValueError(
             f"admin auth must be one of {', '.join(ADMIN_AUTH_MODES)}, not {settings.admin_auth!r}"
         )
+    if settings.state != "memory" and urlsplit(settings.state).scheme not in _STATE_SCHEMES:
+        raise ValueError(f"state must be memory or redis://host:port/db, not {settings.state!r}")
     settings.aws_endpoint_urls  # noqa: B018 - raises ValueError on a malformed endpoint
     return settings
 
