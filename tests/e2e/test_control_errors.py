@@ -954,46 +954,6 @@ def test_stage_method_setting_and_access_log_refusals(
     assert "accessLogSettings" not in stage
 
 
-def test_canary_settings_are_not_implemented(apigw: Any, deployed: tuple[str, str]) -> None:
-    api_id, deployment_id = deployed
-    not_implemented = (
-        501,
-        "NotImplementedException",
-        "Tollway does not support canary deployments (canarySettings) yet",
-    )
-    assert (
-        aws_error(
-            apigw.update_stage,
-            restApiId=api_id,
-            stageName="dev",
-            patchOperations=[
-                {"op": "replace", "path": "/canarySettings/percentTraffic", "value": "10"}
-            ],
-        )
-        == not_implemented
-    )
-    assert (
-        aws_error(
-            apigw.create_deployment,
-            restApiId=api_id,
-            stageName="dev",
-            canarySettings={"percentTraffic": 10.0},
-        )
-        == not_implemented
-    )
-    assert (
-        aws_error(
-            apigw.create_stage,
-            restApiId=api_id,
-            stageName="canary",
-            deploymentId=deployment_id,
-            canarySettings={"percentTraffic": 10.0},
-        )
-        == not_implemented
-    )
-    assert "canarySettings" not in apigw.get_stage(restApiId=api_id, stageName="dev")
-
-
 # --- gateway responses (§10.2) --------------------------------------------------------------
 
 

@@ -154,3 +154,11 @@ class CompiledStage:
     minimum_compression_size: int | None = None  # None: payloads are not (de)compressed
     binary_media_types: MediaTypes = NO_MEDIA_TYPES
     resource_policy: ResourcePolicy | None = None  # RestApi.policy (auth/build.py)
+    # Canary release (spec §7.3, registry.py). The stage holds its canary, compiled as a
+    # stage of its own, and the share of requests it takes (percentTraffic / 100) ...
+    canary: CompiledStage | None = None
+    canary_share: float = 0.0
+    # ... and the canary's own stage says what it is: `$context.isCanaryRequest`, and for the
+    # stage cache whether the canary shares it (canarySettings.useStageCache).
+    is_canary: bool = False
+    use_stage_cache: bool = False

@@ -6,11 +6,17 @@ deployments changed (`ChangeFeed.api_changed`), that API's stages are recompiled
 in as a whole (one dict assignment), so a request sees either the old configuration or the
 new one. The API's record kind says which it is: `restapi` or `V2_API_KIND`. WebSocket APIs
 (`ProtocolType: WEBSOCKET`) are not served yet: loading one logs a warning naming it.
+
+A REST stage with a canary (spec §7.3) is compiled twice: the stage's deployment with its
+variables, and the canary's deployment with the variables overlaid by its
+stageVariableOverrides, marked `is_canary`. `lookup` picks the canary for its share of
+requests, at random per request as AWS does: one `random()` call, only when there is a canary.
 """
 
 from __future__ import annotations
 
 import logging
+from random import random
 from typing import Any, cast
 
 from tollway.dataplane.compile import compile_stage
@@ -43,8 +49,12 @@ class DeploymentRegistry:
         self._websocket_apis: set[str] = set()  # warned about once
 
     def lookup(self, api_id: str, stage_name: str) -> CompiledStage | None:
+        """The stage that serves this request: with a canary, the canary for its share."""
         stages = self._apis.get(api_id)
-        return stages.get(stage_name) if stages is not None else None
+        stage = stages.get(stage_name) if stages is not None else None
+        if stage is not None and stage.canary is not None and random() < stage.canary_share:
+            return stage.canary
+        return stage
 
     def http_api(self, api_id: str) -> HttpApiStages | None:
         """The HTTP API with this id, if it is one."""
@@ -126,22 +136,45 @@ class DeploymentRegistry:
         previous = self._apis.get(api_id, {})
         for record in self._store.list("stage", api_id):
             stage = cast(Stage, record.body)
-            deployment = self._store.get("deployment", stage["deploymentId"], api_id)
-            if deployment is None:
-                log.error(
-                    "stage %s of API %s points at missing deployment %s",
-                    stage["stageName"],
-                    api_id,
-                    stage["deploymentId"],
-                )
+            new = self._compile_rest(api_id, stage, stage["deploymentId"])
+            if new is None:
                 continue
-            body: dict[str, Any] = deployment.body
-            compiled[record.key] = new = compile_stage(
-                cast(RestApiDefinition, body["definition"]),
-                deployment.key,
-                stage,
-                self._services,
-            )
             old = previous.get(record.key)
-            _log_warnings(api_id, record.key, deployment.key, new.warnings, old, new)
+            _log_warnings(api_id, record.key, new.deployment_id, new.warnings, old, new)
+            if stage.get("canarySettings"):
+                self._compile_canary(api_id, stage, new, old)
+            compiled[record.key] = new
         self._apis[api_id] = compiled
+
+    def _compile_canary(
+        self, api_id: str, stage: Stage, new: CompiledStage, old: CompiledStage | None
+    ) -> None:
+        settings = stage["canarySettings"]
+        overrides = settings.get("stageVariableOverrides") or {}
+        variables = {**stage.get("variables", {}), **overrides}
+        canary_stage = cast(Stage, {**stage, "variables": variables})
+        canary = self._compile_rest(api_id, canary_stage, settings["deploymentId"])
+        if canary is None:
+            return
+        canary.is_canary = True
+        canary.use_stage_cache = bool(settings.get("useStageCache"))
+        new.canary = canary
+        new.canary_share = float(settings.get("percentTraffic", 0.0)) / 100
+        old_canary = old.canary if old is not None else None
+        label = f"{stage['stageName']} (canary)"
+        _log_warnings(api_id, label, canary.deployment_id, canary.warnings, old_canary, canary)
+
+    def _compile_rest(self, api_id: str, stage: Stage, deployment_id: str) -> CompiledStage | None:
+        deployment = self._store.get("deployment", deployment_id, api_id)
+        if deployment is None:
+            log.error(
+                "stage %s of API %s points at missing deployment %s",
+                stage["stageName"],
+                api_id,
+                deployment_id,
+            )
+            return None
+        body: dict[str, Any] = deployment.body
+        return compile_stage(
+            cast(RestApiDefinition, body["definition"]), deployment.key, stage, self._services
+        )

@@ -77,7 +77,7 @@ GETTERS: dict[str, Getter] = {
     "resourceId": _resource_id,
     "resourcePath": _resource_path,
     "stage": lambda ctx: ctx.stage.stage_name,
-    "isCanaryRequest": lambda ctx: False,
+    "isCanaryRequest": lambda ctx: ctx.stage.is_canary,
     "error.message": _error_message,
     "error.messageString": _error_message_string,
     "error.responseType": lambda ctx: ctx.error.response_type if ctx.error else None,

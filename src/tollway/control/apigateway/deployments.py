@@ -13,6 +13,11 @@ from typing import Any, cast
 import orjson
 import yaml
 
+from tollway.control.apigateway.canary import (
+    check_deployment_stage,
+    new_canary,
+    refuse_non_canary_deployment,
+)
 from tollway.control.apigateway.documents import (
     DEPLOYMENT_KIND,
     STAGE_KIND,
@@ -22,16 +27,14 @@ from tollway.control.apigateway.documents import (
 )
 from tollway.control.apigateway.openapi_export import export_document
 from tollway.control.apigateway.patch import PatchRule, apply_patches
-from tollway.control.apigateway.stages import load_stage, new_stage, stage_update
-from tollway.control.errors import BadRequestException, NotFoundException, NotSupportedByTollway
+from tollway.control.apigateway.stages import check_variables, load_stage, new_stage, stage_update
+from tollway.control.errors import BadRequestException, NotFoundException
 from tollway.control.operations import Call, OperationTable
 from tollway.model import ids
 from tollway.model.rest import Deployment, DeploymentRecord, RestApiDefinition, resource_path
 from tollway.store import Delete, Record
 
 ops = OperationTable("apigateway")
-
-CANARY_NOT_SUPPORTED = "Tollway does not support canary deployments (canarySettings) yet"
 
 
 def _api_summary(definition: RestApiDefinition) -> dict[str, dict[str, dict[str, Any]]]:
@@ -79,9 +82,14 @@ def deployment_output(record: Record, *, embed_summary: bool = False) -> dict[st
 @ops("CreateDeployment")
 def create_deployment(call: Call) -> dict[str, Any]:
     p = call.params
-    if p.get("canarySettings"):
-        raise NotSupportedByTollway(CANARY_NOT_SUPPORTED)
     document = load_api(call)
+    canary_settings = p.get("canarySettings")
+    stage_name = p.get("stageName")
+    existing = call.plane.store.get(STAGE_KIND, stage_name, document.api_id) if stage_name else None
+    if canary_settings is not None:
+        check_deployment_stage(stage_name, existing is not None)
+    elif existing is not None:
+        refuse_non_canary_deployment(existing.body)
     definition = document.definition
     _check_deployable(definition)
     deployment: Deployment = {
@@ -97,9 +105,7 @@ def create_deployment(call: Call) -> dict[str, Any]:
             DEPLOYMENT_KIND, deployment["id"], cast(dict[str, Any], body), parent=document.api_id
         )
     ]
-    stage_name = p.get("stageName")
     if stage_name:
-        existing = call.plane.store.get(STAGE_KIND, stage_name, document.api_id)
         if existing is None:
             stage = new_stage(
                 call,
@@ -114,10 +120,20 @@ def create_deployment(call: Call) -> dict[str, Any]:
             puts.append(
                 Record(STAGE_KIND, stage_name, cast(dict[str, Any], stage), parent=document.api_id)
             )
+        elif canary_settings is not None:
+            # the new deployment is the canary's; the stage keeps serving its own
+            stage = stage_update(
+                call,
+                existing,
+                deployment_id=existing.body["deploymentId"],
+                variables=p.get("variables"),
+            )
+            stage["canarySettings"] = new_canary(deployment["id"], canary_settings, check_variables)
         else:
             stage = stage_update(
                 call, existing, deployment_id=deployment["id"], variables=p.get("variables")
             )
+        if existing is not None:
             puts.append(
                 Record(
                     STAGE_KIND,
@@ -170,7 +186,9 @@ def delete_deployment(call: Call) -> None:
     document = load_api(call)
     record = load_deployment(call, document.api_id, call.params["deploymentId"])
     for stage in call.plane.store.list(STAGE_KIND, document.api_id):
-        if stage.body["deploymentId"] == record.key:
+        canary = stage.body.get("canarySettings") or {}
+        # a canary's deployment is served as much as the stage's (UNCONFIRMED: same message)
+        if record.key in (stage.body["deploymentId"], canary.get("deploymentId")):
             raise BadRequestException(
                 "Active stages pointing to this deployment must be moved or deleted"
             )

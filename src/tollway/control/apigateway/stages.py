@@ -1,9 +1,8 @@
 """Stage operations: what each stage serves (a deployment) and with which settings.
 
 Stage variables are checked as AWS checks them (spec §7.2). Settings the data plane does not
-enforce yet (method throttling, caching, canaries) are stored as given; the data plane warns
-at deployment that it does not act on them, and canary settings are refused outright because
-they would change which deployment serves a request.
+enforce yet (method throttling, caching) are stored as given; the data plane warns at
+deployment that it does not act on them. Canary settings are canary.py's.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
+from tollway.control.apigateway.canary import copy_from_canary, new_canary, patch_canary
 from tollway.control.apigateway.documents import (
     DEPLOYMENT_KIND,
     STAGE_KIND,
@@ -20,12 +20,7 @@ from tollway.control.apigateway.documents import (
     load_api,
 )
 from tollway.control.apigateway.patch import split, to_bool, to_float, to_int
-from tollway.control.errors import (
-    BadRequestException,
-    ConflictException,
-    NotFoundException,
-    NotSupportedByTollway,
-)
+from tollway.control.errors import BadRequestException, ConflictException, NotFoundException
 from tollway.control.operations import Call, OperationTable
 from tollway.model.rest import Stage
 from tollway.store import Delete, Record
@@ -74,15 +69,16 @@ _VALID_STAGE_PATHS = (
     "/accessLogSettings/format, /{resourcePath}/{httpMethod}/metrics/enabled, "
     "/{resourcePath}/{httpMethod}/logging/dataTrace, "
     "/{resourcePath}/{httpMethod}/logging/loglevel, "
-    "/{resourcePath}/{httpMethod}/throttling/burstLimit, "
-    "/{resourcePath}/{httpMethod}/throttling/rateLimit, "
+    # AWS's own list runs these three together (LocalStack's AWS-validated snapshot)
+    "/{resourcePath}/{httpMethod}/throttling/burstLimit"
+    "/{resourcePath}/{httpMethod}/throttling/rateLimit"
     "/{resourcePath}/{httpMethod}/caching/ttlInSeconds, "
     "/{resourcePath}/{httpMethod}/caching/enabled, "
     "/{resourcePath}/{httpMethod}/caching/dataEncrypted, "
     "/{resourcePath}/{httpMethod}/caching/requireAuthorizationForCacheControl, "
     "/{resourcePath}/{httpMethod}/caching/unauthorizedCacheControlHeaderStrategy, "
     "/*/*/metrics/enabled, /*/*/logging/dataTrace, /*/*/logging/loglevel, "
-    "/*/*/throttling/burstLimit /*/*/throttling/rateLimit, /*/*/caching/ttlInSeconds, "
+    "/*/*/throttling/burstLimit /*/*/throttling/rateLimit /*/*/caching/ttlInSeconds, "
     "/*/*/caching/enabled, /*/*/caching/dataEncrypted, "
     "/*/*/caching/requireAuthorizationForCacheControl, "
     "/*/*/caching/unauthorizedCacheControlHeaderStrategy, /variables/{variable_name}, "
@@ -191,13 +187,12 @@ def _deployment_exists(call: Call, api_id: str, deployment_id: str | None) -> No
 @ops("CreateStage")
 def create_stage(call: Call) -> dict[str, Any]:
     p = call.params
-    if p.get("canarySettings"):
-        raise NotSupportedByTollway(
-            "Tollway does not support canary deployments (canarySettings) yet"
-        )
     document = load_api(call)
     check_stage_name(p["stageName"])
     _deployment_exists(call, document.api_id, p.get("deploymentId"))
+    canary_settings = p.get("canarySettings")
+    if canary_settings and canary_settings.get("deploymentId"):
+        _deployment_exists(call, document.api_id, canary_settings["deploymentId"])
     if call.plane.store.get(STAGE_KIND, p["stageName"], document.api_id) is not None:
         raise ConflictException("Stage already exists")
     stage = new_stage(
@@ -212,6 +207,8 @@ def create_stage(call: Call) -> dict[str, Any]:
         documentation_version=p.get("documentationVersion"),
         tags=p.get("tags"),
     )
+    if canary_settings:
+        stage["canarySettings"] = new_canary(p["deploymentId"], canary_settings, check_variables)
     commit(
         call,
         [Record(STAGE_KIND, p["stageName"], cast(dict[str, Any], stage), parent=document.api_id)],
@@ -248,10 +245,18 @@ def _patch_stage(call: Call, api_id: str, stage: dict[str, Any], operation: dict
     op, path, value = operation.get("op"), operation.get("path") or "", operation.get("value")
     parts = split(path)
     head = parts[0] if parts else ""
+    if op == "copy":
+        copy_from_canary(stage, operation)
+        return
     if head == "canarySettings":
-        raise NotSupportedByTollway(
-            "Tollway does not support canary deployments (canarySettings) yet"
+        patch_canary(
+            stage,
+            operation,
+            _invalid_stage_path(path),
+            lambda deployment_id: _deployment_exists(call, api_id, deployment_id),
+            check_variables,
         )
+        return
     if (
         len(parts) == 1
         and head
