@@ -64,7 +64,7 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _config(app: Any, protocol: Any) -> uvicorn.Config:
+def _config(app: Any, protocol: Any, idle_timeout: float = 60.0) -> uvicorn.Config:
     # Sockets are bound by Tollway (port 0 works, URLs are printed before serving); the event
     # loop is already running; WebSockets and lifespan events are not used yet.
     return uvicorn.Config(
@@ -76,7 +76,8 @@ def _config(app: Any, protocol: Any) -> uvicorn.Config:
         log_level="warning",
         access_log=False,
         server_header=False,
-        timeout_keep_alive=60,
+        # a gateway connection's idle timeout (settings.idle_timeout; http_protocol.py)
+        timeout_keep_alive=idle_timeout,  # type: ignore[arg-type]
         # API Gateway's sourceIp is the TCP peer; X-Forwarded-For must not rewrite it.
         proxy_headers=False,
     )
@@ -180,7 +181,9 @@ class Tollway:
         self.registry.load_all()
         self.access_log.start()
 
-        gateway = _Server(_config(self.gateway, CasePreservingHttpToolsProtocol))
+        gateway = _Server(
+            _config(self.gateway, CasePreservingHttpToolsProtocol, self.settings.idle_timeout)
+        )
         control = _Server(_config(self.control, "httptools"))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

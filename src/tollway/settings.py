@@ -48,6 +48,14 @@ class Settings:
     function_idle_timeout: float = field(
         default=300.0, metadata={"help": "seconds an idle function worker is kept warm"}
     )
+    idle_timeout: float = field(
+        default=60.0,
+        metadata={
+            "help": "seconds a gateway client connection may stay idle (before its first "
+            "request or between keep-alive requests) and a request may take to send its "
+            "headers, before the connection is closed"
+        },
+    )
     event_retry_delay: float = field(
         default=60.0,
         metadata={"help": "seconds before retrying a failed Event invocation (doubles after)"},

@@ -167,6 +167,38 @@ class MethodArnTooLong(GatewayError):
         )
 
 
+class HeadersTooLarge(GatewayError):
+    """431: a request over the header limit (spec §12.3): REST APIs count all header values,
+    HTTP APIs the request line and header values, 10,240 bytes each. No gateway response
+    type covers it. The status is the one users observed from API Gateway and the message
+    the text they quote (UNCONFIRMED, docs/limits.md); both are fixed."""
+
+    response_type = "DEFAULT_4XX"
+    status = 431
+    customisable = False
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            f"HTTP header is larger than {limit} bytes.",
+            log=f"the request's headers are {size} bytes, over the {limit} bytes allowed",
+        )
+
+
+class UriTooLong(GatewayError):
+    """414: a URL (path and query) over a regional API's 10,240 characters (spec §12.3). The
+    body is the 414 AWS documents for an over-long method ARN (UNCONFIRMED for the URL)."""
+
+    response_type = "DEFAULT_4XX"
+    status = 414
+    customisable = False
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(
+            "Request URI too long",
+            log=f"the URL is {length} characters, over the {limit} a regional API allows",
+        )
+
+
 class MissingSignature(MissingAuthenticationToken):
     """403: an AWS_IAM method or route called unsigned (REST: `Missing Authentication Token`;
     HTTP APIs answer `Forbidden`)."""

@@ -1,7 +1,9 @@
 """The gateway listener: API Gateway's invoke endpoint over ASGI.
 
 Finds the API and stage a request is for (endpoint.py), reads the body (at most 10 MB, the
-payload limit of REST and HTTP APIs: more is REQUEST_TOO_LARGE, 413), runs the REST pipeline
+payload limit of REST and HTTP APIs: more is REQUEST_TOO_LARGE, 413), checks the request
+against the other limits (spec §12.3: REST's header values and URL, HTTP APIs' request line
+and header values; 431 and 414, before any pipeline work), runs the REST pipeline
 or, for an HTTP API, selects its stage (http_api/stages.py) and runs the HTTP API pipeline,
 and sends what it produced. A request for no API Tollway knows gets a 404 saying how invoke
 URLs look (AWS would not answer at all: the host would not resolve); an unknown stage of a
@@ -22,19 +24,22 @@ from tollway.dataplane.compile import unknown_stage
 from tollway.dataplane.compression import compress_response
 from tollway.dataplane.context import Request, Response, RestContext
 from tollway.dataplane.endpoint import PATH_PREFIX, Endpoint, resolve
-from tollway.dataplane.errors import RequestTooLarge
+from tollway.dataplane.errors import GatewayError, HeadersTooLarge, RequestTooLarge, UriTooLong
 from tollway.dataplane.handlers.gateway_response import render_error
 from tollway.dataplane.http_api import errors as http_errors
 from tollway.dataplane.http_api.compile import unserved_stage
 from tollway.dataplane.http_api.compiled import HttpApiStages
 from tollway.dataplane.http_api.context import HttpContext
 from tollway.dataplane.http_api.stages import select_stage
+from tollway.dataplane.http_protocol import HEADER_BYTES
 from tollway.dataplane.registry import DeploymentRegistry
 from tollway.model import ids
 
 log = logging.getLogger("tollway.dataplane")
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+MAX_HEADER_BYTES = 10_240  # REST: all header values; HTTP APIs: request line + header values
+MAX_URL_LENGTH = 10_240  # a regional REST API's URL (path and query)
 _HEALTH = b"/_tollway/health"
 
 
@@ -104,8 +109,11 @@ class GatewayServer:
             endpoint.api_id, endpoint.stage_name, self.account_id, self.region
         )
         ctx = RestContext(request, stage)
-        if payload is None:
-            ctx.response = render_error(ctx, RequestTooLarge())
+        refused = _rest_limits(scope, raw_path)
+        if refused is None and payload is None:
+            refused = RequestTooLarge()
+        if refused is not None:
+            ctx.response = render_error(ctx, refused)
             self.pipeline.finish(ctx)
         else:
             await self.pipeline.run(ctx)
@@ -139,13 +147,44 @@ class GatewayServer:
         )
         server = scope.get("server") or ("", 0)
         ctx = HttpContext(request, stage, gateway_ip=server[0] or "127.0.0.1")
-        if payload is None:
-            ctx.response = http_errors.render_error(ctx, RequestTooLarge())
+        refused = _http_api_limits(scope, raw_path)
+        if refused is None and payload is None:
+            refused = RequestTooLarge()
+        if refused is not None:
+            ctx.response = http_errors.render_error(ctx, refused)
             self.http_pipeline.finish(ctx)
         else:
             await self.http_pipeline.run(ctx)
         assert ctx.response is not None
         await _send(send, ctx.response)
+
+
+def _header_bytes(scope: dict[str, Any]) -> int:
+    """The header values' total: counted by the listener as it parsed them (http_protocol.py),
+    or here for a server that does not count."""
+    counted: int | None = scope.get(HEADER_BYTES)
+    return counted if counted is not None else sum(len(v) for _, v in scope["headers"])
+
+
+def _url_length(scope: dict[str, Any], raw_path: str | bytes) -> int:
+    query: bytes = scope["query_string"]
+    return len(raw_path) + (len(query) + 1 if query else 0)
+
+
+def _rest_limits(scope: dict[str, Any], raw_path: str | bytes) -> GatewayError | None:
+    """REST's URL and header limits (a regional API's: 10,240 characters, 10,240 bytes)."""
+    length = _url_length(scope, raw_path)
+    if length > MAX_URL_LENGTH:
+        return UriTooLong(length, MAX_URL_LENGTH)
+    size = _header_bytes(scope)
+    return HeadersTooLarge(size, MAX_HEADER_BYTES) if size > MAX_HEADER_BYTES else None
+
+
+def _http_api_limits(scope: dict[str, Any], raw_path: str | bytes) -> GatewayError | None:
+    """HTTP APIs count the request line (`GET /path?query HTTP/1.1`) with the header values."""
+    line = len(scope["method"]) + 1 + _url_length(scope, raw_path) + len(" HTTP/1.1")
+    size = line + _header_bytes(scope)
+    return HeadersTooLarge(size, MAX_HEADER_BYTES) if size > MAX_HEADER_BYTES else None
 
 
 def _request(

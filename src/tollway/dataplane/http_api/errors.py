@@ -12,6 +12,7 @@ CORS headers, handlers/response.py), plus the error's own headers (a JWT authori
 | no route, no stage (RESOURCE_NOT_FOUND) | 404 | `{"message":"Not Found"}` |
 | integration timeout (INTEGRATION_TIMEOUT) | 503 | `{"message":"Service Unavailable"}` |
 | body over 10 MB (REQUEST_TOO_LARGE) | 413 | `{"message":"Request Entity Too Large"}` |
+| request line + headers > 10,240 B | 431 | `{"message":"HTTP header is larger than 10240 bytes."}`|
 | an authorizer refused the caller (UNAUTHORIZED) | 401 | `{"message":"Unauthorized"}` |
 | a denial; AWS_IAM unsigned or not allowed (ACCESS_DENIED) | 403 | `{"message":"Forbidden"}` |
 | AWS_IAM route: bad signature, expired token | 403 | SigV4's message (dataplane/auth/iam.py) |
@@ -53,6 +54,8 @@ _BY_TYPE = {
 def status_and_message(error: GatewayError) -> tuple[int, str]:
     if isinstance(error, MissingSignature):
         return FORBIDDEN
+    if not error.customisable:  # a fixed answer of its own (431, 414: the listener's limits)
+        return getattr(error, "status", 500), error.message or ""
     status, message = _BY_TYPE.get(error.response_type, INTERNAL)
     return status, message or error.message or ""
 
