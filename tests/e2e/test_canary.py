@@ -30,23 +30,24 @@ TEMPLATE = (
     '"extra": "$stageVariables.extra", "isCanary": "$context.isCanaryRequest", '
     '"deploymentId": "$context.deploymentId"}'
 )
-INVALID_PATH_LIST = (
-    "Must be one of: [/deploymentId, /description, /cacheClusterEnabled, /cacheClusterSize, "
-    "/clientCertificateId, /accessLogSettings, /accessLogSettings/destinationArn, "
-    "/accessLogSettings/format, /{resourcePath}/{httpMethod}/metrics/enabled, "
-    "/{resourcePath}/{httpMethod}/logging/dataTrace, /{resourcePath}/{httpMethod}/logging/loglevel, "
-    "/{resourcePath}/{httpMethod}/throttling/burstLimit/{resourcePath}/{httpMethod}/throttling/"
-    "rateLimit/{resourcePath}/{httpMethod}/caching/ttlInSeconds, "
-    "/{resourcePath}/{httpMethod}/caching/enabled, /{resourcePath}/{httpMethod}/caching/"
-    "dataEncrypted, /{resourcePath}/{httpMethod}/caching/requireAuthorizationForCacheControl, "
-    "/{resourcePath}/{httpMethod}/caching/unauthorizedCacheControlHeaderStrategy, "
-    "/*/*/metrics/enabled, /*/*/logging/dataTrace, /*/*/logging/loglevel, "
-    "/*/*/throttling/burstLimit /*/*/throttling/rateLimit /*/*/caching/ttlInSeconds, "
-    "/*/*/caching/enabled, /*/*/caching/dataEncrypted, "
-    "/*/*/caching/requireAuthorizationForCacheControl, "
-    "/*/*/caching/unauthorizedCacheControlHeaderStrategy, /variables/{variable_name}, "
-    "/tracingEnabled]"
-)
+_METHOD = "/{resourcePath}/{httpMethod}/"
+_CACHING = ("enabled", "dataEncrypted", "requireAuthorizationForCacheControl",
+            "unauthorizedCacheControlHeaderStrategy")  # fmt: skip
+# AWS's list as recorded, its irregular separators included (three paths run together, two
+# separated by a space only)
+INVALID_PATH_LIST = "Must be one of: [" + ", ".join([
+    "/deploymentId", "/description", "/cacheClusterEnabled", "/cacheClusterSize",
+    "/clientCertificateId", "/accessLogSettings", "/accessLogSettings/destinationArn",
+    "/accessLogSettings/format",
+    *(_METHOD + p for p in ("metrics/enabled", "logging/dataTrace", "logging/loglevel")),
+    "".join(_METHOD + p for p in ("throttling/burstLimit", "throttling/rateLimit",
+                                  "caching/ttlInSeconds")),
+    *(_METHOD + "caching/" + p for p in _CACHING),
+    "/*/*/metrics/enabled", "/*/*/logging/dataTrace", "/*/*/logging/loglevel",
+    "/*/*/throttling/burstLimit /*/*/throttling/rateLimit /*/*/caching/ttlInSeconds",
+    *("/*/*/caching/" + p for p in _CACHING),
+    "/variables/{variable_name}", "/tracingEnabled",
+]) + "]"  # fmt: skip
 
 
 def bad_request(message: str) -> tuple[int, str, str]:
