@@ -73,6 +73,7 @@ class CasePreservingHttpToolsProtocol(HttpToolsProtocol):
     _header_bytes = 0  # header values of the request being parsed
     _head_bytes = 0  # bytes received while a request head is incomplete
     _in_head = True
+    _discarding = False  # a head was refused: what else the client sends is dropped
     _head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -88,6 +89,8 @@ class CasePreservingHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._discarding:
+            return
         if self._in_head:
             self._head_bytes += len(data)
         super().data_received(data)
@@ -102,7 +105,15 @@ class CasePreservingHttpToolsProtocol(HttpToolsProtocol):
             b"Content-Type: application/json\r\nConnection: close\r\n"
             b"Content-Length: %d\r\n\r\n%s" % (len(HEADERS_TOO_LARGE), HEADERS_TOO_LARGE)
         )
-        self.transport.close()
+        if not self.transport.can_write_eof():
+            self.transport.close()
+            return
+        # Closing with the client's bytes unread would send a reset, which can destroy the
+        # answer before the client reads it: end our side, drop what still comes until the
+        # client closes (or the idle timeout does).
+        self.transport.write_eof()
+        self._discarding = True
+        self._head_timer = self.loop.call_later(self.timeout_keep_alive, self._head_timed_out)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
