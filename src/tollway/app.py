@@ -22,6 +22,7 @@ import uvicorn
 
 from tollway import __version__
 from tollway.auth.identities import IdentitiesError, StaticIdentities, load_identities
+from tollway.control import acm
 from tollway.control.admin_auth import AdminAuth
 from tollway.control.apigateway import operations as apigateway_operations
 from tollway.control.apigatewayv2 import operations as apigatewayv2_operations
@@ -159,7 +160,7 @@ class Tollway:
         )
         self.control = ControlServer(
             self.plane,
-            [apigateway_operations(), apigatewayv2_operations(), lambda_operations],
+            [apigateway_operations(), apigatewayv2_operations(), lambda_operations, acm.ops],
             self.admin,
         )
         self._stop = asyncio.Event()
