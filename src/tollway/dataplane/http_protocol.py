@@ -1,4 +1,4 @@
-"""uvicorn's httptools protocol with two changes the gateway needs.
+"""uvicorn's httptools protocol with three changes the gateway needs.
 
 - Request header names keep the client's casing. ASGI servers lowercase them, but API
   Gateway hands Lambda functions the client's own casing (`Content-Type`, `tEsT-HEADeR`,
@@ -8,7 +8,11 @@
   body, as two writes (two system calls, measured at ~4 µs a response in bench/); the header
   block is held back until the body arrives or the response completes.
 
-Both rely on uvicorn internals, so tests/e2e assert them end to end (header casing in Lambda
+- On the HTTPS listener, what the gateway needs of the TLS connection (the SNI name, the
+  client certificate of mutual TLS: dataplane/tls.py) is read once per connection and put
+  into every request's scope as `extensions["tls"]`.
+
+All rely on uvicorn internals, so tests/e2e assert them end to end (header casing in Lambda
 events; every e2e response passes through the coalescing).
 """
 
@@ -18,6 +22,8 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from tollway.dataplane.tls import connection_info
 
 
 class _CoalescingTransport:
@@ -56,10 +62,19 @@ class _CoalescingTransport:
 
 class CasePreservingHttpToolsProtocol(HttpToolsProtocol):
     _coalescing: _CoalescingTransport
+    _extensions: dict[str, Any] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._coalescing = _CoalescingTransport(transport)  # type: ignore[arg-type]
         super().connection_made(self._coalescing)  # type: ignore[arg-type]
+        ssl_object = transport.get_extra_info("ssl_object")
+        if ssl_object is not None:
+            self._extensions = {"tls": connection_info(ssl_object)}
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._extensions is not None:
+            self.scope["extensions"] = self._extensions
 
     def on_response_complete(self) -> None:
         # Responses without a body write (HEAD) complete here: send their header block.
