@@ -565,5 +565,7 @@ def serialize_error(service: Service | None, error: ServiceError) -> WireRespons
                 body[wire] = "User"
             elif member in error.fields:
                 body[wire] = error.fields[member]
+    if service is not None and service.model.protocol == "json":
+        body["__type"] = error.code  # where `json`-protocol SDKs read the code
     headers = [("x-amzn-ErrorType", error.code), ("Content-Type", "application/json")]
     return WireResponse(error.status, headers, orjson.dumps(body))
