@@ -17,8 +17,10 @@ so while any domain uses mTLS the listener asks every client for a certificate, 
 - on an mTLS domain, a certificate that does not verify (unknown CA, expired, bad signature)
   fails the handshake; no certificate gets 403 `{"message":"Forbidden"}` from the gateway
   (AWS: "fail the TLS handshake and deny the request with a 403", spec §14.1);
-- on a domain without mTLS a client that sends a certificate anyway has it checked against an
-  empty trust store and fails: a known limitation, documented in docs/custom-domains.md.
+- on a domain without mTLS a client that sends a certificate anyway has it checked against
+  every mTLS domain's truststore (the CAs Tollway knows): one they issued passes (and is not
+  passed on), another fails the handshake. A known limitation, documented in
+  docs/custom-domains.md.
 
 The SNI name is kept on the connection so the gateway can refuse a request whose Host names an
 mTLS domain the handshake was not verified for.
@@ -117,16 +119,22 @@ class TlsContexts:
 
     def load(self) -> None:
         by_name: dict[str, ssl.SSLContext] = {}
-        any_mtls = False
-        for record in self._store.list(DOMAIN_NAME_KIND):
+        domains = self._store.list(DOMAIN_NAME_KIND)
+        # every CA an mTLS domain trusts: what names without mTLS check a certificate against
+        known = "".join(r.body["pem"] for r in self._store.list(TRUSTSTORE_KIND))
+        any_mtls = any(has_mtls(r.body) for r in domains)
+        for record in domains:
             try:
                 context = self._domain_context(record.key, record.body)
+                if context is not None and any_mtls and known and not has_mtls(record.body):
+                    context.load_verify_locations(cadata=known)
             except (ssl.SSLError, ValueError, KeyError) as e:
                 log.warning("custom domain %s: its TLS context failed to load: %s", record.key, e)
                 continue
             if context is not None:
                 by_name[record.key.lower()] = context
-            any_mtls = any_mtls or has_mtls(record.body)
+        if any_mtls and known:
+            self.context.load_verify_locations(cadata=known)
         # Asked for optionally: see the module docstring for why it is all or nothing.
         self.context.verify_mode = ssl.CERT_OPTIONAL if any_mtls else ssl.CERT_NONE
         self._by_name = by_name
