@@ -5,6 +5,7 @@ certificate as REST (payload 1.0) and HTTP API (payload 2.0) functions see it.""
 
 from __future__ import annotations
 
+import datetime
 import ssl
 import uuid
 from collections.abc import Iterator
@@ -135,6 +136,10 @@ def _configure(s: Setup, moto: str) -> Setup:
     return s
 
 
+def _openssl_time(moment: datetime.datetime) -> str:
+    return f"{moment:%b} {moment.day:2d} {moment:%H:%M:%S %Y} GMT"
+
+
 def _client(s: Setup, cert: Issued | None = None) -> ssl.SSLContext:
     files = cert.files(s.root, f"client-{uuid.uuid4().hex[:6]}") if cert else None
     return client_context(s.ca_file, files)
@@ -175,8 +180,8 @@ def test_a_trusted_client_certificate_reaches_the_functions(setup: Setup) -> Non
         "issuerDN": "CN=Test CA",
         "serialNumber": ":".join(f"{b:02x}" for b in serial),
         "validity": {
-            "notBefore": x509.not_valid_before_utc.strftime("%b %d %H:%M:%S %Y GMT"),
-            "notAfter": x509.not_valid_after_utc.strftime("%b %d %H:%M:%S %Y GMT"),
+            "notBefore": _openssl_time(x509.not_valid_before_utc),
+            "notAfter": _openssl_time(x509.not_valid_after_utc),
         },
     }
     status, body, _ = https_get(setup.port, MUTUAL, "/http/items", context)

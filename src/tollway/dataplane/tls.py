@@ -178,8 +178,9 @@ class TlsContexts:
 
 
 def _when(moment: datetime.datetime) -> str:
-    # AWS's format: `May 28 12:30:02 2019 GMT` (spec §14.1)
-    return moment.strftime("%b %d %H:%M:%S %Y GMT")
+    # AWS's format, `May 28 12:30:02 2019 GMT` (spec §14.1), is OpenSSL's, whose day is
+    # space-padded (`Jan  3`); the padding is UNCONFIRMED for AWS
+    return f"{moment:%b} {moment.day:2d} {moment:%H:%M:%S %Y} GMT"
 
 
 def client_cert(der: bytes) -> dict[str, Any]:
