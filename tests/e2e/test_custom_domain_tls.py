@@ -35,6 +35,7 @@ from tests.e2e.conftest import (
     deploy,
     function_arn,
     lambda_uri,
+    mock_method,
     new_api,
     start_server,
 )
@@ -107,6 +108,8 @@ def _configure(s: Setup, moto: str) -> Setup:
     resource = add_path(apigw, api_id, root, "/{proxy+}")
     integration = {"type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": lambda_uri(rest_fn)}
     add_method(apigw, api_id, resource, "ANY", integration)
+    template = '{"dn": "$context.identity.clientCert.subjectDN", "path": "$context.path"}'
+    mock_method(apigw, api_id, add_path(apigw, api_id, root, "/cert"), "GET", template)
     deploy(apigw, api_id, "prod")
     s.rest_api = api_id
     http_api = v2.create_api(Name="tls", ProtocolType="HTTP", Target=function_arn(http_fn))["ApiId"]
@@ -184,6 +187,8 @@ def test_a_trusted_client_certificate_reaches_the_functions(setup: Setup) -> Non
             "notAfter": _openssl_time(x509.not_valid_after_utc),
         },
     }
+    status, body, _ = https_get(setup.port, MUTUAL, "/rest/cert", context)
+    assert orjson.loads(body) == {"dn": "CN=client.example.com", "path": "/rest/cert"}
     status, body, _ = https_get(setup.port, MUTUAL, "/http/items", context)
     event = orjson.loads(body)
     assert (status, event["rawPath"]) == (200, "/http/items")
