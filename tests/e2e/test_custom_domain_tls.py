@@ -28,27 +28,16 @@ from tests.e2e.conftest import (
     ACCOUNT,
     REGION,
     Server,
-    add_method,
     add_path,
     aws,
     create_function,
     deploy,
     function_arn,
-    lambda_uri,
     mock_method,
-    new_api,
     start_server,
 )
+from tests.e2e.test_custom_domains import ECHO_V1, ECHO_V2, proxy_api
 
-ECHO_V1 = """
-import json
-def handler(event, context):
-    return {"statusCode": 200, "body": json.dumps(event)}
-"""
-ECHO_V2 = """
-def handler(event, context):
-    return event
-"""
 FORBIDDEN = b'{"message":"Forbidden"}'
 PLAIN = "plain.example.com"
 MUTUAL = "mutual.example.com"
@@ -104,12 +93,11 @@ def _configure(s: Setup, moto: str) -> Setup:
     any_source = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:*"
     create_function(lam, rest_fn, ECHO_V1, source_arn=any_source)
     create_function(lam, http_fn, ECHO_V2, source_arn=any_source)
-    api_id, root = new_api(apigw, "tls")
-    resource = add_path(apigw, api_id, root, "/{proxy+}")
-    integration = {"type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": lambda_uri(rest_fn)}
-    add_method(apigw, api_id, resource, "ANY", integration)
+    api_id = proxy_api(apigw, rest_fn)
+    root = apigw.get_resources(restApiId=api_id)["items"]
+    root_id = next(r["id"] for r in root if r["path"] == "/")
     template = '{"dn": "$context.identity.clientCert.subjectDN", "path": "$context.path"}'
-    mock_method(apigw, api_id, add_path(apigw, api_id, root, "/cert"), "GET", template)
+    mock_method(apigw, api_id, add_path(apigw, api_id, root_id, "/cert"), "GET", template)
     deploy(apigw, api_id, "prod")
     s.rest_api = api_id
     http_api = v2.create_api(Name="tls", ProtocolType="HTTP", Target=function_arn(http_fn))["ApiId"]

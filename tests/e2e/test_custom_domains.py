@@ -15,12 +15,11 @@ from tests.e2e.conftest import (
     ACCOUNT,
     REGION,
     Server,
-    add_method,
     add_path,
     create_function,
     deploy,
+    function_api,
     function_arn,
-    lambda_uri,
     mock_method,
     new_api,
 )
@@ -56,18 +55,9 @@ def echo_v2(lam: Any) -> str:
     return function_arn(name)
 
 
-def _proxy_api(apigw: Any, function: str, stage: str = "prod") -> str:
+def proxy_api(apigw: Any, function: str, stage: str = "prod") -> str:
     """A REST API whose `/{proxy+}` calls `function` (AWS_PROXY), deployed to `stage`."""
-    api_id, root = new_api(apigw, "domains")
-    resource = add_path(apigw, api_id, root, "/{proxy+}")
-    integration = {
-        "type": "AWS_PROXY",
-        "integrationHttpMethod": "POST",
-        "uri": lambda_uri(function),
-    }
-    add_method(apigw, api_id, resource, "ANY", integration)
-    deploy(apigw, api_id, stage)
-    return api_id
+    return function_api(apigw, function, stage=stage, name="domains", path="/{proxy+}", verb="ANY")
 
 
 def _mock_api(apigw: Any, body: str, stage: str = "v1") -> str:
@@ -94,7 +84,7 @@ def _get(server: Server, http: httpx.Client, host: str, path: str) -> httpx.Resp
 def test_rest_base_path_mappings_route_without_a_stage_segment(
     server: Server, http: httpx.Client, apigw: Any, echo_v1: str
 ) -> None:
-    proxy = _proxy_api(apigw, echo_v1)
+    proxy = proxy_api(apigw, echo_v1)
     pets = _mock_api(apigw, '{"api": "pets"}')
     domain = _domain(apigw)
     apigw.create_base_path_mapping(domainName=domain, restApiId=proxy, stage="prod")
@@ -128,7 +118,7 @@ def test_rest_base_path_mappings_route_without_a_stage_segment(
 def test_a_base_path_is_in_the_event_path_and_not_in_the_resource_path(
     server: Server, http: httpx.Client, apigw: Any, echo_v1: str
 ) -> None:
-    proxy = _proxy_api(apigw, echo_v1)
+    proxy = proxy_api(apigw, echo_v1)
     domain = _domain(apigw)
     apigw.create_base_path_mapping(domainName=domain, restApiId=proxy, stage="prod", basePath="a")
     event = _get(server, http, domain, "/a/pets/1?x=1").json()
@@ -150,7 +140,7 @@ def test_a_base_path_is_in_the_event_path_and_not_in_the_resource_path(
 def test_a_mapping_without_a_stage_takes_it_from_the_url(
     server: Server, http: httpx.Client, apigw: Any, echo_v1: str
 ) -> None:
-    proxy = _proxy_api(apigw, echo_v1)
+    proxy = proxy_api(apigw, echo_v1)
     deploy(apigw, proxy, "beta")
     domain = _domain(apigw)
     apigw.create_base_path_mapping(domainName=domain, restApiId=proxy, basePath="s")

@@ -13,20 +13,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from tollway.control import domain_records as records
 from tollway.control.apigateway.stages import load_stage as load_rest_stage
 from tollway.control.apigatewayv2.documents import (
     given,
     load_api,
     load_stage,
     paginate,
-)
-from tollway.control.domain_records import (
-    deletes_for,
-    domain_name_arn,
-    key_in_use,
-    regional_name,
-    save,
-    truststore_records,
 )
 from tollway.control.errors import (
     BadRequestException,
@@ -59,7 +52,7 @@ def _configurations(
     out = []
     for given_config in configurations or [{}]:
         config = {
-            "ApiGatewayDomainName": regional_name(region),
+            "ApiGatewayDomainName": records.regional_name(region),
             "DomainNameStatus": "AVAILABLE",
             "EndpointType": "REGIONAL",
             "IpAddressType": "ipv4",
@@ -81,15 +74,15 @@ async def create_domain_name(call: Call) -> dict[str, Any]:
     domain = {
         "ApiMappingSelectionExpression": "$request.basepath",
         "DomainName": name,
-        "DomainNameArn": domain_name_arn(call.plane.settings.region, name),
+        "DomainNameArn": records.domain_name_arn(call.plane.settings.region, name),
         "DomainNameConfigurations": _configurations(call, p.get("DomainNameConfigurations")),
         "RoutingMode": p.get("RoutingMode") or "API_MAPPING_ONLY",
         "Tags": dict(p.get("Tags") or {}),
     }
     if domain["RoutingMode"] != "API_MAPPING_ONLY":
         raise NotSupportedByTollway("Tollway does not support routing rules on domain names yet")
-    puts, _ = await truststore_records(call, name, domain, p.get("MutualTlsAuthentication"))
-    save(call, [Record(DOMAIN_NAME_KIND, name, domain), *puts])
+    puts, _ = await records.truststore_records(call, name, domain, p.get("MutualTlsAuthentication"))
+    records.save(call, [Record(DOMAIN_NAME_KIND, name, domain), *puts])
     return domain
 
 
@@ -118,16 +111,16 @@ async def update_domain_name(call: Call) -> dict[str, Any]:
         current = dict(domain.get("MutualTlsAuthentication") or {})
         current.pop("TruststoreWarnings", None)
         current.update(mtls)
-        puts, deletes = await truststore_records(call, record.key, domain, current)
+        puts, deletes = await records.truststore_records(call, record.key, domain, current)
     domain_put = Record(DOMAIN_NAME_KIND, record.key, domain, version=record.version)
-    save(call, [domain_put, *puts], deletes)
+    records.save(call, [domain_put, *puts], deletes)
     return domain
 
 
 @ops("DeleteDomainName")
 def delete_domain_name(call: Call) -> None:
     record = load_domain(call)
-    save(call, [], deletes_for(call, record.key))
+    records.save(call, [], records.deletes_for(call, record.key))
 
 
 # --- API mappings ---------------------------------------------------------------------------
@@ -145,7 +138,7 @@ def _check_mapping(call: Call, domain: str, mapping: dict[str, Any]) -> None:
     else:
         document = load_api(call, mapping["ApiId"])
         load_stage(call, document.api_id, mapping["Stage"])
-    if key_in_use(call, domain, key, mapping["ApiMappingId"]):
+    if records.key_in_use(call, domain, key, mapping["ApiMappingId"]):
         raise ConflictException(
             f"The API mapping key {key or '(none)'} is already in use on {domain}"
         )
@@ -164,7 +157,7 @@ def create_api_mapping(call: Call) -> dict[str, Any]:
     mapping: dict[str, Any] = {"ApiMappingId": ids.short_id(), "ApiMappingKey": ""}
     mapping.update(given(call, ("ApiId", "ApiMappingKey", "Stage")))
     _check_mapping(call, domain, mapping)
-    save(call, [Record(API_MAPPING_KIND, mapping["ApiMappingId"], mapping, domain)])
+    records.save(call, [Record(API_MAPPING_KIND, mapping["ApiMappingId"], mapping, domain)])
     return mapping
 
 
@@ -186,7 +179,7 @@ def update_api_mapping(call: Call) -> dict[str, Any]:
     mapping = copy.deepcopy(record.body)
     mapping.update(given(call, ("ApiId", "ApiMappingKey", "Stage")))
     _check_mapping(call, domain, mapping)
-    save(call, [Record(API_MAPPING_KIND, record.key, mapping, domain, record.version)])
+    records.save(call, [Record(API_MAPPING_KIND, record.key, mapping, domain, record.version)])
     return mapping
 
 
@@ -194,4 +187,4 @@ def update_api_mapping(call: Call) -> dict[str, Any]:
 def delete_api_mapping(call: Call) -> None:
     domain = load_domain(call).key
     record = load_mapping(call, domain)
-    save(call, [], [Delete(API_MAPPING_KIND, record.key, domain)])
+    records.save(call, [], [Delete(API_MAPPING_KIND, record.key, domain)])
