@@ -22,8 +22,9 @@ so while any domain uses mTLS the listener asks every client for a certificate, 
   passed on), another fails the handshake. A known limitation, documented in
   docs/custom-domains.md.
 
-The SNI name is kept on the connection so the gateway can refuse a request whose Host names an
-mTLS domain the handshake was not verified for.
+The SNI name is kept on the connection when its domain's context took the handshake, so the
+gateway can refuse a request whose Host names an mTLS domain the handshake was not verified
+for.
 
 Contexts are rebuilt from the store on `DOMAINS_CHANGED`; connections already open keep theirs.
 """
@@ -169,12 +170,13 @@ class TlsContexts:
         return context
 
     def _sni(self, connection: Any, server_name: str | None, _: ssl.SSLContext) -> None:
-        if server_name:
-            name = server_name.lower()
+        name = (server_name or "").lower()
+        context = self._by_name.get(name)
+        if context is not None:
+            # kept only when the name's own context (its truststore) took the handshake: an
+            # mTLS domain whose context failed to load is then refused, never served
             setattr(connection, SNI_ATTRIBUTE, name)
-            context = self._by_name.get(name)
-            if context is not None:
-                connection.context = context
+            connection.context = context
 
 
 def _when(moment: datetime.datetime) -> str:
