@@ -33,11 +33,20 @@ from tests.e2e.conftest import (
     create_function,
     deploy,
     function_arn,
+    lambda_uri,
     mock_method,
     start_server,
 )
 from tests.e2e.test_custom_domains import ECHO_V1, ECHO_V2, proxy_api
 
+# A REQUEST authorizer that allows what presents a client certificate, passing its subject on.
+AUTHORIZER = """
+def handler(event, context):
+    cert = event["requestContext"]["identity"].get("clientCert") or {}
+    return {"principalId": "client", "context": {"dn": cert.get("subjectDN", "none")},
+            "policyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}]}}
+"""
 FORBIDDEN = b'{"message":"Forbidden"}'
 PLAIN = "plain.example.com"
 MUTUAL = "mutual.example.com"
@@ -98,6 +107,22 @@ def _configure(s: Setup, moto: str) -> Setup:
     root_id = next(r["id"] for r in root if r["path"] == "/")
     template = '{"dn": "$context.identity.clientCert.subjectDN", "path": "$context.path"}'
     mock_method(apigw, api_id, add_path(apigw, api_id, root_id, "/cert"), "GET", template)
+    authorizer_fn = f"tls-authz-{uuid.uuid4().hex[:8]}"
+    create_function(lam, authorizer_fn, AUTHORIZER, source_arn=any_source)
+    authorizer = apigw.create_authorizer(
+        restApiId=api_id, name="mtls", type="REQUEST", authorizerUri=lambda_uri(authorizer_fn),
+        identitySource="context.requestId", authorizerResultTtlInSeconds=0,
+    )["id"]  # fmt: skip
+    guarded = add_path(apigw, api_id, root_id, "/guarded")
+    template = '{"dn": "$context.authorizer.dn"}'
+    mock_method(apigw, api_id, guarded, "GET", template)
+    apigw.update_method(
+        restApiId=api_id, resourceId=guarded, httpMethod="GET",
+        patchOperations=[
+            {"op": "replace", "path": "/authorizationType", "value": "CUSTOM"},
+            {"op": "replace", "path": "/authorizerId", "value": authorizer},
+        ],
+    )  # fmt: skip
     deploy(apigw, api_id, "prod")
     s.rest_api = api_id
     http_api = v2.create_api(Name="tls", ProtocolType="HTTP", Target=function_arn(http_fn))["ApiId"]
@@ -177,6 +202,8 @@ def test_a_trusted_client_certificate_reaches_the_functions(setup: Setup) -> Non
     }
     status, body, _ = https_get(setup.port, MUTUAL, "/rest/cert", context)
     assert orjson.loads(body) == {"dn": "CN=client.example.com", "path": "/rest/cert"}
+    status, body, _ = https_get(setup.port, MUTUAL, "/rest/guarded", context)
+    assert (status, orjson.loads(body)) == (200, {"dn": "CN=client.example.com"})
     status, body, _ = https_get(setup.port, MUTUAL, "/http/items", context)
     event = orjson.loads(body)
     assert (status, event["rawPath"]) == (200, "/http/items")

@@ -234,3 +234,24 @@ def test_mapping_changes_apply_at_once(server: Server, http: httpx.Client, apigw
     response = _get(server, http, domain, "/pets")
     assert response.status_code == 404
     assert json.loads(response.content)["message"].startswith("No API for host")
+
+
+def test_http_api_sees_the_mapping_key_matched(
+    server: Server, http: httpx.Client, apigw: Any, v2: Any, upstream: str
+) -> None:
+    api_id = v2.create_api(Name="domains-proxy", ProtocolType="HTTP")["ApiId"]
+    integration = v2.create_integration(
+        ApiId=api_id,
+        IntegrationType="HTTP_PROXY",
+        IntegrationMethod="GET",
+        IntegrationUri=f"{upstream}/echo",
+        PayloadFormatVersion="1.0",
+        RequestParameters={"append:header.X-Base": "$context.customDomain.basePathMatched"},
+    )["IntegrationId"]
+    v2.create_route(ApiId=api_id, RouteKey="GET /x", Target=f"integrations/{integration}")
+    v2.create_stage(ApiId=api_id, StageName="live", AutoDeploy=True)
+    domain = _domain(apigw)
+    v2.create_api_mapping(DomainName=domain, ApiId=api_id, Stage="live", ApiMappingKey="a/b")
+    response = _get(server, http, domain, "/a/b/x")
+    assert response.status_code == 200
+    assert ["X-Base", "a/b"] in response.json()["headers"]

@@ -281,3 +281,31 @@ def test_truststores_are_checked(apigw: Any, v2: Any, tmp_path: Path) -> None:
             **kwargs,
         )
         assert (status, code) == (400, "BadRequestException")
+
+
+def test_v2_mutual_tls_authentication(v2: Any, tmp_path: Path) -> None:
+    ca = issue("V2 CA", ca=True)
+    bundle = tmp_path / "v2.pem"
+    bundle.write_bytes(ca.pem)
+    name = _name()
+    created = v2.create_domain_name(
+        DomainName=name,
+        DomainNameConfigurations=[{"CertificateArn": "arn:aws:acm:x"}],
+        MutualTlsAuthentication={"TruststoreUri": bundle.as_uri(), "TruststoreVersion": "1"},
+    )
+    assert created["MutualTlsAuthentication"] == {
+        "TruststoreUri": bundle.as_uri(),
+        "TruststoreVersion": "1",
+    }
+    bundle.write_bytes(ca.pem + b"-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n")
+    updated = v2.update_domain_name(
+        DomainName=name, MutualTlsAuthentication={"TruststoreVersion": "2"}
+    )
+    assert updated["MutualTlsAuthentication"] == {
+        "TruststoreUri": bundle.as_uri(),
+        "TruststoreVersion": "2",
+        "TruststoreWarnings": ["Certificate 2 of the truststore could not be parsed"],
+    }
+    off = v2.update_domain_name(DomainName=name, MutualTlsAuthentication={"TruststoreUri": ""})
+    assert "MutualTlsAuthentication" not in off
+    v2.delete_domain_name(DomainName=name)
