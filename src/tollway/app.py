@@ -22,6 +22,7 @@ import uvicorn
 
 from tollway import __version__
 from tollway.auth.identities import IdentitiesError, StaticIdentities, load_identities
+from tollway.control import acm
 from tollway.control.admin_auth import AdminAuth
 from tollway.control.apigateway import operations as apigateway_operations
 from tollway.control.apigatewayv2 import operations as apigatewayv2_operations
@@ -32,6 +33,7 @@ from tollway.control.server import ControlServer
 from tollway.dataplane.auth.jwks import JwksCache
 from tollway.dataplane.auth.services import AuthServices
 from tollway.dataplane.auth.test_invoke import AuthorizerTester
+from tollway.dataplane.domains import DomainTable
 from tollway.dataplane.handlers.access_log import AccessLog
 from tollway.dataplane.http_api.pipeline import http_pipeline
 from tollway.dataplane.http_protocol import CasePreservingHttpToolsProtocol
@@ -42,6 +44,7 @@ from tollway.dataplane.pipeline import rest_pipeline
 from tollway.dataplane.registry import DeploymentRegistry
 from tollway.dataplane.server import GatewayServer
 from tollway.dataplane.test_invoke import MethodTester
+from tollway.dataplane.tls import TlsContexts
 from tollway.functions.host import FunctionHost
 from tollway.functions.logs import FunctionLogs
 from tollway.functions.registry import FunctionRegistry
@@ -136,6 +139,15 @@ class Tollway:
         )
         self.registry = DeploymentRegistry(self.store, services)
         self.changes.subscribe(self.registry.reload)
+        self.domains = DomainTable(self.store)
+        self.changes.subscribe(self.domains.changed)
+        self.tls = (
+            TlsContexts(self.store, settings.tls_cert, settings.tls_key)
+            if settings.tls_port >= 0
+            else None
+        )
+        if self.tls is not None:
+            self.changes.subscribe(self.tls.changed)
         self.access_log = AccessLogSink(settings.access_log, settings.access_log_path)
         self.gateway = GatewayServer(
             self.registry,
@@ -143,6 +155,7 @@ class Tollway:
             account_id=settings.account_id,
             region=settings.region,
             http_pipeline=http_pipeline([AccessLog(self.access_log)]),
+            domains=self.domains,
         )
         self.admin = (
             AdminAuth(self.identities, settings.region, settings.account_id)
@@ -160,7 +173,7 @@ class Tollway:
         )
         self.control = ControlServer(
             self.plane,
-            [apigateway_operations(), apigatewayv2_operations(), lambda_operations],
+            [apigateway_operations(), apigatewayv2_operations(), lambda_operations, acm.ops],
             self.admin,
         )
         self._stop = asyncio.Event()
@@ -177,8 +190,10 @@ class Tollway:
         admin_sock = _bind(s.admin_host, s.admin_port)
         gateway_port = gateway_sock.getsockname()[1]
         admin_port = admin_sock.getsockname()[1]
+        tls_sock = _bind(s.host, s.tls_port) if self.tls is not None else None
         loaded = [load_file(self.plane, path, s.stage) for path in files]
         self.registry.load_all()
+        self.domains.load()
         self.access_log.start()
 
         gateway = _Server(
@@ -188,20 +203,31 @@ class Tollway:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.request_stop)
+        servers = [gateway, control]
         tasks = [
             asyncio.create_task(gateway.serve(sockets=[gateway_sock])),
             asyncio.create_task(control.serve(sockets=[admin_sock])),
         ]
-        while not (gateway.started and control.started):
+        if self.tls is not None and tls_sock is not None:
+            self.tls.load()
+            https = _Server(
+                _config(self.gateway, CasePreservingHttpToolsProtocol, self.settings.idle_timeout)
+            )
+            https.config.load()
+            https.config.ssl = self.tls.context  # uvicorn builds contexts from files only
+            servers.append(https)
+            tasks.append(asyncio.create_task(https.serve(sockets=[tls_sock])))
+        while not all(server.started for server in servers):
             if any(t.done() for t in tasks):
                 break
             await asyncio.sleep(0.01)
         self.gateway.ready = self.control.ready = True
-        self._banner(gateway_port, admin_port, loaded)
+        self._banner(gateway_port, admin_port, loaded, tls_sock)
         stop = asyncio.create_task(self._stop.wait())
         await asyncio.wait([stop, *tasks], return_when=asyncio.FIRST_COMPLETED)
         self._print("Tollway is stopping: finishing requests in flight...")
-        gateway.should_exit = control.should_exit = True
+        for server in servers:
+            server.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
         stop.cancel()
         await self.close()
@@ -218,10 +244,19 @@ class Tollway:
             await self.redis.close()
         self.store.close()
 
-    def _banner(self, gateway_port: int, admin_port: int, loaded: list[LoadedApi]) -> None:
+    def _banner(
+        self,
+        gateway_port: int,
+        admin_port: int,
+        loaded: list[LoadedApi],
+        tls_sock: socket.socket | None = None,
+    ) -> None:
         s = self.settings
         self._print(f"Tollway {__version__}")
         self._print(f"  gateway:       http://{s.host}:{gateway_port}")
+        if tls_sock is not None:
+            https_port = tls_sock.getsockname()[1]
+            self._print(f"  gateway HTTPS: https://{s.host}:{https_port}  (custom domains by SNI)")
         self._print(
             f"  control plane: http://{s.admin_host}:{admin_port}"
             "  (boto3 endpoint_url / aws --endpoint-url)"

@@ -19,6 +19,21 @@ _URL_SCHEMES = ("http", "https")
 class Settings:
     host: str = field(default="127.0.0.1", metadata={"help": "gateway (data plane) address"})
     port: int = field(default=8080, metadata={"help": "gateway port (0 picks a free one)"})
+    tls_port: int = field(
+        default=-1,
+        metadata={
+            "help": "HTTPS gateway port on the gateway address: custom domains' certificates "
+            "by SNI, mutual TLS (-1: none, 0 picks a free one)"
+        },
+    )
+    tls_cert: str = field(
+        default="",
+        metadata={
+            "help": "PEM certificate (chain) the HTTPS listener serves names without one "
+            "(default: one it generates, self-signed)"
+        },
+    )
+    tls_key: str = field(default="", metadata={"help": "the private key of --tls-cert (PEM)"})
     admin_host: str = field(
         default="127.0.0.1", metadata={"help": "control-plane address (keep it on loopback)"}
     )

@@ -267,18 +267,27 @@ def add_path(apigw: Any, api_id: str, root_id: str, path: str) -> str:
 
 
 def function_api(
-    apigw: Any, function_name: str, *, stage: str = "test", name: str = "e2e", **integration: Any
+    apigw: Any,
+    function_name: str,
+    *,
+    stage: str = "test",
+    name: str = "e2e",
+    path: str = "/",
+    verb: str = "GET",
+    **integration: Any,
 ) -> str:
-    """A REST API whose root `GET` calls `function_name` through AWS_PROXY, deployed to
-    `stage`; `integration` overrides PutIntegration's fields (timeoutInMillis, ...)."""
+    """A REST API whose root `GET` (or `verb` on `path`) calls `function_name` through
+    AWS_PROXY, deployed to `stage`; `integration` overrides PutIntegration's fields
+    (timeoutInMillis, ...)."""
     api_id, root = new_api(apigw, name)
+    root = add_path(apigw, api_id, root, path)
     fields = {
         "type": "AWS_PROXY",
         "integrationHttpMethod": "POST",
         "uri": lambda_uri(function_name),
         **integration,
     }
-    add_method(apigw, api_id, root, "GET", fields)
+    add_method(apigw, api_id, root, verb, fields)
     deploy(apigw, api_id, stage)
     return api_id
 

@@ -185,3 +185,51 @@ def test_lambda_create_function_from_a_zip_file_and_invoke(cli: Cli, tmp_path: P
     )
     assert invoked == {"StatusCode": 200, "ExecutedVersion": "$LATEST"}
     assert json.loads(outfile.read_text()) == {"got": {"hello": "cli"}, "name": name}
+
+
+def test_custom_domain_commands_of_the_docs(cli: Cli, tmp_path: Path) -> None:
+    """docs/custom-domains.md: acm import-certificate, create-domain-name,
+    create-base-path-mapping, create-api-mapping."""
+    from tests.e2e.certificates import issue
+
+    ca = issue("Docs CA", ca=True)
+    name = f"cli-{uuid.uuid4().hex[:8]}.example.com"
+    cert_file, key_file = issue(name, ca, dns=name).files(tmp_path, "server")
+    (tmp_path / "ca.pem").write_bytes(ca.pem)
+    arn = cli.json(
+        "acm", "import-certificate", "--certificate", f"fileb://{cert_file}",
+        "--private-key", f"fileb://{key_file}", "--certificate-chain", f"fileb://{tmp_path}/ca.pem",
+    )["CertificateArn"]  # fmt: skip
+    assert (
+        cli.json("acm", "describe-certificate", "--certificate-arn", arn)["Certificate"][
+            "DomainName"
+        ]
+        == name
+    )
+    domain = cli.json(
+        "apigateway", "create-domain-name", "--domain-name", name,
+        "--regional-certificate-arn", arn, "--endpoint-configuration", "types=REGIONAL",
+        "--security-policy", "TLS_1_2",
+    )  # fmt: skip
+    assert domain["regionalCertificateArn"] == arn
+    api_id = cli.json("apigateway", "create-rest-api", "--name", "cli-domains")["id"]
+    root = cli.json("apigateway", "get-resources", "--rest-api-id", api_id)["items"][0]["id"]
+    cli.json("apigateway", "put-method", "--rest-api-id", api_id, "--resource-id", root,
+             "--http-method", "GET", "--authorization-type", "NONE")  # fmt: skip
+    cli.json("apigateway", "put-integration", "--rest-api-id", api_id, "--resource-id", root,
+             "--http-method", "GET", "--type", "MOCK")  # fmt: skip
+    cli.json("apigateway", "create-deployment", "--rest-api-id", api_id, "--stage-name", "prod")
+    mapping = cli.json(
+        "apigateway", "create-base-path-mapping", "--domain-name", name, "--rest-api-id", api_id,
+        "--stage", "prod", "--base-path", "pets",
+    )  # fmt: skip
+    assert mapping == {"basePath": "pets", "restApiId": api_id, "stage": "prod"}
+    patched = cli.json(
+        "apigateway", "update-base-path-mapping", "--domain-name", name, "--base-path", "pets",
+        "--patch-operations", "op=replace,path=/basePath,value=zoo",
+    )  # fmt: skip
+    assert patched["basePath"] == "zoo"
+    done = cli.run("acm", "delete-certificate", "--certificate-arn", arn)
+    assert done.returncode != 0 and "ResourceInUseException" in done.stderr
+    cli.json("apigateway", "delete-domain-name", "--domain-name", name)
+    cli.json("acm", "delete-certificate", "--certificate-arn", arn)

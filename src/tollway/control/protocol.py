@@ -107,13 +107,25 @@ class Router:
 
     def __init__(self, services: list[Service]) -> None:
         self._by_method: dict[str, list[Route]] = {}
+        # `json`-protocol services (ACM) name the operation in `X-Amz-Target`, all on `POST /`
+        self._by_target: dict[str, Route] = {}
         for service in services:
+            prefix = service.model.metadata.get("targetPrefix")
             for route in service.routes():
-                self._by_method.setdefault(route.method, []).append(route)
+                if service.model.protocol == "json":
+                    self._by_target[f"{prefix}.{route.operation.name}"] = route
+                else:
+                    self._by_method.setdefault(route.method, []).append(route)
         for routes in self._by_method.values():
             # Prefer literal segments over labels, then routes with query literals
             # (`POST /restapis?mode=import` before `POST /restapis`).
             routes.sort(key=lambda r: (-r.literal_count, -len(r.query_literals)))
+
+    def match_target(self, target: str) -> tuple[Route, dict[str, str]]:
+        route = self._by_target.get(target)
+        if route is None:
+            raise UnknownOperationException(f"No operation matches X-Amz-Target {target}")
+        return route, {}
 
     def match(
         self, method: str, raw_path: str, query: Mapping[str, list[str]]
@@ -553,5 +565,7 @@ def serialize_error(service: Service | None, error: ServiceError) -> WireRespons
                 body[wire] = "User"
             elif member in error.fields:
                 body[wire] = error.fields[member]
+    if service is not None and service.model.protocol == "json":
+        body["__type"] = error.code  # where `json`-protocol SDKs read the code
     headers = [("x-amzn-ErrorType", error.code), ("Content-Type", "application/json")]
     return WireResponse(error.status, headers, orjson.dumps(body))

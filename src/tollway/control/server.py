@@ -118,7 +118,12 @@ class ControlServer:
             caller = None
             signed = control_request(scope, path, _header_list(scope["headers"]), body)
             try:
-                route, labels = self.router.match(scope["method"], path, query)
+                target = headers.get("x-amz-target")
+                route, labels = (
+                    self.router.match_target(target)
+                    if target and scope["method"] == "POST"
+                    else self.router.match(scope["method"], path, query)
+                )
             except ServiceError:
                 if self.admin is not None:  # an unsigned caller learns nothing of the API
                     self.admin.authenticate(signed)

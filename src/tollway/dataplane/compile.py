@@ -275,7 +275,6 @@ def _method_warnings(method: Method) -> list[str]:
 
 def _stage_warnings(definition: RestApiDefinition, stage: Stage) -> list[str]:
     found = []
-    api = definition["api"]
     if stage.get("cacheClusterEnabled"):
         found.append("the stage cache (cacheClusterEnabled) is not used yet")
     for key, settings in (stage.get("methodSettings") or {}).items():
@@ -288,8 +287,6 @@ def _stage_warnings(definition: RestApiDefinition, stage: Stage) -> list[str]:
             found.append(f"method throttling ({key}) is not enforced yet")
     if stage.get("clientCertificateId"):
         found.append("backend client certificates (clientCertificateId) are not sent yet")
-    if api.get("disableExecuteApiEndpoint"):
-        found.append("disableExecuteApiEndpoint is not honoured yet (the default endpoint serves)")
     extensions = definition.get("extensions") or {}
     for name in extensions:
         if name.startswith("x-"):

@@ -50,6 +50,8 @@ class Request:
         "scheme",
         "port",
         "raw_path",
+        "base_path",
+        "client_cert",
         "_header_index",
         "_query",
         "_multi_query",
@@ -82,6 +84,11 @@ class Request:
         # the path exactly as the client sent it (what a SigV4 signature covers); the
         # path-based form keeps its `/_aws/execute-api/{api-id}` prefix
         self.raw_path = stage_path if raw_path is None else raw_path
+        # Set by the gateway for a request to a custom domain (dataplane/domains.py): the
+        # mapping key it matched ("" for `(none)`); None on the default endpoint.
+        self.base_path: str | None = None
+        # mutual TLS: `clientCert` as APIs pass it on (dataplane/tls.py), else None
+        self.client_cert: dict[str, Any] | None = None
         self._header_index: dict[str, list[str]] | None = None
         self._query: dict[str, str] | None = None
         self._multi_query: dict[str, list[str]] | None = None

@@ -1,4 +1,4 @@
-"""uvicorn's httptools protocol with two changes the gateway needs.
+"""uvicorn's httptools protocol with three changes the gateway needs.
 
 - Request header names keep the client's casing. ASGI servers lowercase them, but API
   Gateway hands Lambda functions the client's own casing (`Content-Type`, `tEsT-HEADeR`,
@@ -18,8 +18,14 @@ And the listener's limits (spec §12.3, docs/limits.md), which uvicorn does not 
   when a connection opens, which uvicorn does not do), and so does a connection whose request
   head has not arrived whole within that time (a slow client holding the connection).
 
+
+On the HTTPS listener, what the gateway needs of the TLS connection (the SNI name, the client
+certificate of mutual TLS: dataplane/tls.py) is read once per connection and put into every
+request's scope as `extensions["tls"]`.
+
 All rely on uvicorn internals, so tests/e2e assert them end to end (header casing in Lambda
-events; every e2e response passes through the coalescing; tests/e2e/test_listener_limits.py).
+events; every e2e response passes through the coalescing; tests/e2e/test_listener_limits.py,
+test_custom_domain_tls.py).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from tollway.dataplane.tls import connection_info
 
 HEADER_BYTES = "tollway.header_bytes"  # scope key: the request's header values, in bytes
 HEAD_CAP = 64 * 1024
@@ -75,10 +83,14 @@ class CasePreservingHttpToolsProtocol(HttpToolsProtocol):
     _in_head = True
     _discarding = False  # a head was refused: what else the client sends is dropped
     _head_timer: asyncio.TimerHandle | None = None
+    _extensions: dict[str, Any] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._coalescing = _CoalescingTransport(transport)  # type: ignore[arg-type]
         super().connection_made(self._coalescing)  # type: ignore[arg-type]
+        ssl_object = transport.get_extra_info("ssl_object")
+        if ssl_object is not None:
+            self._extensions = {"tls": connection_info(ssl_object)}
         # uvicorn arms its idle timer after a response only: arm it for the first request too
         self.timeout_keep_alive_task = self.loop.call_later(
             self.timeout_keep_alive, self.timeout_keep_alive_handler
@@ -117,6 +129,8 @@ class CasePreservingHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        if self._extensions is not None:
+            self.scope["extensions"] = self._extensions
         self._header_bytes = 0
         self._stop_head_timer()
         self._head_timer = self.loop.call_later(self.timeout_keep_alive, self._head_timed_out)

@@ -26,6 +26,7 @@ from tollway.dataplane.http_api.compiled import CompiledHttpStage, HttpApiStages
 from tollway.dataplane.integrations import IntegrationServices
 from tollway.model import http_api
 from tollway.model.rest import RestApiDefinition, Stage
+from tollway.state.changes import DOMAINS_CHANGED
 from tollway.store import ConfigStore
 
 log = logging.getLogger("tollway.dataplane")
@@ -73,6 +74,8 @@ class DeploymentRegistry:
             self.reload(record.key)
 
     def reload(self, api_id: str) -> None:
+        if api_id == DOMAINS_CHANGED:
+            return  # the domain table's business (dataplane/domains.py)
         if self._store.get("restapi", api_id) is not None:
             self._reload_rest(api_id)
             return

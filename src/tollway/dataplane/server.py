@@ -9,6 +9,13 @@ and sends what it produced. A request for no API Tollway knows gets a 404 saying
 URLs look (AWS would not answer at all: the host would not resolve); an unknown stage of a
 REST API is AWS's 403 "Missing Authentication Token", a path no stage of an HTTP API serves
 its 404 "Not Found".
+
+A request whose Host is a custom domain name goes by the domain's mappings instead
+(domains.py); an mTLS domain serves only requests whose TLS connection was verified for it
+(tls.py). An API with `disableExecuteApiEndpoint` (REST) / `DisableExecuteApiEndpoint` (HTTP)
+in its deployment answers 403 `{"message":"Forbidden"}` on the default endpoint (both the
+execute-api host and the `/_aws/execute-api/` form) and still serves its custom domains (AWS:
+REST documented; HTTP APIs' answer UNCONFIRMED, the same chosen).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from tollway.dataplane.chain import Pipeline
 from tollway.dataplane.compile import unknown_stage
 from tollway.dataplane.compression import compress_response
 from tollway.dataplane.context import Request, Response, RestContext
+from tollway.dataplane.domains import RESERVED_PATHS, CompiledDomain, DomainTable, route
 from tollway.dataplane.endpoint import PATH_PREFIX, Endpoint, resolve
 from tollway.dataplane.errors import GatewayError, HeadersTooLarge, RequestTooLarge, UriTooLong
 from tollway.dataplane.handlers.gateway_response import render_error
@@ -30,10 +38,11 @@ from tollway.dataplane.http_api import errors as http_errors
 from tollway.dataplane.http_api.compile import unserved_stage
 from tollway.dataplane.http_api.compiled import HttpApiStages
 from tollway.dataplane.http_api.context import HttpContext
-from tollway.dataplane.http_api.stages import select_stage
+from tollway.dataplane.http_api.stages import Selected, select_stage
 from tollway.dataplane.http_protocol import HEADER_BYTES
 from tollway.dataplane.registry import DeploymentRegistry
 from tollway.model import ids
+from tollway.model.http_api import DEFAULT_STAGE
 
 log = logging.getLogger("tollway.dataplane")
 
@@ -41,6 +50,20 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 MAX_HEADER_BYTES = 10_240  # REST: all header values; HTTP APIs: request line + header values
 MAX_URL_LENGTH = 10_240  # a regional REST API's URL (path and query)
 _HEALTH = b"/_tollway/health"
+_FORBIDDEN = b'{"message":"Forbidden"}'
+
+
+class _Via:
+    """How a request reached its API: the custom domain's match, or the default endpoint."""
+
+    __slots__ = ("base_path", "client_cert")
+
+    def __init__(self, base_path: str | None, client_cert: dict[str, Any] | None) -> None:
+        self.base_path = base_path
+        self.client_cert = client_cert
+
+
+_DEFAULT_ENDPOINT = _Via(None, None)
 
 
 class GatewayServer:
@@ -52,8 +75,10 @@ class GatewayServer:
         account_id: str,
         region: str,
         http_pipeline: Pipeline[HttpContext],
+        domains: DomainTable | None = None,
     ) -> None:
         self.registry = registry
+        self.domains = domains
         self.pipeline = pipeline
         self.http_pipeline = http_pipeline
         self.account_id = account_id
@@ -95,19 +120,34 @@ class GatewayServer:
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         host = next((v for k, v in headers if k.lower() == "host"), "")
         path = raw_path.decode("latin-1")
-        endpoint = resolve(host, path)
-        if endpoint is None or not self.registry.knows(endpoint.api_id):
-            await _send(send, _no_api(host, path, endpoint.api_id if endpoint else None))
-            return
+        via = _DEFAULT_ENDPOINT
+        domain = self.domains.find(host) if self.domains and self.domains.domains else None
+        if domain is not None:
+            endpoint, via_domain, refusal = self._domain_endpoint(domain, scope, path)
+            if refusal is not None:
+                await _send(send, refusal)
+                return
+            assert endpoint is not None and via_domain is not None
+            via = via_domain
+        else:
+            endpoint = resolve(host, path)
+            if endpoint is None or not self.registry.knows(endpoint.api_id):
+                await _send(send, _no_api(host, path, endpoint.api_id if endpoint else None))
+                return
         http_api = self.registry.http_api(endpoint.api_id)
         if http_api is not None:
-            await self._serve_http(http_api, endpoint, scope, receive, send, headers, host)
+            await self._serve_http(http_api, endpoint, via, scope, receive, send, headers, host)
             return
-        payload = await read_body(receive, MAX_PAYLOAD_BYTES)
-        request = _request(scope, path, endpoint.path, endpoint.stage_path, headers, host, payload)
-        stage = self.registry.lookup(endpoint.api_id, endpoint.stage_name) or unknown_stage(
+        stage = self.registry.lookup(endpoint.api_id, endpoint.stage_name)
+        if stage is not None and stage.disable_execute_api_endpoint and via.base_path is None:
+            await _send(send, _forbidden())
+            return
+        stage = stage or unknown_stage(
             endpoint.api_id, endpoint.stage_name, self.account_id, self.region
         )
+        payload = await read_body(receive, MAX_PAYLOAD_BYTES)
+        request = _request(scope, path, endpoint.path, endpoint.stage_path, headers, host, payload)
+        request.base_path, request.client_cert = via.base_path, via.client_cert
         ctx = RestContext(request, stage)
         refused = _rest_limits(scope, raw_path)
         if refused is None and payload is None:
@@ -125,22 +165,50 @@ class GatewayServer:
             )
         await _send(send, ctx.response)
 
+    def _domain_endpoint(
+        self, domain: CompiledDomain, scope: dict[str, Any], path: str
+    ) -> tuple[Endpoint | None, _Via | None, Response | None]:
+        """Where a custom domain's mappings send the request, or the domain's own answer."""
+        if path in RESERVED_PATHS:
+            return None, None, Response(200, [], b"")
+        client_cert = None
+        if domain.mtls:
+            tls = (scope.get("extensions") or {}).get("tls") or {}
+            client_cert = tls.get("client_cert")
+            # verified at the handshake, against this domain's truststore (tls.py)
+            if tls.get("server_name") != domain.name or client_cert is None:
+                return None, None, _forbidden()
+        match = route(domain, path)
+        if match is None or not self.registry.knows(match.endpoint.api_id):
+            return None, None, _forbidden()
+        return match.endpoint, _Via(match.base_path, client_cert), None
+
     async def _serve_http(
         self,
         api: HttpApiStages,
         endpoint: Endpoint,
+        via: _Via,
         scope: dict[str, Any],
         receive: Any,
         send: Any,
         headers: list[tuple[str, str]],
         host: str,
     ) -> None:
+        if via.base_path is None:
+            selected = select_stage(api, endpoint)
+            if selected is not None and selected.stage.disable_execute_api_endpoint:
+                await _send(send, _forbidden())
+                return
+        else:  # a mapping names its stage; the path after the mapping key is routed whole
+            name = endpoint.stage_name
+            found = api.default if name == DEFAULT_STAGE else api.named.get(name)
+            selected = Selected(found, endpoint.path) if found is not None else None
         payload = await read_body(receive, MAX_PAYLOAD_BYTES)
-        selected = select_stage(api, endpoint)
         path = selected.path if selected else endpoint.stage_path
         # stage_path is rawPath: the path as received, a named stage's segment included
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         request = _request(scope, raw_path, path, endpoint.stage_path, headers, host, payload)
+        request.base_path, request.client_cert = via.base_path, via.client_cert
         # No stage for the path: a stage with no routes answers (404, logged like any other).
         stage = (
             selected.stage if selected else unserved_stage(api.api_id, self.account_id, self.region)
@@ -226,6 +294,15 @@ def _no_api(host: str, path: str, api_id: str | None) -> Response:
     return Response(
         404, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "NotFoundException")], body
     )
+
+
+def _forbidden() -> Response:
+    headers = [
+        ("Content-Type", "application/json"),
+        ("x-amzn-RequestId", ids.request_id()),
+        ("x-amzn-ErrorType", "ForbiddenException"),
+    ]
+    return Response(403, headers, _FORBIDDEN)
 
 
 async def _send(send: Any, response: Response) -> None:

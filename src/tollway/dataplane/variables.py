@@ -24,6 +24,16 @@ def _error_message(ctx: RestContext) -> str | None:
     return ctx.error.message if ctx.error is not None else None
 
 
+CLIENT_CERT_MEMBERS = (
+    ("clientCertPem",),
+    ("subjectDN",),
+    ("issuerDN",),
+    ("serialNumber",),
+    ("validity", "notBefore"),
+    ("validity", "notAfter"),
+)
+
+
 def _error_message_string(ctx: RestContext) -> str | None:
     # The message as a JSON string literal, quotes included: `"Missing Authentication Token"`.
     if ctx.error is None:
@@ -118,6 +128,23 @@ def _identity_getter(attribute: str) -> Getter:
 
 for _member, _attribute in _IDENTITY_ATTRIBUTES.items():
     GETTERS[f"identity.{_member}"] = _identity_getter(_attribute)
+
+
+def client_cert_getter(*members: str) -> Callable[[Any], Any]:
+    """`$context.identity.clientCert.*` (mutual TLS on a custom domain, spec §14.1), for REST
+    and HTTP APIs alike."""
+
+    def get(ctx: Any) -> Any:
+        value: Any = ctx.request.client_cert
+        for member in members:
+            value = value.get(member) if value is not None else None
+        return value
+
+    return get
+
+
+for _members in CLIENT_CERT_MEMBERS:
+    GETTERS["identity.clientCert." + ".".join(_members)] = client_cert_getter(*_members)
 # API keys come with usage plans (issue 7).
 GETTERS["identity.apiKey"] = _none
 GETTERS["identity.apiKeyId"] = _none
@@ -202,6 +229,8 @@ def identity(ctx: RestContext) -> dict[str, Any]:
         members = ctx.identity.members()
         for member in _IDENTITY_ATTRIBUTES:
             out[member] = members[member]
+    if ctx.request.client_cert is not None:  # mutual TLS (spec §14.1)
+        out["clientCert"] = ctx.request.client_cert
     return out
 
 
@@ -211,12 +240,11 @@ def context_map(ctx: RestContext) -> dict[str, Any]:
         return ctx.variables
     out: dict[str, Any] = {}
     for name, get in GETTERS.items():
-        head, _, tail = name.partition(".")
-        value = get(ctx)
-        if tail:
-            out.setdefault(head, {})[tail] = value
-        else:
-            out[head] = value
+        *heads, last = name.split(".")
+        target = out
+        for head in heads:  # `identity.clientCert.validity.notAfter` nests three deep
+            target = target.setdefault(head, {})
+        target[last] = get(ctx)
     if ctx.authorizer is not None:
         out["authorizer"] = ctx.authorizer.variables
     ctx.variables = out

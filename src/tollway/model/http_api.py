@@ -13,8 +13,6 @@ Store layout (see `tollway.store`):
 | `V2_API_KIND` | "" | ApiId | `ApiDefinition`: the API and all its parts, one document |
 | `V2_DEPLOYMENT_KIND` | ApiId | DeploymentId | `DeploymentRecord`: the Deployment, a snapshot |
 | `V2_STAGE_KIND` | ApiId | StageName | `Stage` (`$default` is a stage name like any other) |
-| `DOMAIN_NAME_KIND` | "" | DomainName | `DomainName` (shared with REST base path mappings later) |
-| `API_MAPPING_KIND` | DomainName | ApiMappingId | `ApiMapping` |
 
 One document per API, as for REST (`model.rest.RestApiDefinition`): an operation loads it,
 changes it, and commits it guarded by the version it read, so racing writers get AWS's
@@ -39,8 +37,6 @@ from typing import Any, Final, NotRequired, TypedDict
 V2_API_KIND: Final = "v2api"
 V2_DEPLOYMENT_KIND: Final = "v2deployment"
 V2_STAGE_KIND: Final = "v2stage"
-DOMAIN_NAME_KIND: Final = "domainname"
-API_MAPPING_KIND: Final = "apimapping"
 
 DEFAULT_STAGE: Final = "$default"
 DEFAULT_ROUTE: Final = "$default"

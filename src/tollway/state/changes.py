@@ -38,3 +38,9 @@ class LocalChangeFeed:
                 # A listener's failure must not fail the control-plane write that already
                 # committed; the listener logs what it could not load.
                 log.exception("change listener failed for API %s", api_id)
+
+
+# Published (as an "API id") when a custom domain name, one of its mappings, an imported
+# certificate or a truststore changed: the gateway recompiles its domain table and TLS
+# contexts. `$` keeps it apart from real API ids ([a-z0-9]{10}).
+DOMAINS_CHANGED = "$domains"

@@ -1,17 +1,20 @@
 """DomainName and ApiMapping operations: custom domain names and which API stage each path of
-one serves (`ApiMappingKey`).
+one serves (`ApiMappingKey`, one or more segments: `orders/v2`).
 
-Records only on the control plane: Tollway issues no certificates and creates no DNS; the
-`ApiGatewayDomainName` it reports is AWS's form. The gateway selects APIs by these mappings
-when it serves custom domains (the data plane's work).
+The domain and its mappings are the ones `apigateway`'s DomainName and BasePathMapping
+operations see (model/domains.py); an API mapping may name a REST API too, as on AWS.
+Tollway creates no DNS; the `ApiGatewayDomainName` it reports is AWS's form. The gateway
+serves the domain by its mappings (dataplane/domains.py) and, on its HTTPS listener, with the
+ACM certificate its configuration names and its mTLS truststore.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any, cast
+from typing import Any
 
-from tollway.control.apigateway.documents import commit
+from tollway.control import domain_records as records
+from tollway.control.apigateway.stages import load_stage as load_rest_stage
 from tollway.control.apigatewayv2.documents import (
     given,
     load_api,
@@ -26,17 +29,13 @@ from tollway.control.errors import (
 )
 from tollway.control.operations import Call, OperationTable
 from tollway.model import ids
-from tollway.model.http_api import API_MAPPING_KIND, DOMAIN_NAME_KIND
+from tollway.model.domains import API_MAPPING_KIND, DOMAIN_NAME_KIND
 from tollway.store import Delete, Record
 
 ops = OperationTable("apigatewayv2")
 
 DOMAIN_NOT_FOUND = "The domain name resource specified in the request was not found."
 MAPPING_NOT_FOUND = "The api mapping resource specified in the request was not found."
-
-
-def domain_name_arn(region: str, name: str) -> str:
-    return f"arn:aws:apigateway:{region}::/domainnames/{name}"
 
 
 def load_domain(call: Call, name: str | None = None) -> Record:
@@ -53,7 +52,7 @@ def _configurations(
     out = []
     for given_config in configurations or [{}]:
         config = {
-            "ApiGatewayDomainName": f"d-{ids.api_id()}.execute-api.{region}.amazonaws.com",
+            "ApiGatewayDomainName": records.regional_name(region),
             "DomainNameStatus": "AVAILABLE",
             "EndpointType": "REGIONAL",
             "IpAddressType": "ipv4",
@@ -67,26 +66,23 @@ def _configurations(
 
 
 @ops("CreateDomainName")
-def create_domain_name(call: Call) -> dict[str, Any]:
+async def create_domain_name(call: Call) -> dict[str, Any]:
     p = call.params
     name = p["DomainName"]
     if call.plane.store.get(DOMAIN_NAME_KIND, name) is not None:
         raise ConflictException("The domain name resource already exists.")
-    if p.get("MutualTlsAuthentication"):
-        raise NotSupportedByTollway(
-            "Tollway does not support mutual TLS on custom domain names yet"
-        )
     domain = {
         "ApiMappingSelectionExpression": "$request.basepath",
         "DomainName": name,
-        "DomainNameArn": domain_name_arn(call.plane.settings.region, name),
+        "DomainNameArn": records.domain_name_arn(call.plane.settings.region, name),
         "DomainNameConfigurations": _configurations(call, p.get("DomainNameConfigurations")),
         "RoutingMode": p.get("RoutingMode") or "API_MAPPING_ONLY",
         "Tags": dict(p.get("Tags") or {}),
     }
     if domain["RoutingMode"] != "API_MAPPING_ONLY":
         raise NotSupportedByTollway("Tollway does not support routing rules on domain names yet")
-    commit(call, [Record(DOMAIN_NAME_KIND, name, domain)])
+    puts, _ = await records.truststore_records(call, name, domain, p.get("MutualTlsAuthentication"))
+    records.save(call, [Record(DOMAIN_NAME_KIND, name, domain), *puts])
     return domain
 
 
@@ -101,29 +97,30 @@ def get_domain_names(call: Call) -> dict[str, Any]:
 
 
 @ops("UpdateDomainName")
-def update_domain_name(call: Call) -> dict[str, Any]:
+async def update_domain_name(call: Call) -> dict[str, Any]:
     record = load_domain(call)
     domain = copy.deepcopy(record.body)
-    if call.params.get("MutualTlsAuthentication"):
-        raise NotSupportedByTollway(
-            "Tollway does not support mutual TLS on custom domain names yet"
-        )
     if call.params.get("DomainNameConfigurations") is not None:
         domain["DomainNameConfigurations"] = _configurations(
             call, call.params["DomainNameConfigurations"]
         )
-    commit(call, [Record(DOMAIN_NAME_KIND, record.key, domain, version=record.version)])
+    puts: list[Record] = []
+    deletes: list[Delete] = []
+    mtls = call.params.get("MutualTlsAuthentication")
+    if mtls is not None:
+        current = dict(domain.get("MutualTlsAuthentication") or {})
+        current.pop("TruststoreWarnings", None)
+        current.update(mtls)
+        puts, deletes = await records.truststore_records(call, record.key, domain, current)
+    domain_put = Record(DOMAIN_NAME_KIND, record.key, domain, version=record.version)
+    records.save(call, [domain_put, *puts], deletes)
     return domain
 
 
 @ops("DeleteDomainName")
 def delete_domain_name(call: Call) -> None:
     record = load_domain(call)
-    mappings = call.plane.store.list(API_MAPPING_KIND, record.key)
-    deletes = [Delete(API_MAPPING_KIND, m.key, record.key) for m in mappings]
-    commit(call, [], [Delete(DOMAIN_NAME_KIND, record.key), *deletes])
-    for api_id in {m.body["ApiId"] for m in mappings}:
-        call.plane.changes.api_changed(api_id)
+    records.save(call, [], records.deletes_for(call, record.key))
 
 
 # --- API mappings ---------------------------------------------------------------------------
@@ -133,13 +130,18 @@ def _check_mapping(call: Call, domain: str, mapping: dict[str, Any]) -> None:
     key = mapping.get("ApiMappingKey") or ""
     if key.endswith("/"):
         raise BadRequestException("API mapping key should not end with a '/'.")
-    document = load_api(call, mapping["ApiId"])
-    load_stage(call, document.api_id, mapping["Stage"])
-    for other in call.plane.store.list(API_MAPPING_KIND, domain):
-        if other.key != mapping["ApiMappingId"] and other.body.get("ApiMappingKey", "") == key:
-            raise ConflictException(
-                f"The API mapping key {key or '(none)'} is already in use on {domain}"
-            )
+    if call.plane.store.get("restapi", mapping["ApiId"]) is not None:
+        try:  # a REST API's stage, as apigateway's CreateBasePathMapping checks it
+            load_rest_stage(call, mapping["ApiId"], mapping["Stage"])
+        except NotFoundException:
+            raise NotFoundException("Invalid stage identifier specified") from None
+    else:
+        document = load_api(call, mapping["ApiId"])
+        load_stage(call, document.api_id, mapping["Stage"])
+    if records.key_in_use(call, domain, key, mapping["ApiMappingId"]):
+        raise ConflictException(
+            f"The API mapping key {key or '(none)'} is already in use on {domain}"
+        )
 
 
 def load_mapping(call: Call, domain: str) -> Record:
@@ -155,8 +157,7 @@ def create_api_mapping(call: Call) -> dict[str, Any]:
     mapping: dict[str, Any] = {"ApiMappingId": ids.short_id(), "ApiMappingKey": ""}
     mapping.update(given(call, ("ApiId", "ApiMappingKey", "Stage")))
     _check_mapping(call, domain, mapping)
-    commit(call, [Record(API_MAPPING_KIND, mapping["ApiMappingId"], mapping, domain)])
-    call.plane.changes.api_changed(mapping["ApiId"])
+    records.save(call, [Record(API_MAPPING_KIND, mapping["ApiMappingId"], mapping, domain)])
     return mapping
 
 
@@ -178,9 +179,7 @@ def update_api_mapping(call: Call) -> dict[str, Any]:
     mapping = copy.deepcopy(record.body)
     mapping.update(given(call, ("ApiId", "ApiMappingKey", "Stage")))
     _check_mapping(call, domain, mapping)
-    commit(call, [Record(API_MAPPING_KIND, record.key, mapping, domain, record.version)])
-    for api_id in {record.body["ApiId"], mapping["ApiId"]}:
-        call.plane.changes.api_changed(api_id)
+    records.save(call, [Record(API_MAPPING_KIND, record.key, mapping, domain, record.version)])
     return mapping
 
 
@@ -188,5 +187,4 @@ def update_api_mapping(call: Call) -> dict[str, Any]:
 def delete_api_mapping(call: Call) -> None:
     domain = load_domain(call).key
     record = load_mapping(call, domain)
-    commit(call, [], [Delete(API_MAPPING_KIND, record.key, domain)])
-    call.plane.changes.api_changed(cast(str, record.body["ApiId"]))
+    records.save(call, [], [Delete(API_MAPPING_KIND, record.key, domain)])

@@ -8,7 +8,7 @@ integrations' parameter mappings (`parameters.py`), bound to the pipeline by `bi
 
 Whatever the deployment uses that Tollway does not act on yet is collected as a warning and
 logged when the stage is loaded, naming the feature and where it is used: API keys,
-throttling settings, VPC links, disableExecuteApiEndpoint, `overwrite:path` on Lambda
+throttling settings, VPC links, `overwrite:path` on Lambda
 integrations. Route authorization is compiled by `auth.build.route_authorization` (a mode it
 cannot run refuses its requests with 500 and says so). AWS service integrations
 (IntegrationSubtype) are compiled by `integrations.aws_subtypes`. A route whose integration
@@ -100,6 +100,7 @@ def compile_stage(
         ),
         cors=_cors(api.get("CorsConfiguration"), warnings),
         warnings=warnings,
+        disable_execute_api_endpoint=bool(api.get("DisableExecuteApiEndpoint")),
     )
 
 
@@ -263,8 +264,6 @@ def _stage_warnings(definition: ApiDefinition, stage: Stage) -> list[str]:
     for key, settings in (stage.get("RouteSettings") or {}).items():
         if any(settings.get(name) for name in _THROTTLING):
             found.append(f"route throttling ({key}) is not enforced yet")
-    if definition["Api"].get("DisableExecuteApiEndpoint"):
-        found.append("DisableExecuteApiEndpoint is not honoured yet (the default endpoint serves)")
     return found
 
 

@@ -90,6 +90,8 @@ class CompiledHttpStage:
     access_log: AccessLogFormat
     cors: CorsPolicy | None = None
     warnings: list[str] = field(default_factory=list)
+    # served on custom domains only (server.py), from the deployed definition, as for REST
+    disable_execute_api_endpoint: bool = False
 
     @property
     def is_default(self) -> bool:

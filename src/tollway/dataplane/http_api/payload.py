@@ -160,6 +160,8 @@ def event_v2(ctx: HttpContext, *, body: bool = True) -> dict[str, Any]:
     }
     if ctx.authorizer is not None and ctx.authorizer.event_v2 is not None:
         event["requestContext"]["authorizer"] = ctx.authorizer.event_v2
+    if ctx.request.client_cert is not None:  # mutual TLS (spec §2.2, §14.1)
+        event["requestContext"]["authentication"] = {"clientCert": ctx.request.client_cert}
     text, is_base64 = event_body(ctx) if body else (None, False)
     if text is not None:
         event["body"] = text
@@ -187,6 +189,8 @@ def event_v1(ctx: HttpContext, *, body: bool = True) -> dict[str, Any]:
     identity["userArn"] = None
     if ctx.identity is not None:
         identity.update((k, v) for k, v in ctx.identity.members().items() if k in identity)
+    if ctx.request.client_cert is not None:
+        identity["clientCert"] = ctx.request.client_cert
     text, is_base64 = event_body(ctx) if body else (None, False)
     event: dict[str, Any] = {
         "version": "1.0",

@@ -18,7 +18,7 @@ import orjson
 from tollway.dataplane.context import clf_time
 from tollway.dataplane.http_api.context import HttpContext
 from tollway.dataplane.http_api.errors import status_and_message
-from tollway.dataplane.variables import authorizer_getter
+from tollway.dataplane.variables import CLIENT_CERT_MEMBERS, authorizer_getter, client_cert_getter
 
 Getter = Callable[[HttpContext], Any]
 
@@ -81,7 +81,6 @@ for _name in (
     "authorizer.error",
     "awsEndpointRequestId",
     "awsEndpointRequestId2",
-    "customDomain.basePathMatched",
     "identity.cognitoAuthenticationProvider",
     "identity.cognitoAuthenticationType",
     "identity.cognitoIdentityId",
@@ -104,6 +103,11 @@ for _member, _attribute in (
     ("userArn", "user_arn"),
 ):
     GETTERS[f"identity.{_member}"] = _identity(_attribute)
+
+
+GETTERS["customDomain.basePathMatched"] = lambda ctx: ctx.request.base_path or None
+for _members in CLIENT_CERT_MEMBERS:
+    GETTERS["identity.clientCert." + ".".join(_members)] = client_cert_getter(*_members)
 
 
 def getter(name: str) -> Getter | None:

@@ -108,7 +108,8 @@ def request_fields(ctx: RestContext) -> dict[str, Any]:
     headers, multi_headers = _event_headers(ctx)
     return {
         "resource": ctx.method.resource_path if ctx.method else None,
-        "path": request.path,
+        # on a custom domain the path as received, its base path included (spec §2.1)
+        "path": request.path if request.base_path is None else request.stage_path,
         "httpMethod": request.method,
         "headers": headers or None,
         "multiValueHeaders": multi_headers or None,

@@ -55,8 +55,8 @@ def test_warnings_name_every_feature_not_acted_on() -> None:
         "integration type MOCK is not one HTTP APIs support on route GET /f",
         "stage throttling (DefaultRouteSettings) is not enforced yet",
         "route throttling (GET /a) is not enforced yet",
-        "DisableExecuteApiEndpoint is not honoured yet (the default endpoint serves)",
     ]
+    assert compiled.disable_execute_api_endpoint
     for key in ("GET /c", "GET /d", "GET /f"):
         found = compiled.routes.match("GET", "/" + key[-1])
         assert found is not None and isinstance(found[0].integration, UnsupportedIntegration)
