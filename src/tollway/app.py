@@ -14,7 +14,8 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -42,14 +43,18 @@ from tollway.dataplane.pipeline import rest_pipeline
 from tollway.dataplane.registry import DeploymentRegistry
 from tollway.dataplane.server import GatewayServer
 from tollway.dataplane.test_invoke import MethodTester
+from tollway.dataplane.usage_plans import KeyIndex, RequestLimits
 from tollway.functions.host import FunctionHost
 from tollway.functions.logs import FunctionLogs
 from tollway.functions.registry import FunctionRegistry
 from tollway.functions.remote import RemoteInvoker
 from tollway.model.http_api import DEFAULT_STAGE
 from tollway.observability.access_log import AccessLogSink
-from tollway.settings import Settings
+from tollway.settings import Settings, parse_throttle
 from tollway.state.changes import LocalChangeFeed
+from tollway.state.limits import Bucket, Limits, SettableClock
+from tollway.state.limits_memory import MemoryLimits
+from tollway.state.limits_redis import GuardedLimits, RedisLimits
 from tollway.state.redis import RedisState
 from tollway.store.sqlite import SqliteStore
 
@@ -135,13 +140,15 @@ class Tollway:
         )
         self.registry = DeploymentRegistry(self.store, services)
         self.changes.subscribe(self.registry.reload)
+        self.limits = _limits(settings, self.store, self.redis)
+        self.changes.subscribe_keys(self.limits.keys.reload)
         self.access_log = AccessLogSink(settings.access_log, settings.access_log_path)
         self.gateway = GatewayServer(
             self.registry,
-            rest_pipeline([AccessLog(self.access_log)]),
+            rest_pipeline([AccessLog(self.access_log)], self.limits),
             account_id=settings.account_id,
             region=settings.region,
-            http_pipeline=http_pipeline([AccessLog(self.access_log)]),
+            http_pipeline=http_pipeline([AccessLog(self.access_log)], self.limits),
         )
         self.admin = (
             AdminAuth(self.identities, settings.region, settings.account_id)
@@ -156,6 +163,7 @@ class Tollway:
             MethodTester(services),
             authorizers=AuthorizerTester(services),
             admin=self.admin,
+            limits=self.limits,
         )
         self.control = ControlServer(
             self.plane,
@@ -178,6 +186,7 @@ class Tollway:
         admin_port = admin_sock.getsockname()[1]
         loaded = [load_file(self.plane, path, s.stage) for path in files]
         self.registry.load_all()
+        self.limits.keys.reload()
         self.access_log.start()
 
         gateway = _Server(_config(self.gateway, CasePreservingHttpToolsProtocol))
@@ -241,6 +250,18 @@ class Tollway:
             for warning in api.warnings:
                 self._print(f"  warning: {warning}")
         self._print("Ready.")
+
+
+def _limits(settings: Settings, store: SqliteStore, redis: RedisState | None) -> RequestLimits:
+    """Throttling and quota state: this process's memory, or Redis with a memory fallback."""
+    rate, burst = parse_throttle(settings.account_throttle)
+    account = Bucket("account", rate, burst)
+    clock: Callable[[], float] = SettableClock() if settings.limits_clock == "on" else time.time
+    local = MemoryLimits(clock)
+    limits: Limits = local
+    if redis is not None:
+        limits = GuardedLimits(RedisLimits(redis, clock), local, redis)
+    return RequestLimits(KeyIndex(store, account), limits, account)
 
 
 def _identities(settings: Settings) -> tuple[StaticIdentities, list[str]]:

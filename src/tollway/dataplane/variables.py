@@ -118,9 +118,9 @@ def _identity_getter(attribute: str) -> Getter:
 
 for _member, _attribute in _IDENTITY_ATTRIBUTES.items():
     GETTERS[f"identity.{_member}"] = _identity_getter(_attribute)
-# API keys come with usage plans (issue 7).
-GETTERS["identity.apiKey"] = _none
-GETTERS["identity.apiKeyId"] = _none
+# The API key of a method with apiKeyRequired (handlers/api_key.py).
+GETTERS["identity.apiKey"] = lambda ctx: ctx.api_key.value if ctx.api_key else None
+GETTERS["identity.apiKeyId"] = lambda ctx: ctx.api_key.id if ctx.api_key else None
 
 IDENTITY_MEMBERS = (
     "accessKey",
@@ -202,6 +202,10 @@ def identity(ctx: RestContext) -> dict[str, Any]:
         members = ctx.identity.members()
         for member in _IDENTITY_ATTRIBUTES:
             out[member] = members[member]
+    if ctx.api_key is not None:
+        # present when the method took an API key (spec §2.1)
+        out["apiKey"] = ctx.api_key.value
+        out["apiKeyId"] = ctx.api_key.id
     return out
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from tollway.control.apigateway.documents import API_KIND, STAGE_KIND, commit, paginate
+from tollway.control.apigateway.documents import API_KIND, STAGE_KIND, commit_keys, paginate
 from tollway.control.apigateway.patch import split, to_float, to_int
 from tollway.control.errors import BadRequestException, LimitExceededException, NotFoundException
 from tollway.control.operations import Call, OperationTable
@@ -119,7 +119,7 @@ def create_usage_plan(call: Call) -> dict[str, Any]:
     if p.get("quota"):
         plan["quota"] = _quota(p["quota"])
     check_plan(call, plan)
-    commit(call, [Record(PLAN_KIND, plan["id"], plan)])
+    commit_keys(call, [Record(PLAN_KIND, plan["id"], plan)])
     return plan
 
 
@@ -211,7 +211,7 @@ def update_usage_plan(call: Call) -> dict[str, Any]:
     for operation in call.params.get("patchOperations") or []:
         _patch(plan, operation)
     check_plan(call, plan)
-    commit(call, [Record(PLAN_KIND, plan["id"], plan, version=record.version)])
+    commit_keys(call, [Record(PLAN_KIND, plan["id"], plan, version=record.version)])
     return plan
 
 
@@ -223,4 +223,4 @@ def delete_usage_plan(call: Call) -> None:
     keys = [
         Delete(PLAN_KEY_KIND, r.key, plan_id) for r in call.plane.store.list(PLAN_KEY_KIND, plan_id)
     ]
-    commit(call, [], [Delete(PLAN_KIND, plan_id), *keys])
+    commit_keys(call, [], [Delete(PLAN_KIND, plan_id), *keys])

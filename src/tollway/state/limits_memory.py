@@ -1,0 +1,90 @@
+"""Rate limits and quotas in this process's memory: the default (`--state memory`), and what a
+Redis-backed gateway counts with while Redis is unreachable (limits_redis.GuardedLimits).
+
+Buckets are `[tokens, last refill]` lists, counters plain ints; nothing awaits, so a call is
+atomic on the event loop. Untouched buckets (full again by then) are dropped now and then.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from tollway.state.limits import (
+    OK,
+    QUOTA_EXCEEDED,
+    THROTTLED,
+    Bucket,
+    Quota,
+    adjust_key,
+    day_key,
+    period_key,
+    utc_day,
+)
+
+_SWEEP_EVERY = 100_000  # calls between sweeps of forgotten buckets
+
+
+class MemoryLimits:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._buckets: dict[str, list[float]] = {}
+        self._ttl: dict[str, int] = {}
+        self._counters: dict[str, int] = {}
+        self._calls = 0
+
+    async def acquire(self, buckets: Sequence[Bucket], quota: Quota | None) -> int:
+        now = self.clock()
+        day = utc_day(now) if quota is not None else None
+        if quota is not None:
+            assert day is not None
+            if self._counters.get(period_key(quota, day), 0) >= quota.limit:
+                return QUOTA_EXCEEDED
+        states = self._buckets
+        taken: list[tuple[list[float], float]] = []
+        for bucket in buckets:
+            state = states.get(bucket.key)
+            if state is None:
+                tokens = float(bucket.burst)
+                state = states[bucket.key] = [tokens, now]
+                self._ttl[bucket.key] = bucket.ttl
+            else:
+                elapsed = now - state[1]
+                tokens = state[0] + elapsed * bucket.rate if elapsed > 0 else state[0]
+                if tokens > bucket.burst:
+                    tokens = float(bucket.burst)
+            if tokens < 1:
+                return THROTTLED
+            taken.append((state, tokens))
+        for state, tokens in taken:
+            state[0] = tokens - 1
+            state[1] = now
+        if quota is not None:
+            assert day is not None
+            counters = self._counters
+            key = period_key(quota, day)
+            counters[key] = counters.get(key, 0) + 1
+            key = day_key(quota.key, day)
+            counters[key] = counters.get(key, 0) + 1
+        self._calls += 1
+        if self._calls >= _SWEEP_EVERY:
+            self._sweep(now)
+        return OK
+
+    def _sweep(self, now: float) -> None:
+        self._calls = 0
+        for key in [k for k, s in self._buckets.items() if now - s[1] > self._ttl[k]]:
+            del self._buckets[key]
+            del self._ttl[key]
+
+    async def counters(self, keys: Sequence[str]) -> list[int]:
+        return [self._counters.get(key, 0) for key in keys]
+
+    async def set_remaining(self, quota: Quota, remaining: int) -> None:
+        day = utc_day(self.clock())
+        key = period_key(quota, day)
+        used = self._counters.get(key, 0)
+        target = max(0, quota.limit - remaining)
+        self._counters[key] = target
+        adjust = adjust_key(quota.key, day)
+        self._counters[adjust] = self._counters.get(adjust, 0) + target - used
