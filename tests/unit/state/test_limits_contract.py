@@ -7,8 +7,8 @@ import datetime
 from collections.abc import AsyncIterator
 
 import pytest
-
 from tests.redis_service import shared_redis, unique_prefix
+
 from tollway.state.limits import (
     OK,
     QUOTA_EXCEEDED,

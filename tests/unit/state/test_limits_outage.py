@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from tests.redis_service import RedisServer
+
 from tollway.state.limits import OK, THROTTLED, Bucket
 from tollway.state.limits_memory import MemoryLimits
 from tollway.state.limits_redis import GuardedLimits, RedisLimits
