@@ -115,7 +115,11 @@ class Tollway:
         self.store = SqliteStore(settings.store_path)
         self.changes = LocalChangeFeed()
         # Runtime state: this process's memory, or one Redis shared by gateway processes.
-        self.redis = RedisState(settings.state_url) if settings.state_url else None
+        self.redis = (
+            RedisState(settings.state_url, prefix=settings.state_prefix)
+            if settings.state_url
+            else None
+        )
         self.function_logs = FunctionLogs(settings.logs_dir)
         self.host = FunctionHost(
             max_concurrency=settings.function_concurrency,

@@ -93,6 +93,10 @@ class Settings:
             "shared by every gateway process given the same URL"
         },
     )
+    state_prefix: str = field(
+        default="tollway",
+        metadata={"help": "prefix of this gateway's keys in Redis (separate gateways, one Redis)"},
+    )
     account_throttle: str = field(
         default="10000,5000",
         metadata={
