@@ -226,3 +226,17 @@ def test_get_account_reports_the_account_throttle(apigw: Any) -> None:
     account = apigw.get_account()
     assert account["throttleSettings"] == {"burstLimit": 5000, "rateLimit": 10000.0}
     assert account["features"] == ["UsagePlans"]
+
+
+def test_keys_and_plans_are_tagged_by_their_arns(keyed: Keyed) -> None:
+    apigw = keyed.apigw
+    for arn in (f"arn:aws:apigateway:{REGION}::/apikeys/{keyed.key_id}",
+                f"arn:aws:apigateway:{REGION}::/usageplans/{keyed.plan_id}"):  # fmt: skip
+        apigw.tag_resource(resourceArn=arn, tags={"team": "a", "tier": "gold"})
+        apigw.untag_resource(resourceArn=arn, tagKeys=["tier"])
+        assert apigw.get_tags(resourceArn=arn)["tags"] == {"team": "a"}
+    assert apigw.get_api_key(apiKey=keyed.key_id)["tags"] == {"team": "a"}
+    assert apigw.get_usage_plan(usagePlanId=keyed.plan_id)["tags"] == {"team": "a"}
+    missing = f"arn:aws:apigateway:{REGION}::/apikeys/nokey12345"
+    with pytest.raises(apigw.exceptions.NotFoundException):
+        apigw.get_tags(resourceArn=missing)

@@ -9,7 +9,8 @@ Choices where AWS is silent (UNCONFIRMED):
   refuses a duplicate with ConflictException, while ImportApiKeys overwrites the key with that
   value, as AWS documents for imports;
 - `nameQuery` matches names that start with it.
-The data plane does not enforce keys yet (issue 7's enforcement part).
+The gateway enforces keys on methods with `apiKeyRequired` (dataplane/handlers/api_key.py);
+every change is announced to it (`commit_keys`), so it takes effect without a deployment.
 """
 
 from __future__ import annotations

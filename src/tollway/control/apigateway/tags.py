@@ -1,7 +1,8 @@
 """TagResource, UntagResource and GetTags for REST APIs and their stages.
 
-Tags live on the tagged resource itself (RestApi.tags, Stage.tags), addressed by AWS's ARNs:
-`arn:aws:apigateway:{region}::/restapis/{id}` and `.../restapis/{id}/stages/{name}`.
+Tags live on the tagged resource itself (RestApi.tags, Stage.tags, ApiKey.tags,
+UsagePlan.tags), addressed by AWS's ARNs: `arn:aws:apigateway:{region}::/restapis/{id}`,
+`.../restapis/{id}/stages/{name}`, `...::/apikeys/{id}` and `...::/usageplans/{id}`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,24 @@ _ARN = re.compile(
 )
 
 
+# API keys and usage plans: account-wide records of their own (api_keys.py, usage_plans.py).
+_ACCOUNT_ARN = re.compile(
+    r"^arn:aws[a-zA-Z-]*:apigateway:[^:]*::/(?P<kind>apikeys|usageplans)/(?P<id>[^/]+)$"
+)
+
+
+def _account_record(call: Call) -> Record | None:
+    """The API key or usage plan an ARN names; None for other ARNs."""
+    from tollway.control.apigateway.api_keys import load_key
+    from tollway.control.apigateway.usage_plans import load_plan
+
+    match = _ACCOUNT_ARN.match(call.params["resourceArn"])
+    if match is None:
+        return None
+    load = load_key if match.group("kind") == "apikeys" else load_plan
+    return load(call, match.group("id"))
+
+
 def _locate(call: Call) -> tuple[str, str | None]:
     arn = call.params["resourceArn"]
     match = _ARN.match(arn)
@@ -34,6 +53,16 @@ def _locate(call: Call) -> tuple[str, str | None]:
 
 
 def _edit_tags(call: Call, edit: Any) -> None:
+    record = _account_record(call)
+    if record is not None:
+        body = copy.deepcopy(record.body)
+        tags = dict(body.get("tags") or {})
+        edit(tags)
+        body["tags"] = tags
+        if not tags:
+            del body["tags"]
+        commit(call, [Record(record.kind, record.key, body, record.parent, record.version)])
+        return
     api_id, stage_name = _locate(call)
     if stage_name is None:
         document = load_api(call, api_id)
@@ -71,6 +100,9 @@ def untag_resource(call: Call) -> None:
 
 @ops("GetTags")
 def get_tags(call: Call) -> dict[str, Any]:
+    record = _account_record(call)
+    if record is not None:
+        return {"tags": dict(record.body.get("tags") or {})}
     api_id, stage_name = _locate(call)
     if stage_name is None:
         return {"tags": dict(load_api(call, api_id).definition["api"].get("tags") or {})}

@@ -7,7 +7,8 @@ usageplan P`). `throttle` is {burstLimit, rateLimit}, `quota` {limit, offset, pe
 DAY|WEEK|MONTH}; an API stage's `throttle` maps `{resourcePath}/{httpMethod}` to limits.
 Messages the spec does not record (the quota period, a malformed method throttle key, the
 limit of 20 method throttles per stage) are Tollway's own, worded like AWS's (UNCONFIRMED).
-The data plane does not enforce plans yet (issue 7's enforcement part).
+The gateway enforces a plan's throttles and quota (dataplane/handlers/throttle.py); every
+change is announced to it (`commit_keys`), so it takes effect without a deployment.
 """
 
 from __future__ import annotations
