@@ -10,8 +10,9 @@ the buckets, most specific first.
 Quota periods are calendar periods in UTC: DAY from midnight, WEEK from Monday midnight (ISO
 weeks), MONTH from the first of the month (AWS does not document the WEEK/MONTH alignment:
 UNCONFIRMED). Besides the period's counter, requests are counted per day, for GetUsage.
-UpdateUsage sets the period's remaining requests; the difference is recorded on its day
-(`adjust`), so the per-day figures keep adding up to the period's counter.
+UpdateUsage sets the period's remaining requests (more than the limit grants extra ones); the
+difference is recorded on its day (`adjust`), so the per-day figures keep adding up to the
+period's counter.
 
 Time is the implementation's `clock` (wall-clock seconds, `time.time` unless a test sets
 another, e.g. a `SettableClock`); the Redis script is given `now` by the caller.

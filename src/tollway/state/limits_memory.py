@@ -84,7 +84,7 @@ class MemoryLimits:
         day = utc_day(self.clock())
         key = period_key(quota, day)
         used = self._counters.get(key, 0)
-        target = max(0, quota.limit - remaining)
+        target = quota.limit - remaining  # below 0: more than the limit is left
         self._counters[key] = target
         adjust = adjust_key(quota.key, day)
         self._counters[adjust] = self._counters.get(adjust, 0) + target - used

@@ -123,7 +123,7 @@ class RedisLimits:
     async def set_remaining(self, quota: Quota, remaining: int) -> None:
         day = utc_day(self.clock())
         keys = [self._key(period_key(quota, day)), self._key(adjust_key(quota.key, day))]
-        target = max(0, quota.limit - remaining)
+        target = quota.limit - remaining  # below 0: more than the limit is left
         await self._set_remaining(keys=keys, args=[target, period_ttl(quota, day), _USAGE_TTL])
 
 

@@ -145,3 +145,10 @@ async def test_set_remaining_changes_the_period_and_usage_adds_up(limits: Limits
     assert [await limits.acquire([], quota) for _ in range(3)] == [OK, OK, QUOTA_EXCEEDED]
     today = datetime.date(2026, 11, 16)
     assert await usage(limits, quota, today, today) == [[7, 0]]
+
+
+async def test_set_remaining_beyond_the_limit_grants_extra_requests(limits: Limits) -> None:
+    quota = Quota("p:extra", 1, "DAY")
+    assert await limits.acquire([], quota) == OK
+    await limits.set_remaining(quota, 3)
+    assert [await limits.acquire([], quota) for _ in range(4)] == [OK, OK, OK, QUOTA_EXCEEDED]
