@@ -108,6 +108,25 @@ def period_ttl(quota: Quota, day: datetime.date) -> int:
     return (days + 1) * DAY_SECONDS
 
 
+class QuotaKeys:
+    """`period_key` and `day_key` of a quota for a time, remembered for the day: formatting
+    dates is most of a memory quota check's cost."""
+
+    def __init__(self) -> None:
+        self._day = -1
+        self._keys: dict[Quota, tuple[str, str]] = {}
+
+    def __call__(self, quota: Quota, now: float) -> tuple[str, str]:
+        day_number = int(now // DAY_SECONDS)
+        if day_number != self._day:
+            self._day, self._keys = day_number, {}
+        keys = self._keys.get(quota)
+        if keys is None:
+            day = utc_day(now)
+            keys = self._keys[quota] = (period_key(quota, day), day_key(quota.key, day))
+        return keys
+
+
 class Limits(Protocol):
     clock: Callable[[], float]
 

@@ -16,8 +16,8 @@ from tollway.state.limits import (
     THROTTLED,
     Bucket,
     Quota,
+    QuotaKeys,
     adjust_key,
-    day_key,
     period_key,
     utc_day,
 )
@@ -32,13 +32,14 @@ class MemoryLimits:
         self._ttl: dict[str, int] = {}
         self._counters: dict[str, int] = {}
         self._calls = 0
+        self._quota_keys = QuotaKeys()
 
     async def acquire(self, buckets: Sequence[Bucket], quota: Quota | None) -> int:
         now = self.clock()
-        day = utc_day(now) if quota is not None else None
+        counters = self._counters
         if quota is not None:
-            assert day is not None
-            if self._counters.get(period_key(quota, day), 0) >= quota.limit:
+            quota_key, day_key = self._quota_keys(quota, now)
+            if counters.get(quota_key, 0) >= quota.limit:
                 return QUOTA_EXCEEDED
         states = self._buckets
         taken: list[tuple[list[float], float]] = []
@@ -60,12 +61,8 @@ class MemoryLimits:
             state[0] = tokens - 1
             state[1] = now
         if quota is not None:
-            assert day is not None
-            counters = self._counters
-            key = period_key(quota, day)
-            counters[key] = counters.get(key, 0) + 1
-            key = day_key(quota.key, day)
-            counters[key] = counters.get(key, 0) + 1
+            counters[quota_key] = counters.get(quota_key, 0) + 1
+            counters[day_key] = counters.get(day_key, 0) + 1
         self._calls += 1
         if self._calls >= _SWEEP_EVERY:
             self._sweep(now)

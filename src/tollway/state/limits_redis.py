@@ -23,8 +23,8 @@ from tollway.state.limits import (
     Bucket,
     Limits,
     Quota,
+    QuotaKeys,
     adjust_key,
-    day_key,
     period_key,
     period_ttl,
     utc_day,
@@ -95,6 +95,7 @@ class RedisLimits:
         self._state = state
         self._acquire = state.client.register_script(_ACQUIRE)
         self._set_remaining = state.client.register_script(_SET_REMAINING)
+        self._quota_keys = QuotaKeys()
 
     def _key(self, name: str) -> str:
         return self._state.key(TAG, name)
@@ -104,9 +105,9 @@ class RedisLimits:
         keys: list[str] = []
         args: list[Any] = [repr(now)]
         if quota is not None:
-            day = utc_day(now)
-            keys += [self._key(period_key(quota, day)), self._key(day_key(quota.key, day))]
-            args += ["1", quota.limit, period_ttl(quota, day), _USAGE_TTL]
+            period, day_key = self._quota_keys(quota, now)
+            keys += [self._key(period), self._key(day_key)]
+            args += ["1", quota.limit, period_ttl(quota, utc_day(now)), _USAGE_TTL]
         else:
             args.append("0")
         for bucket in buckets:
