@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any
+from typing import Any, cast
 
-from tollway.control.apigateway.documents import STAGE_KIND, commit, load_api
+from tollway.control.apigateway.documents import commit, load_api
 from tollway.control.apigateway.stages import load_stage
 from tollway.control.errors import BadRequestException, NotSupportedByTollway
 from tollway.control.operations import Call, OperationTable
@@ -52,36 +52,28 @@ def _locate(call: Call) -> tuple[str, str | None]:
     return match.group("api"), match.group("stage")
 
 
+def _retag(owner: dict[str, Any], edit: Any) -> None:
+    tags = dict(owner.get("tags") or {})
+    edit(tags)
+    owner["tags"] = tags
+    if not tags:
+        del owner["tags"]
+
+
 def _edit_tags(call: Call, edit: Any) -> None:
     record = _account_record(call)
-    if record is not None:
-        body = copy.deepcopy(record.body)
-        tags = dict(body.get("tags") or {})
-        edit(tags)
-        body["tags"] = tags
-        if not tags:
-            del body["tags"]
-        commit(call, [Record(record.kind, record.key, body, record.parent, record.version)])
-        return
-    api_id, stage_name = _locate(call)
-    if stage_name is None:
-        document = load_api(call, api_id)
-        tags = dict(document.definition["api"].get("tags") or {})
-        edit(tags)
-        document.definition["api"]["tags"] = tags
-        if not tags:
-            del document.definition["api"]["tags"]
-        document.save(call)
-        return
-    load_api(call, api_id)
-    record = load_stage(call, api_id, stage_name)
-    stage = copy.deepcopy(record.body)
-    tags = dict(stage.get("tags") or {})
-    edit(tags)
-    stage["tags"] = tags
-    if not tags:
-        del stage["tags"]
-    commit(call, [Record(STAGE_KIND, record.key, stage, record.parent, record.version)])
+    if record is None:
+        api_id, stage_name = _locate(call)
+        if stage_name is None:
+            document = load_api(call, api_id)
+            _retag(cast(dict[str, Any], document.definition["api"]), edit)
+            document.save(call)
+            return
+        load_api(call, api_id)
+        record = load_stage(call, api_id, stage_name)
+    body = copy.deepcopy(record.body)
+    _retag(body, edit)
+    commit(call, [Record(record.kind, record.key, body, record.parent, record.version)])
 
 
 @ops("TagResource")
