@@ -3,6 +3,7 @@ memory and Redis (the shared Redis on 127.0.0.1:6379, under a key prefix of this
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from collections.abc import AsyncIterator
 
@@ -152,3 +153,11 @@ async def test_set_remaining_beyond_the_limit_grants_extra_requests(limits: Limi
     assert await limits.acquire([], quota) == OK
     await limits.set_remaining(quota, 3)
     assert [await limits.acquire([], quota) for _ in range(4)] == [OK, OK, OK, QUOTA_EXCEEDED]
+
+
+async def test_concurrent_requests_share_a_bucket_exactly(limits: Limits) -> None:
+    bucket, quota = Bucket("shared", 0.0, 5), Quota("p:concurrent", 7, "DAY")
+    results = await asyncio.gather(*[limits.acquire([bucket], None) for _ in range(10)])
+    assert sorted(results) == [OK] * 5 + [THROTTLED] * 5
+    results = await asyncio.gather(*[limits.acquire([], quota) for _ in range(10)])
+    assert sorted(results) == [OK] * 7 + [QUOTA_EXCEEDED] * 3
