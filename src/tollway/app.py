@@ -145,7 +145,7 @@ class Tollway:
         self.registry = DeploymentRegistry(self.store, services)
         self.changes.subscribe(self.registry.reload)
         self.limits = _limits(settings, self.store, self.redis)
-        self.changes.subscribe_keys(self.limits.keys.reload)
+        self.changes.subscribe_keys(self.limits.keys.changed)
         self.access_log = AccessLogSink(settings.access_log, settings.access_log_path)
         self.gateway = GatewayServer(
             self.registry,

@@ -4,8 +4,10 @@ On AWS, keys, usage plans and plan keys take effect without a redeployment. They
 records of their own (kinds `apikey`, `usageplan`, `usageplankey`), so they are not part of a
 compiled deployment: this index holds them, compiled for requests (a key by its value; a key's
 plan limits by API stage, with its buckets and quota built), and is rebuilt as a whole — a
-single assignment, so a request sees the old index or the new one — whenever the control
-plane reports a change (`ChangeFeed.keys_changed`). A request does two dict lookups.
+single assignment, so a request sees the old index or the new one — after the control plane
+reports a change (`ChangeFeed.keys_changed` marks it stale; the next request that reads it
+rebuilds it, so a script creating thousands of keys one by one costs one rebuild, not
+thousands). A request does two dict lookups.
 
 Processes that share a store (SQLite file, later PostgreSQL) without sharing a control plane
 see another process's key changes when they start: the store has no cross-process change
@@ -67,8 +69,15 @@ class KeyIndex:
         self._by_value: dict[str, ApiKey] = {}
         self._plans: dict[tuple[str, str, str], PlanLimits] = {}
         self._warned: set[str] = set()
+        self._stale = True
+
+    def changed(self) -> None:
+        """Keys, plans or plan keys changed: rebuild before the next lookup."""
+        self._stale = True
 
     def key(self, value: str) -> ApiKey | None:
+        if self._stale:
+            self.reload()
         return self._by_value.get(value)
 
     def plan(self, api_id: str, stage: str, key_id: str) -> PlanLimits | None:
@@ -76,6 +85,7 @@ class KeyIndex:
         return self._plans.get((api_id, stage, key_id))
 
     def reload(self) -> None:
+        self._stale = False
         store = self._store
         by_value = {
             r.body["value"]: ApiKey(r.key, r.body["value"], bool(r.body.get("enabled")))

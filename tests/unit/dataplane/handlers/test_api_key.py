@@ -156,15 +156,16 @@ async def test_the_account_bucket_counts_every_request(tmp_path: Path) -> None:
         await throttle(HandlerChain(), ctx)
 
 
-def test_the_index_sees_changes_when_reloaded(tmp_path: Path) -> None:
+def test_the_index_is_rebuilt_on_the_lookup_after_a_change(tmp_path: Path) -> None:
     _index(tmp_path)  # writes the records
     store = SqliteStore(tmp_path / "store.db")
     index = KeyIndex(store, ACCOUNT)
     index.reload()
     assert index.plan("abc1234567", "test", "key1") is not None
     store.commit([], [Delete("usageplankey", "key1", "plan1")])
-    assert index.plan("abc1234567", "test", "key1") is not None  # until reloaded
-    index.reload()
-    assert index.plan("abc1234567", "test", "key1") is None
     assert index.key(VALUE) is not None
+    assert index.plan("abc1234567", "test", "key1") is not None  # until told
+    index.changed()
+    assert index.key(VALUE) is not None  # rebuilds
+    assert index.plan("abc1234567", "test", "key1") is None
     store.close()
