@@ -2,11 +2,14 @@
 Redis-backed gateway counts with while Redis is unreachable (limits_redis.GuardedLimits).
 
 Buckets are `[tokens, last refill]` lists, counters plain ints; nothing awaits, so a call is
-atomic on the event loop. Untouched buckets (full again by then) are dropped now and then.
+atomic on the event loop. Now and then, untouched buckets (full again by then) and counters of
+days older than GetUsage reports (`USAGE_DAYS`, plus a month for the period counters) are
+dropped.
 """
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Callable, Sequence
 
@@ -14,6 +17,7 @@ from tollway.state.limits import (
     OK,
     QUOTA_EXCEEDED,
     THROTTLED,
+    USAGE_DAYS,
     Bucket,
     Quota,
     QuotaKeys,
@@ -73,6 +77,10 @@ class MemoryLimits:
         for key in [k for k, s in self._buckets.items() if now - s[1] > self._ttl[k]]:
             del self._buckets[key]
             del self._ttl[key]
+        # Counter keys end with their day (limits.period_key, day_key, adjust_key).
+        oldest = (utc_day(now) - datetime.timedelta(days=USAGE_DAYS + 31)).isoformat()
+        for key in [k for k in self._counters if k[-10:] < oldest]:
+            del self._counters[key]
 
     async def counters(self, keys: Sequence[str]) -> list[int]:
         return [self._counters.get(key, 0) for key in keys]

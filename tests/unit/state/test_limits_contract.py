@@ -161,3 +161,13 @@ async def test_concurrent_requests_share_a_bucket_exactly(limits: Limits) -> Non
     assert sorted(results) == [OK] * 5 + [THROTTLED] * 5
     results = await asyncio.gather(*[limits.acquire([], quota) for _ in range(10)])
     assert sorted(results) == [OK] * 7 + [QUOTA_EXCEEDED] * 3
+
+
+async def test_memory_forgets_idle_buckets_and_old_counters() -> None:
+    clock = Clock()
+    limits = MemoryLimits(clock)
+    quota = Quota("p:old", 5, "DAY")
+    assert await limits.acquire([Bucket("idle", 1.0, 1)], quota) == OK
+    clock.now += 200 * DAY
+    limits._sweep(clock.now)
+    assert (limits._buckets, limits._counters) == ({}, {})
