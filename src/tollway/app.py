@@ -52,6 +52,7 @@ from tollway.model.http_api import DEFAULT_STAGE
 from tollway.observability.access_log import AccessLogSink
 from tollway.settings import Settings, parse_throttle
 from tollway.state.changes import LocalChangeFeed
+from tollway.state.key_changes import RedisKeyChanges
 from tollway.state.limits import Bucket, Limits, SettableClock
 from tollway.state.limits_memory import MemoryLimits
 from tollway.state.limits_redis import GuardedLimits, RedisLimits
@@ -146,6 +147,12 @@ class Tollway:
         self.changes.subscribe(self.registry.reload)
         self.limits = _limits(settings, self.store, self.redis)
         self.changes.subscribe_keys(self.limits.keys.changed)
+        # Other processes sharing the store and Redis learn of key and plan changes too.
+        self.key_changes = (
+            RedisKeyChanges(self.redis, self.limits.keys.changed) if self.redis else None
+        )
+        if self.key_changes is not None:
+            self.changes.subscribe_keys(self.key_changes.publish)
         self.access_log = AccessLogSink(settings.access_log, settings.access_log_path)
         self.gateway = GatewayServer(
             self.registry,
@@ -202,6 +209,9 @@ class Tollway:
             asyncio.create_task(gateway.serve(sockets=[gateway_sock])),
             asyncio.create_task(control.serve(sockets=[admin_sock])),
         ]
+        key_changes = (
+            asyncio.create_task(self.key_changes.run()) if self.key_changes is not None else None
+        )
         while not (gateway.started and control.started):
             if any(t.done() for t in tasks):
                 break
@@ -214,6 +224,8 @@ class Tollway:
         gateway.should_exit = control.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
         stop.cancel()
+        if key_changes is not None:
+            key_changes.cancel()
         await self.close()
         self._print("Tollway stopped.")
 

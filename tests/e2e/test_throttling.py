@@ -240,7 +240,7 @@ def test_two_gateways_on_one_redis_share_one_limit_and_one_quota(
             {"op": "replace", "path": "/~1limited/GET/throttling/rateLimit", "value": SLOW},
             {"op": "replace", "path": "/~1limited/GET/throttling/burstLimit", "value": "3"},
         ])  # fmt: skip
-        _, value = _keyed_plan(apigw, api_id, quota={"limit": 4, "period": "MONTH"})
+        plan_id, value = _keyed_plan(apigw, api_id, quota={"limit": 4, "period": "MONTH"})
         # The second process reads the same store (it loads keys and stages at start).
         second = start_server(data, args=(*args, "--access-log", "off"))
         a, b = first, second
@@ -254,6 +254,18 @@ def test_two_gateways_on_one_redis_share_one_limit_and_one_quota(
         assert [get(a, "/counted"), get(b, "/counted")] == [200] * 2
         assert [get(b, "/counted"), get(a, "/counted")] == [200] * 2
         assert [get(a, "/counted"), get(b, "/counted")] == [QUOTA] * 2
+
+        # A key added through the first process's control plane reaches the second through
+        # Redis (state/key_changes.py), without a restart.
+        late = f"late-{uuid.uuid4().hex}"
+        late_id = apigw.create_api_key(name="late", value=late, enabled=True)["id"]
+        apigw.create_usage_plan_key(usagePlanId=plan_id, keyId=late_id, keyType="API_KEY")
+        assert get(a, "/counted") == QUOTA  # the first key's quota, not the new key's
+        late_url = b.url(api_id, "test", "/counted")
+        deadline = time.monotonic() + 30
+        while http.get(late_url, headers={"x-api-key": late}).status_code != 200:
+            assert time.monotonic() < deadline, "the second gateway never saw the new key"
+            time.sleep(0.2)
     finally:
         if second is not None:
             second.stop()

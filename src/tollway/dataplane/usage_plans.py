@@ -9,9 +9,8 @@ reports a change (`ChangeFeed.keys_changed` marks it stale; the next request tha
 rebuilds it, so a script creating thousands of keys one by one costs one rebuild, not
 thousands). A request does two dict lookups.
 
-Processes that share a store (SQLite file, later PostgreSQL) without sharing a control plane
-see another process's key changes when they start: the store has no cross-process change
-feed yet (the same holds for deployments).
+Processes that share a store and a Redis learn of another process's changes through Redis
+(state/key_changes.py); without Redis, when they start.
 
 Choices where AWS is silent: a throttle that gives only one of `rateLimit`/`burstLimit` uses
 the account default for the other; a quota `offset` is not applied (a warning says so).
