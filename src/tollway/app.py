@@ -252,6 +252,11 @@ class Tollway:
             self._print("                 calls must be SigV4-signed by admin keys")
         self._print(f"  data:          {s.data_dir.resolve()}")
         self._print(f"  state:         {s.state}")
+        if s.limits_clock == "on":
+            self._print(
+                "  warning: the clock of throttling and quotas can be moved "
+                "(POST /_tollway/clock): a testing aid, never for production"
+            )
         if s.identities:
             self._print(f"  identities:    {len(self.identities)} access keys from {s.identities}")
         for warning in self.identity_warnings:
