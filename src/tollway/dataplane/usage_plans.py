@@ -54,11 +54,12 @@ def throttle_bucket(key: str, settings: dict[str, Any], account: Bucket) -> Buck
     rate, burst = settings.get("rateLimit"), settings.get("burstLimit")
     if rate is None and burst is None:
         return None
-    return Bucket(
+    bucket = Bucket(
         key,
         float(rate) if rate is not None else account.rate,
         int(burst) if burst is not None else account.burst,
     )
+    return None if bucket.rate < 0 or bucket.burst < 0 else bucket  # negative: no limit
 
 
 class KeyIndex:
