@@ -14,7 +14,8 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -45,14 +46,19 @@ from tollway.dataplane.registry import DeploymentRegistry
 from tollway.dataplane.server import GatewayServer
 from tollway.dataplane.test_invoke import MethodTester
 from tollway.dataplane.tls import TlsContexts
+from tollway.dataplane.usage_plans import KeyIndex, RequestLimits
 from tollway.functions.host import FunctionHost
 from tollway.functions.logs import FunctionLogs
 from tollway.functions.registry import FunctionRegistry
 from tollway.functions.remote import RemoteInvoker
 from tollway.model.http_api import DEFAULT_STAGE
 from tollway.observability.access_log import AccessLogSink
-from tollway.settings import Settings
+from tollway.settings import Settings, parse_throttle
 from tollway.state.changes import LocalChangeFeed
+from tollway.state.key_changes import RedisKeyChanges
+from tollway.state.limits import Bucket, Limits, SettableClock
+from tollway.state.limits_memory import MemoryLimits
+from tollway.state.limits_redis import GuardedLimits, RedisLimits
 from tollway.state.redis import RedisState
 from tollway.store.sqlite import SqliteStore
 
@@ -114,7 +120,11 @@ class Tollway:
         self.store = SqliteStore(settings.store_path)
         self.changes = LocalChangeFeed()
         # Runtime state: this process's memory, or one Redis shared by gateway processes.
-        self.redis = RedisState(settings.state_url) if settings.state_url else None
+        self.redis = (
+            RedisState(settings.state_url, prefix=settings.state_prefix)
+            if settings.state_url
+            else None
+        )
         self.function_logs = FunctionLogs(settings.logs_dir)
         self.host = FunctionHost(
             max_concurrency=settings.function_concurrency,
@@ -148,13 +158,21 @@ class Tollway:
         )
         if self.tls is not None:
             self.changes.subscribe(self.tls.changed)
+        self.limits = _limits(settings, self.store, self.redis)
+        self.changes.subscribe_keys(self.limits.keys.changed)
+        # Other processes sharing the store and Redis learn of key and plan changes too.
+        self.key_changes = (
+            RedisKeyChanges(self.redis, self.limits.keys.changed) if self.redis else None
+        )
+        if self.key_changes is not None:
+            self.changes.subscribe_keys(self.key_changes.publish)
         self.access_log = AccessLogSink(settings.access_log, settings.access_log_path)
         self.gateway = GatewayServer(
             self.registry,
-            rest_pipeline([AccessLog(self.access_log)]),
+            rest_pipeline([AccessLog(self.access_log)], self.limits),
             account_id=settings.account_id,
             region=settings.region,
-            http_pipeline=http_pipeline([AccessLog(self.access_log)]),
+            http_pipeline=http_pipeline([AccessLog(self.access_log)], self.limits),
             domains=self.domains,
         )
         self.admin = (
@@ -170,6 +188,7 @@ class Tollway:
             MethodTester(services),
             authorizers=AuthorizerTester(services),
             admin=self.admin,
+            limits=self.limits,
         )
         self.control = ControlServer(
             self.plane,
@@ -194,6 +213,7 @@ class Tollway:
         loaded = [load_file(self.plane, path, s.stage) for path in files]
         self.registry.load_all()
         self.domains.load()
+        self.limits.keys.reload()
         self.access_log.start()
 
         gateway = _Server(
@@ -208,6 +228,9 @@ class Tollway:
             asyncio.create_task(gateway.serve(sockets=[gateway_sock])),
             asyncio.create_task(control.serve(sockets=[admin_sock])),
         ]
+        key_changes = (
+            asyncio.create_task(self.key_changes.run()) if self.key_changes is not None else None
+        )
         if self.tls is not None and tls_sock is not None:
             self.tls.load()
             https = _Server(
@@ -230,6 +253,8 @@ class Tollway:
             server.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
         stop.cancel()
+        if key_changes is not None:
+            key_changes.cancel()
         await self.close()
         self._print("Tollway stopped.")
 
@@ -265,6 +290,11 @@ class Tollway:
             self._print("                 calls must be SigV4-signed by admin keys")
         self._print(f"  data:          {s.data_dir.resolve()}")
         self._print(f"  state:         {s.state}")
+        if s.limits_clock == "on":
+            self._print(
+                "  warning: the clock of throttling and quotas can be moved "
+                "(POST /_tollway/clock): a testing aid, never for production"
+            )
         if s.identities:
             self._print(f"  identities:    {len(self.identities)} access keys from {s.identities}")
         for warning in self.identity_warnings:
@@ -279,6 +309,18 @@ class Tollway:
             for warning in api.warnings:
                 self._print(f"  warning: {warning}")
         self._print("Ready.")
+
+
+def _limits(settings: Settings, store: SqliteStore, redis: RedisState | None) -> RequestLimits:
+    """Throttling and quota state: this process's memory, or Redis with a memory fallback."""
+    rate, burst = parse_throttle(settings.account_throttle)
+    account = Bucket("account", rate, burst)
+    clock: Callable[[], float] = SettableClock() if settings.limits_clock == "on" else time.time
+    local = MemoryLimits(clock)
+    limits: Limits = local
+    if redis is not None:
+        limits = GuardedLimits(RedisLimits(redis, clock), local, redis)
+    return RequestLimits(KeyIndex(store, account), limits, account)
 
 
 def _identities(settings: Settings) -> tuple[StaticIdentities, list[str]]:

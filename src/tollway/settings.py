@@ -116,6 +116,24 @@ class Settings:
             "shared by every gateway process given the same URL"
         },
     )
+    state_prefix: str = field(
+        default="tollway",
+        metadata={"help": "prefix of this gateway's keys in Redis (separate gateways, one Redis)"},
+    )
+    account_throttle: str = field(
+        default="10000,5000",
+        metadata={
+            "help": "the account-level throttle every request counts against: RATE,BURST "
+            "(requests per second, bucket size; AWS's default 10000,5000)"
+        },
+    )
+    limits_clock: str = field(
+        default="off",
+        metadata={
+            "help": "testing aid: on lets POST /_tollway/clock on the control plane set or "
+            "advance the clock of throttling and quotas (never in production)"
+        },
+    )
 
     @property
     def state_url(self) -> str | None:
@@ -177,6 +195,9 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
         )
     if settings.state != "memory" and urlsplit(settings.state).scheme not in _STATE_SCHEMES:
         raise ValueError(f"state must be memory or redis://host:port/db, not {settings.state!r}")
+    parse_throttle(settings.account_throttle)
+    if settings.limits_clock not in ("on", "off"):
+        raise ValueError(f"limits clock must be on or off, not {settings.limits_clock!r}")
     settings.aws_endpoint_urls  # noqa: B018 - raises ValueError on a malformed endpoint
     return settings
 
@@ -223,3 +244,15 @@ def parse_endpoints(text: str) -> dict[str, str]:
             raise ValueError(f"AWS endpoint must be SERVICE=http(s)://host[:port], not {item!r}")
         endpoints[service] = url.rstrip("/")
     return endpoints
+
+
+def parse_throttle(text: str) -> tuple[float, int]:
+    """`RATE,BURST` -> (requests per second, burst). Raises ValueError."""
+    rate, comma, burst = text.partition(",")
+    try:
+        parsed = float(rate), int(burst)
+    except ValueError:
+        parsed = (-1.0, -1)
+    if not comma or parsed[0] < 0 or parsed[1] < 0:
+        raise ValueError(f"account throttle must be RATE,BURST (e.g. 10000,5000), not {text!r}")
+    return parsed

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -332,7 +333,7 @@ def test_get_and_update_usage(apigw: Any) -> None:
         "usagePlanId": plan_id,
         "startDate": "2026-01-01",
         "endDate": "2026-01-03",
-        "items": {},
+        "items": {key_id: [[0, 10], [0, 10], [0, 10]]},  # nothing used (test_usage_plans.py)
     }
     assert aws_error(apigw.get_usage, usagePlanId=plan_id, startDate="nope", endDate="2026-01-03") == (
         400, "BadRequestException", "Invalid startDate specified: nope",
@@ -343,7 +344,10 @@ def test_get_and_update_usage(apigw: Any) -> None:
             patchOperations=[{"op": "replace", "path": "/remaining", "value": "5"}],
         )
     )  # fmt: skip
-    assert updated == {"usagePlanId": plan_id, "items": {}}
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
+    assert updated == {
+        "usagePlanId": plan_id, "startDate": today, "endDate": today, "items": {key_id: [[0, 5]]},
+    }  # fmt: skip
     assert aws_error(
         apigw.update_usage, usagePlanId=plan_id, keyId=key_id,
         patchOperations=[{"op": "replace", "path": "/used", "value": "5"}],

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tollway.control.admin_auth import AdminAuth
     from tollway.dataplane.auth.test_invoke import AuthorizerTester
     from tollway.dataplane.test_invoke import MethodTester
+    from tollway.dataplane.usage_plans import RequestLimits
     from tollway.functions.registry import FunctionRegistry
 
 Output = Mapping[str, Any] | None
@@ -47,6 +48,8 @@ class ControlPlane:
     # TestInvokeAuthorizer and FlushStageAuthorizersCache: the gateway's authorizers and cache
     authorizers: AuthorizerTester | None = None
     admin: AdminAuth | None = None  # when calls must be signed: presigns download URLs
+    # GetUsage / UpdateUsage: the gateway's quota counters; GetAccount: its account throttle
+    limits: RequestLimits | None = None
     clock: Callable[[], float] = field(default=time.time)
 
     def now(self) -> int:

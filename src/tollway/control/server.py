@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
+import orjson
+
 from tollway.asgi import read_body, send_response
 from tollway.control.admin_auth import AdminAuth, control_request
 from tollway.control.errors import NotSupportedByTollway, RequestTooLargeException, ServiceError
@@ -29,6 +31,7 @@ from tollway.control.protocol import (
 )
 from tollway.functions.registry import LAYER_KIND
 from tollway.model import ids
+from tollway.state.limits import SettableClock
 
 log = logging.getLogger("tollway.control")
 
@@ -70,6 +73,9 @@ class ControlServer:
                 send, WireResponse(status, [("Content-Type", "application/json")], body), request_id
             )
             return
+        if path == "/_tollway/clock" and self.plane.settings.limits_clock == "on":
+            await _send(send, await self._clock(scope, receive, path), request_id)
+            return
         if path.startswith(("/_tollway/functions/", "/_tollway/layers/")):
             await _send(send, self._download(scope, path), request_id)
             return
@@ -93,6 +99,31 @@ class ControlServer:
         if path.startswith("/_tollway/layers/") and path.endswith("/content") and len(parts) == 6:
             return self._layer_content(parts[3], parts[4])
         return _zip_download(None)
+
+    async def _clock(self, scope: Scope, receive: Any, path: str) -> WireResponse:
+        """The testing aid of `--limits-clock on`: POST `{"now": EPOCH}` or `{"advance":
+        SECONDS}` moves the clock throttling and quotas see; GET (or POST `{}`) reads it.
+        Signed like any call when admin calls must be."""
+        body = await read_body(receive, 4096) or b""
+        if self.admin is not None:
+            try:
+                request = control_request(scope, path, _header_list(scope["headers"]), body)
+                self.admin.authenticate(request, ("apigateway",))
+            except ServiceError as error:
+                return serialize_error(None, error)
+        limits = self.plane.limits
+        clock = limits.limits.clock if limits is not None else None
+        if not isinstance(clock, SettableClock):
+            return _json(500, {"message": "the limits clock is not settable"})
+        try:
+            change = orjson.loads(body) if scope["method"] == "POST" and body else {}
+            if "now" in change:
+                clock.set(float(change["now"]))
+            if "advance" in change:
+                clock.advance(float(change["advance"]))
+        except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError):
+            return _json(400, {"message": 'expected {"now": EPOCH} or {"advance": SECONDS}'})
+        return _json(200, {"now": clock()})
 
     def _function_code(self, name: str, version: str) -> WireResponse:
         """The download behind GetFunction's `Code.Location`."""
@@ -157,6 +188,10 @@ class ControlServer:
                     "the server log has the details"
                 ),
             )
+
+
+def _json(status: int, body: dict[str, Any]) -> WireResponse:
+    return WireResponse(status, [("Content-Type", "application/json")], orjson.dumps(body))
 
 
 def _header_list(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:

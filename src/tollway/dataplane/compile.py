@@ -42,6 +42,7 @@ from tollway.dataplane.mapping.parameters import (
 from tollway.dataplane.mapping.vtl import MappingTemplate, TemplateError
 from tollway.dataplane.router import RouteNode
 from tollway.dataplane.substitution import compile_text
+from tollway.dataplane.throttling import rest_method_bucket
 from tollway.dataplane.validation import (
     ModelError,
     Models,
@@ -136,6 +137,7 @@ def compile_stage(
         minimum_compression_size=api.get("minimumCompressionSize"),
         binary_media_types=media_types,
         resource_policy=policy,
+        api_key_source=api.get("apiKeySource") or "HEADER",
     )
 
 
@@ -218,6 +220,15 @@ def _compile_method(
         passthrough=integration.get("passthroughBehavior", "WHEN_NO_MATCH"),
         responses=[],
         default_response=None,
+        api_key_required=bool(method.get("apiKeyRequired")),
+        throttle=rest_method_bucket(
+            stage.get("methodSettings"),
+            definition["api"]["id"],
+            stage["stageName"],
+            path,
+            method["httpMethod"],
+        ),
+        throttle_key=f"{path}/{method['httpMethod']}",
     )
     method_warnings: list[str] = []
     compiled.authorization = auth.method_authorization(
@@ -267,10 +278,7 @@ def _validation(
 
 
 def _method_warnings(method: Method) -> list[str]:
-    found = []
-    if method.get("apiKeyRequired"):
-        found.append("API keys (apiKeyRequired) are not enforced yet")
-    return found
+    return []
 
 
 def _stage_warnings(definition: RestApiDefinition, stage: Stage) -> list[str]:
@@ -280,11 +288,6 @@ def _stage_warnings(definition: RestApiDefinition, stage: Stage) -> list[str]:
     for key, settings in (stage.get("methodSettings") or {}).items():
         if settings.get("cachingEnabled"):
             found.append(f"method caching ({key}) is not performed yet")
-        if (settings.get("throttlingRateLimit"), settings.get("throttlingBurstLimit")) != (
-            10000.0,
-            5000,
-        ):
-            found.append(f"method throttling ({key}) is not enforced yet")
     if stage.get("clientCertificateId"):
         found.append("backend client certificates (clientCertificateId) are not sent yet")
     extensions = definition.get("extensions") or {}

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tollway.dataplane.errors import GatewayError
     from tollway.dataplane.mapping.vtl import MappingTemplate
     from tollway.dataplane.validation import RequestValidation
+    from tollway.state.limits import Bucket
 
 
 class IntegrationHandler(Protocol):
@@ -118,6 +119,11 @@ class CompiledMethod:
     payload: PayloadHandling | None = None
     # AWS_IAM / CUSTOM / COGNITO_USER_POOLS (auth/build.py); None: authorizationType NONE
     authorization: Authorization[RestContext] | None = None
+    api_key_required: bool = False  # handlers/api_key.py
+    # the stage's methodSettings throttle for this method (throttling.py); None: none tighter
+    # than the account's
+    throttle: Bucket | None = None
+    throttle_key: str = ""  # "/pets/GET": how usage plans name the method's throttle
 
 
 @dataclass(slots=True)
@@ -162,3 +168,4 @@ class CompiledStage:
     # stage cache whether the canary shares it (canarySettings.useStageCache).
     is_canary: bool = False
     use_stage_cache: bool = False
+    api_key_source: str = "HEADER"  # RestApi.apiKeySource: HEADER or AUTHORIZER

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from tollway.dataplane.compiled import CompiledMethod, CompiledStage
     from tollway.dataplane.errors import GatewayError
     from tollway.dataplane.execution_log import ExecutionLog
+    from tollway.dataplane.usage_plans import ApiKey, PlanLimits
 
 
 def merge_headers(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -159,6 +160,8 @@ class RestContext:
         "path_parameters",
         "authorizer",
         "identity",
+        "api_key",
+        "usage_plan",
         "request_id",
         "extended_request_id",
         "trace_id",
@@ -187,6 +190,9 @@ class RestContext:
         # authorize: what a Lambda / Cognito authorizer passed on, and who an IAM caller is
         self.authorizer: AuthorizerResult | None = None
         self.identity: CallerIdentity | None = None
+        # API key & usage plan: the key the request presented, and its plan for this stage
+        self.api_key: ApiKey | None = None
+        self.usage_plan: PlanLimits | None = None
         self.request_id, self.extended_request_id, random_hex = ids.request_ids()
         # The client's trace header is propagated; otherwise API Gateway starts a trace, an
         # X-Ray header `Root=1-<epoch hex>-<24 hex digits>`.

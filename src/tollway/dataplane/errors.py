@@ -202,3 +202,25 @@ class UriTooLong(GatewayError):
 class MissingSignature(MissingAuthenticationToken):
     """403: an AWS_IAM method or route called unsigned (REST: `Missing Authentication Token`;
     HTTP APIs answer `Forbidden`)."""
+
+
+# --- API keys, usage plans, throttling (handlers/api_key.py, handlers/throttle.py) ----------
+
+
+class InvalidApiKey(GatewayError):
+    """403 `{"message":"Forbidden"}`: a missing, unknown or disabled API key, or one in no
+    usage plan of this API stage (spec §5.9)."""
+
+    response_type = "INVALID_API_KEY"
+
+
+class QuotaExceeded(GatewayError):
+    """429 `{"message":"Limit Exceeded"}`: the key's usage plan quota is used up (spec §6.3)."""
+
+    response_type = "QUOTA_EXCEEDED"
+
+
+class Throttled(GatewayError):
+    """429 `{"message":"Too Many Requests"}`: a token bucket of some level is empty."""
+
+    response_type = "THROTTLED"

@@ -1,13 +1,15 @@
 """The REST request pipeline: the ordered list of stages, on one screen.
 
-    route -> authorization -> decoding -> request validation -> integration request
-          -> integration -> integration response -> method response
+    route -> authorization -> API key & usage plan -> throttle -> decoding
+          -> request validation -> integration request -> integration
+          -> integration response -> method response
     on a typed error: the gateway response;  always: the access log
 
 Authorization comes before decoding: a SigV4 signature covers the body as sent, compressed.
 
-Later stages (API keys, throttling, cache) slot into `rest_stages`
-at their place. How a request runs through them is chain.py.
+Later stages (cache) slot into `rest_stages` at their place. Without `limits`
+(TestInvokeMethod, unit tests) there is no API key or throttle stage.
+How a request runs through them is chain.py.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable, Sequence
 from tollway.dataplane.chain import Pipeline, Stage
 from tollway.dataplane.compression import RequestDecoding
 from tollway.dataplane.context import RestContext
+from tollway.dataplane.handlers.api_key import ApiKeyAndUsagePlan
 from tollway.dataplane.handlers.authorize import MethodAuthorization
 from tollway.dataplane.handlers.gateway_response import render_error
 from tollway.dataplane.handlers.integration import Integration
@@ -25,12 +28,21 @@ from tollway.dataplane.handlers.integration_response import IntegrationResponse
 from tollway.dataplane.handlers.method_request import MethodRequestValidation
 from tollway.dataplane.handlers.method_response import MethodResponse
 from tollway.dataplane.handlers.route import ResourceRouter
+from tollway.dataplane.handlers.throttle import Throttle
+from tollway.dataplane.usage_plans import RequestLimits
 
 
-def rest_stages() -> list[Stage[RestContext]]:
+def rest_stages(limits: RequestLimits | None = None) -> list[Stage[RestContext]]:
+    limited: list[Stage[RestContext]] = []
+    if limits is not None:
+        limited = [
+            ApiKeyAndUsagePlan(limits.keys),  # apiKeyRequired: the key and its usage plan
+            Throttle(limits.limits, limits.account),  # quota and every level's bucket
+        ]
     return [
         ResourceRouter(),  # which resource and method
         MethodAuthorization(),  # resource policy; IAM, Lambda or Cognito authorizer
+        *limited,
         RequestDecoding(),  # a compressed body decoded (minimumCompressionSize)
         MethodRequestValidation(),  # the request validator: required parameters, body model
         IntegrationRequest(),  # parameter mapping, request template, passthrough
@@ -40,5 +52,7 @@ def rest_stages() -> list[Stage[RestContext]]:
     ]
 
 
-def rest_pipeline(finish: Sequence[Callable[[RestContext], None]]) -> Pipeline[RestContext]:
-    return Pipeline(rest_stages(), render_error, finish)
+def rest_pipeline(
+    finish: Sequence[Callable[[RestContext], None]], limits: RequestLimits | None = None
+) -> Pipeline[RestContext]:
+    return Pipeline(rest_stages(limits), render_error, finish)

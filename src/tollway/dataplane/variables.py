@@ -145,9 +145,9 @@ def client_cert_getter(*members: str) -> Callable[[Any], Any]:
 
 for _members in CLIENT_CERT_MEMBERS:
     GETTERS["identity.clientCert." + ".".join(_members)] = client_cert_getter(*_members)
-# API keys come with usage plans (issue 7).
-GETTERS["identity.apiKey"] = _none
-GETTERS["identity.apiKeyId"] = _none
+# The API key of a method with apiKeyRequired (handlers/api_key.py).
+GETTERS["identity.apiKey"] = lambda ctx: ctx.api_key.value if ctx.api_key else None
+GETTERS["identity.apiKeyId"] = lambda ctx: ctx.api_key.id if ctx.api_key else None
 
 IDENTITY_MEMBERS = (
     "accessKey",
@@ -231,6 +231,10 @@ def identity(ctx: RestContext) -> dict[str, Any]:
             out[member] = members[member]
     if ctx.request.client_cert is not None:  # mutual TLS (spec §14.1)
         out["clientCert"] = ctx.request.client_cert
+    if ctx.api_key is not None:
+        # present when the method took an API key (spec §2.1)
+        out["apiKey"] = ctx.api_key.value
+        out["apiKeyId"] = ctx.api_key.id
     return out
 
 

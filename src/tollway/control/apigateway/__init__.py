@@ -8,6 +8,7 @@ from tollway.control.operations import OperationTable
 
 def operations() -> OperationTable:
     from tollway.control.apigateway import (
+        account,
         api_keys,
         authorizer_runs,
         authorizers,
@@ -39,4 +40,5 @@ def operations() -> OperationTable:
         api_keys.ops,
         usage_plans.ops,
         usage_plan_keys.ops,
+        account.ops,
     )

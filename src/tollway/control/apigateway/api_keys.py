@@ -9,7 +9,8 @@ Choices where AWS is silent (UNCONFIRMED):
   refuses a duplicate with ConflictException, while ImportApiKeys overwrites the key with that
   value, as AWS documents for imports;
 - `nameQuery` matches names that start with it.
-The data plane does not enforce keys yet (issue 7's enforcement part).
+The gateway enforces keys on methods with `apiKeyRequired` (dataplane/handlers/api_key.py);
+every change is announced to it (`commit_keys`), so it takes effect without a deployment.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from tollway.control.apigateway.documents import commit, paginate
+from tollway.control.apigateway.documents import commit_keys, paginate
 from tollway.control.apigateway.patch import PatchRule, apply_patches, to_bool
 from tollway.control.errors import (
     BadRequestException,
@@ -98,7 +99,7 @@ def create_api_key(call: Call) -> dict[str, Any]:
     key = new_key(call, call.params)
     if _by_value(call, key["value"]) is not None:
         raise ConflictException("API Key already exists")
-    commit(call, [Record(API_KEY_KIND, key["id"], key)])
+    commit_keys(call, [Record(API_KEY_KIND, key["id"], key)])
     return key_output(key, include_value=True)
 
 
@@ -149,7 +150,7 @@ def update_api_key(call: Call) -> dict[str, Any]:
     apply_patches(key, call.params.get("patchOperations") or [], API_KEY_PATCH, fallback=_stages)
     key["lastUpdatedDate"] = call.plane.now()
     check_key(key)
-    commit(call, [Record(API_KEY_KIND, key["id"], key, version=record.version)])
+    commit_keys(call, [Record(API_KEY_KIND, key["id"], key, version=record.version)])
     return key_output(key, include_value=False)
 
 
@@ -162,7 +163,7 @@ def delete_api_key(call: Call) -> None:
         for r in call.plane.store.list(PLAN_KEY_KIND)
         if r.key == key_id
     ]
-    commit(call, [], [Delete(API_KEY_KIND, key_id), *in_plans])
+    commit_keys(call, [], [Delete(API_KEY_KIND, key_id), *in_plans])
 
 
 def _rows(body: bytes) -> list[dict[str, str]]:
@@ -217,7 +218,7 @@ def import_api_keys(call: Call) -> dict[str, Any]:
         out_ids.append(key["id"])
     if warnings and call.params.get("failOnWarnings"):
         raise BadRequestException("; ".join(warnings))
-    commit(call, puts)
+    commit_keys(call, puts)
     out: dict[str, Any] = {"ids": out_ids}
     if warnings:
         out["warnings"] = warnings

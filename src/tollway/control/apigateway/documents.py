@@ -66,6 +66,13 @@ def commit(call: Call, puts: Sequence[Record], deletes: Sequence[Delete] = ()) -
         raise ConflictException(CONCURRENT_MODIFICATION) from None
 
 
+def commit_keys(call: Call, puts: Sequence[Record], deletes: Sequence[Delete] = ()) -> None:
+    """Commits API keys, usage plans or plan keys, and tells the data plane: they take effect
+    without a deployment (dataplane/usage_plans.py)."""
+    commit(call, puts, deletes)
+    call.plane.changes.keys_changed()
+
+
 def api_not_found(call: Call, api_id: str) -> NotFoundException:
     return NotFoundException(
         f"Invalid API identifier specified {call.plane.settings.account_id}:{api_id}"

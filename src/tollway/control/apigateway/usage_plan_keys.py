@@ -7,9 +7,8 @@ A key attached to a plan is a record of kind `usageplankey` under the plan; its 
 but only one plan per API stage: attaching a key to a plan that shares an API stage with
 another of the key's plans is a ConflictException (message UNCONFIRMED, Tollway's own).
 
-Usage: the data plane does not count requests yet (issue 7's enforcement part), so GetUsage
-answers AWS's shape with no usage (`items`, on the wire `values`, is empty) and UpdateUsage
-checks its input and answers the same empty shape; nothing is recorded.
+Usage: GetUsage and UpdateUsage read and set the gateway's quota counters (the runtime state,
+state/limits.py): per day `[used, remaining]` for each key of a plan with a quota.
 """
 
 from __future__ import annotations
@@ -18,10 +17,17 @@ import datetime
 from typing import Any
 
 from tollway.control.apigateway.api_keys import PLAN_KEY_KIND, load_key
-from tollway.control.apigateway.documents import commit, paginate
+from tollway.control.apigateway.documents import commit_keys, paginate
 from tollway.control.apigateway.usage_plans import PLAN_KIND, load_plan, plan_key_record
-from tollway.control.errors import BadRequestException, ConflictException, NotFoundException
+from tollway.control.errors import (
+    BadRequestException,
+    ConflictException,
+    NotFoundException,
+    NotSupportedByTollway,
+)
 from tollway.control.operations import Call, OperationTable
+from tollway.state import limits
+from tollway.state.limits import Limits, Quota
 from tollway.store import Delete, Record
 
 ops = OperationTable("apigateway")
@@ -67,7 +73,7 @@ def create_usage_plan_key(call: Call) -> dict[str, Any]:
                 f"Usage Plan {plan.key} cannot be added because API Key {key_id} cannot "
                 f"reference multiple Usage Plans with the same API Stage: {api_id}:{stage}"
             )
-    commit(call, [plan_key_record(call, plan.key, key_id)])
+    commit_keys(call, [plan_key_record(call, plan.key, key_id)])
     return _plan_key_output(call, key_id)
 
 
@@ -87,7 +93,7 @@ def get_usage_plan_keys(call: Call) -> dict[str, Any]:
 @ops("DeleteUsagePlanKey")
 def delete_usage_plan_key(call: Call) -> None:
     record = _load_plan_key(call)
-    commit(call, [], [Delete(PLAN_KEY_KIND, record.key, record.parent)])
+    commit_keys(call, [], [Delete(PLAN_KEY_KIND, record.key, record.parent)])
 
 
 def _date(call: Call, member: str) -> str:
@@ -99,27 +105,68 @@ def _date(call: Call, member: str) -> str:
     return str(value)
 
 
+def _quota(call: Call, plan: Record, key_id: str) -> Quota | None:
+    quota = plan.body.get("quota")
+    if not quota:
+        return None
+    return Quota(f"{plan.key}:{key_id}", int(quota["limit"]), quota["period"])
+
+
+def _limits(call: Call) -> Limits:
+    if call.plane.limits is None:
+        raise NotSupportedByTollway("this control plane has no gateway to count usage")
+    return call.plane.limits.limits
+
+
 @ops("GetUsage")
-def get_usage(call: Call) -> dict[str, Any]:
-    """AWS's Usage shape with no usage: Tollway does not count requests yet."""
-    plan_id = load_plan(call, call.params["usagePlanId"]).key
+async def get_usage(call: Call) -> dict[str, Any]:
+    """Per-day `[used, remaining]` of each key of the plan (or of `keyId`) from the quota
+    counters (state/limits.py). Keyed by API key id (spec §6.2: UNCONFIRMED, AWS's model says
+    the key value). A plan without a quota counts nothing: its usage is empty."""
+    plan = load_plan(call, call.params["usagePlanId"])
     start, end = _date(call, "startDate"), _date(call, "endDate")
     if start > end:
         raise BadRequestException("The start date must be before the end date")
     key_id = call.params.get("keyId")
-    if key_id and call.plane.store.get(PLAN_KEY_KIND, key_id, plan_id) is None:
+    if key_id and call.plane.store.get(PLAN_KEY_KIND, key_id, plan.key) is None:
         raise NotFoundException("Invalid Usage Plan Key identifier specified")
-    return {"usagePlanId": plan_id, "startDate": start, "endDate": end, "items": {}}
+    key_ids = (
+        [key_id] if key_id else [r.key for r in call.plane.store.list(PLAN_KEY_KIND, plan.key)]
+    )
+    items: dict[str, Any] = {}
+    first, last = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
+    for key in key_ids:
+        quota = _quota(call, plan, key)
+        if quota is not None:
+            items[key] = await limits.usage(_limits(call), quota, first, last)
+    return {"usagePlanId": plan.key, "startDate": start, "endDate": end, "items": items}
 
 
 @ops("UpdateUsage")
-def update_usage(call: Call) -> dict[str, Any]:
-    """Checks the key is in the plan and the patch is `replace /remaining` with a number;
-    answers an empty Usage. Nothing is recorded: Tollway does not count requests yet."""
+async def update_usage(call: Call) -> dict[str, Any]:
+    """`replace /remaining`: the key has that many requests left in the current quota period
+    (the spec's best reading of AWS's patch, UNCONFIRMED). Answers the key's usage today."""
     record = _load_plan_key(call)
+    plan = load_plan(call, record.parent)
+    quota = _quota(call, plan, record.key)
+    remaining: int | None = None
     for operation in call.params.get("patchOperations") or []:
         if operation.get("op") != "replace" or operation.get("path") != "/remaining":
             raise BadRequestException(f"Invalid patch path {operation.get('path')}")
         if not str(operation.get("value") or "").isdigit():
             raise BadRequestException(f"Invalid remaining value {operation.get('value')}")
-    return {"usagePlanId": record.parent, "items": {}}
+        remaining = int(operation["value"])
+    if quota is None:
+        raise BadRequestException(f"Usage Plan {plan.key} has no quota to update")
+    counters = _limits(call)
+    if remaining is not None:
+        await counters.set_remaining(quota, remaining)
+    today = limits.utc_day(counters.clock())
+    values = await limits.usage(counters, quota, today, today)
+    day = today.isoformat()
+    return {
+        "usagePlanId": plan.key,
+        "startDate": day,
+        "endDate": day,
+        "items": {record.key: values},
+    }

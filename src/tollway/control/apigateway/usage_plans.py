@@ -7,7 +7,8 @@ usageplan P`). `throttle` is {burstLimit, rateLimit}, `quota` {limit, offset, pe
 DAY|WEEK|MONTH}; an API stage's `throttle` maps `{resourcePath}/{httpMethod}` to limits.
 Messages the spec does not record (the quota period, a malformed method throttle key, the
 limit of 20 method throttles per stage) are Tollway's own, worded like AWS's (UNCONFIRMED).
-The data plane does not enforce plans yet (issue 7's enforcement part).
+The gateway enforces a plan's throttles and quota (dataplane/handlers/throttle.py); every
+change is announced to it (`commit_keys`), so it takes effect without a deployment.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from tollway.control.apigateway.documents import API_KIND, STAGE_KIND, commit, paginate
+from tollway.control.apigateway.documents import API_KIND, STAGE_KIND, commit_keys, paginate
 from tollway.control.apigateway.patch import split, to_float, to_int
 from tollway.control.errors import BadRequestException, LimitExceededException, NotFoundException
 from tollway.control.operations import Call, OperationTable
@@ -119,7 +120,7 @@ def create_usage_plan(call: Call) -> dict[str, Any]:
     if p.get("quota"):
         plan["quota"] = _quota(p["quota"])
     check_plan(call, plan)
-    commit(call, [Record(PLAN_KIND, plan["id"], plan)])
+    commit_keys(call, [Record(PLAN_KIND, plan["id"], plan)])
     return plan
 
 
@@ -211,7 +212,7 @@ def update_usage_plan(call: Call) -> dict[str, Any]:
     for operation in call.params.get("patchOperations") or []:
         _patch(plan, operation)
     check_plan(call, plan)
-    commit(call, [Record(PLAN_KIND, plan["id"], plan, version=record.version)])
+    commit_keys(call, [Record(PLAN_KIND, plan["id"], plan, version=record.version)])
     return plan
 
 
@@ -223,4 +224,4 @@ def delete_usage_plan(call: Call) -> None:
     keys = [
         Delete(PLAN_KEY_KIND, r.key, plan_id) for r in call.plane.store.list(PLAN_KEY_KIND, plan_id)
     ]
-    commit(call, [], [Delete(PLAN_KIND, plan_id), *keys])
+    commit_keys(call, [], [Delete(PLAN_KIND, plan_id), *keys])

@@ -17,7 +17,7 @@ Tollway cannot run answers 500 and says why in the log.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from tollway.dataplane.auth import build as auth
 from tollway.dataplane.http_api import cors, parameters
@@ -47,6 +47,7 @@ from tollway.dataplane.integrations.aws_subtypes import SUBTYPES, SubtypeCall, S
 from tollway.dataplane.integrations.unsupported import UnsupportedIntegration
 from tollway.dataplane.mapping.parameters import MappingError
 from tollway.dataplane.substitution import compile_variables
+from tollway.dataplane.throttling import http_route_bucket
 from tollway.model.arns import lambda_function_of
 from tollway.model.http_api import (
     DEFAULT_ROUTE,
@@ -68,8 +69,6 @@ CLF_FORMAT = (
 )
 """The access-log format when the stage sets none: the console's CLF preset for HTTP APIs."""
 
-_THROTTLING = ("ThrottlingBurstLimit", "ThrottlingRateLimit")
-
 
 def compile_stage(
     definition: ApiDefinition, deployment_id: str, stage: Stage, services: IntegrationServices
@@ -83,7 +82,6 @@ def compile_stage(
             routes.add(_compile_route(definition, route, stage, variables, services, warnings))
         except RouteError as e:
             warnings.append(f"route {route['RouteKey']} is not served: {e}")
-    warnings.extend(_stage_warnings(definition, stage))
     settings = stage.get("AccessLogSettings") or {}
     access_format = settings.get("Format") or CLF_FORMAT
     return CompiledHttpStage(
@@ -157,6 +155,7 @@ def _compile_route(
         request_parameters=request_mapping,
         response_parameters=response_mapping,
         authorization=authorization,
+        throttle=http_route_bucket(cast(dict[str, Any], stage), definition["Api"]["ApiId"], key),
     )
 
 
@@ -253,17 +252,6 @@ def _route_warnings(route: Route) -> list[str]:
     found = []
     if route.get("ApiKeyRequired"):
         found.append("API keys (ApiKeyRequired) are not enforced yet")
-    return found
-
-
-def _stage_warnings(definition: ApiDefinition, stage: Stage) -> list[str]:
-    found = []
-    default_settings = stage.get("DefaultRouteSettings") or {}
-    if any(default_settings.get(name) for name in _THROTTLING):
-        found.append("stage throttling (DefaultRouteSettings) is not enforced yet")
-    for key, settings in (stage.get("RouteSettings") or {}).items():
-        if any(settings.get(name) for name in _THROTTLING):
-            found.append(f"route throttling ({key}) is not enforced yet")
     return found
 
 

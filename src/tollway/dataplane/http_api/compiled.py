@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from tollway.dataplane.context import Response
     from tollway.dataplane.http_api.context import HttpContext
     from tollway.dataplane.http_api.routes import RouteTable
+    from tollway.state.limits import Bucket
 
 
 class HttpIntegrationHandler(Protocol):
@@ -70,6 +71,8 @@ class CompiledRoute:
     response_parameters: ResponseParameterMapping | None = None
     # AWS_IAM / CUSTOM / JWT (auth/build.py); None: AuthorizationType NONE
     authorization: Authorization[HttpContext] | None = None
+    # the stage's RouteSettings / DefaultRouteSettings throttle (dataplane/throttling.py)
+    throttle: Bucket | None = None
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ CORS headers, handlers/response.py), plus the error's own headers (a JWT authori
 | an authorizer refused the caller (UNAUTHORIZED) | 401 | `{"message":"Unauthorized"}` |
 | a denial; AWS_IAM unsigned or not allowed (ACCESS_DENIED) | 403 | `{"message":"Forbidden"}` |
 | AWS_IAM route: bad signature, expired token | 403 | SigV4's message (dataplane/auth/iam.py) |
+| a token bucket is empty (THROTTLED) | 429 | `{"message":"Too Many Requests"}` |
 | anything else (see below) | 500 | `{"message":"Internal Server Error"}` |
 
 Anything else: a function error, a malformed Lambda response, a backend that cannot be
@@ -48,6 +49,7 @@ _BY_TYPE = {
     "ACCESS_DENIED": FORBIDDEN,
     "INVALID_SIGNATURE": (403, _OWN_MESSAGE),
     "EXPIRED_TOKEN": (403, _OWN_MESSAGE),
+    "THROTTLED": (429, "Too Many Requests"),
 }
 
 

@@ -53,8 +53,6 @@ def test_warnings_name_every_feature_not_acted_on() -> None:
         "integration subtype SNS-Publish is not one Tollway supports on route GET /d",
         "TimeoutInMillis 60000 is outside 50-30000 (clamped) on route GET /e",
         "integration type MOCK is not one HTTP APIs support on route GET /f",
-        "stage throttling (DefaultRouteSettings) is not enforced yet",
-        "route throttling (GET /a) is not enforced yet",
     ]
     assert compiled.disable_execute_api_endpoint
     for key in ("GET /c", "GET /d", "GET /f"):
