@@ -49,8 +49,12 @@ from tollway.functions.remote import RemoteInvoker
 from tollway.model.http_api import DEFAULT_STAGE
 from tollway.observability.access_log import AccessLogSink
 from tollway.settings import Settings
+from tollway.state.authorizer_cache import AuthorizerCache, MemoryAuthorizerCache
 from tollway.state.changes import LocalChangeFeed
 from tollway.state.redis import RedisState
+from tollway.state.redis_authorizer_cache import RedisAuthorizerCache
+from tollway.state.redis_response_cache import RedisResponseCache
+from tollway.state.response_cache import MemoryResponseCache, ResponseCache
 from tollway.store.sqlite import SqliteStore
 
 log = logging.getLogger("tollway")
@@ -111,6 +115,7 @@ class Tollway:
         self.changes = LocalChangeFeed()
         # Runtime state: this process's memory, or one Redis shared by gateway processes.
         self.redis = RedisState(settings.state_url) if settings.state_url else None
+        self.response_cache, authorizer_cache = _caches(self.redis)
         self.function_logs = FunctionLogs(settings.logs_dir)
         self.host = FunctionHost(
             max_concurrency=settings.function_concurrency,
@@ -128,10 +133,12 @@ class Tollway:
             settings.account_id,
             AwsServices(settings.aws_endpoint_urls, AwsCredentials(settings.aws_profile)),
             AuthServices(
+                cache=authorizer_cache,
                 jwks=JwksCache(self.upstream),
                 cognito_endpoint=_cognito_endpoint(settings.aws_endpoint_urls),
                 identities=self.identities,
             ),
+            response_cache=self.response_cache,
         )
         self.registry = DeploymentRegistry(self.store, services)
         self.changes.subscribe(self.registry.reload)
@@ -156,6 +163,7 @@ class Tollway:
             MethodTester(services),
             authorizers=AuthorizerTester(services),
             admin=self.admin,
+            response_cache=self.response_cache,
         )
         self.control = ControlServer(
             self.plane,
@@ -241,6 +249,13 @@ class Tollway:
             for warning in api.warnings:
                 self._print(f"  warning: {warning}")
         self._print("Ready.")
+
+
+def _caches(redis: RedisState | None) -> tuple[ResponseCache, AuthorizerCache]:
+    """The stage cache and the authorizer cache: in this process, or shared through Redis."""
+    if redis is None:
+        return MemoryResponseCache(), MemoryAuthorizerCache()
+    return RedisResponseCache(redis), RedisAuthorizerCache(redis)
 
 
 def _identities(settings: Settings) -> tuple[StaticIdentities, list[str]]:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from tollway.dataplane.auth.test_invoke import AuthorizerTester
     from tollway.dataplane.test_invoke import MethodTester
     from tollway.functions.registry import FunctionRegistry
+    from tollway.state.response_cache import ResponseCache
 
 Output = Mapping[str, Any] | None
 Handler = Callable[["Call"], Output | Awaitable[Output]]
@@ -47,6 +48,8 @@ class ControlPlane:
     # TestInvokeAuthorizer and FlushStageAuthorizersCache: the gateway's authorizers and cache
     authorizers: AuthorizerTester | None = None
     admin: AdminAuth | None = None  # when calls must be signed: presigns download URLs
+    # FlushStageCache and /_tollway/metrics: the gateway's stage cache
+    response_cache: ResponseCache | None = None
     clock: Callable[[], float] = field(default=time.time)
 
     def now(self) -> int:

@@ -29,6 +29,7 @@ from tollway.control.protocol import (
 )
 from tollway.functions.registry import LAYER_KIND
 from tollway.model import ids
+from tollway.observability import cache_metrics
 
 log = logging.getLogger("tollway.control")
 
@@ -73,6 +74,9 @@ class ControlServer:
         if path.startswith(("/_tollway/functions/", "/_tollway/layers/")):
             await _send(send, self._download(scope, path), request_id)
             return
+        if path == "/_tollway/metrics":
+            await _send(send, self._metrics(scope, path), request_id)
+            return
         response = await self._handle(scope, receive, path, request_id)
         await _send(send, response, request_id)
 
@@ -93,6 +97,18 @@ class ControlServer:
         if path.startswith("/_tollway/layers/") and path.endswith("/content") and len(parts) == 6:
             return self._layer_content(parts[3], parts[4])
         return _zip_download(None)
+
+    def _metrics(self, scope: Scope, path: str) -> WireResponse:
+        """The stage cache's hit and miss counts (observability/cache_metrics.py); signed
+        like any call when admin calls must be."""
+        if self.admin is not None:
+            try:
+                request = control_request(scope, path, _header_list(scope["headers"]), b"")
+                self.admin.authenticate(request, ("apigateway",))
+            except ServiceError as error:
+                return serialize_error(None, error)
+        body = cache_metrics.render(self.plane.response_cache)
+        return WireResponse(200, [("Content-Type", cache_metrics.CONTENT_TYPE)], body)
 
     def _function_code(self, name: str, version: str) -> WireResponse:
         """The download behind GetFunction's `Code.Location`."""

@@ -17,6 +17,7 @@ from tollway.dataplane.router import RouteNode
 
 if TYPE_CHECKING:
     from tollway.dataplane.auth.outcome import Authorization, Decision
+    from tollway.dataplane.caching import MethodCache
     from tollway.dataplane.context import RestContext
     from tollway.dataplane.errors import GatewayError
     from tollway.dataplane.mapping.vtl import MappingTemplate
@@ -118,6 +119,7 @@ class CompiledMethod:
     payload: PayloadHandling | None = None
     # AWS_IAM / CUSTOM / COGNITO_USER_POOLS (auth/build.py); None: authorizationType NONE
     authorization: Authorization[RestContext] | None = None
+    cache: MethodCache | None = None  # the stage cache (caching.py); None: not cached
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ def operations() -> OperationTable:
         integrations,
         resources,
         restapis,
+        stage_cache,
         stages,
         tags,
         test_invoke,
@@ -37,4 +38,5 @@ def operations() -> OperationTable:
         api_keys.ops,
         usage_plans.ops,
         usage_plan_keys.ops,
+        stage_cache.ops,
     )
