@@ -20,11 +20,11 @@ What is cached (resolved when the stage is compiled, nothing is looked up per re
 
 The key: the serving deployment (canary and production serving different deployments cache
 separately, the same deployment shares entries), the cache namespace (`cacheNamespace`, by
-default the resource), the HTTP method, and the values of `Integration.cacheKeyParameters`
-(`method.request.path|querystring|multivaluequerystring|header|multivalueheader.<name>`),
-each read by a getter compiled here. A parameter not in the key is ignored, so requests that
-differ only by it share an entry — path parameters too, as on AWS; a warning names a cached
-path parameter left out of the key.
+default the resource), the HTTP method (the request's, for an ANY method), and the values of
+`Integration.cacheKeyParameters` (`method.request.path|querystring|multivaluequerystring|
+header|multivalueheader.<name>`), each read by a getter compiled here. A parameter not in
+the key is ignored, so requests that differ only by it share an entry — path parameters too,
+as on AWS; a warning names a cached path parameter left out of the key.
 
 Invalidation: a request with `Cache-Control: max-age=0` is answered by the integration and its
 response replaces the entry — if the caller may: without `requireAuthorizationForCacheControl`
@@ -87,15 +87,17 @@ class MethodCache:
     ttl: int
     prefix: str  # deployment, namespace, method: the key of a method without parameters
     parameters: tuple[tuple[str, Callable[[RestContext], Any]], ...]
+    any_method: bool  # an ANY method: the request's own method is part of the key
     require_authorization: bool
     strategy: str
     identities: IdentityStore
     region: str
 
     def key(self, ctx: RestContext) -> str:
+        prefix = self.prefix + ctx.request.method if self.any_method else self.prefix
         if not self.parameters:
-            return self.prefix
-        parts = [self.prefix]
+            return prefix
+        parts = [prefix]
         for name, get in self.parameters:
             value = as_text(get(ctx))
             # Length-prefixed, so no value can imitate another parameter's part.
@@ -209,8 +211,9 @@ def method_cache(
     return MethodCache(
         store=handle,
         ttl=setting.ttl,
-        prefix=f"{deployment_id}\n{namespace}\n{http_method}",
+        prefix=f"{deployment_id}\n{namespace}\n" + ("" if http_method == "ANY" else http_method),
         parameters=tuple(parameters),
+        any_method=http_method == "ANY",
         require_authorization=setting.require_authorization,
         strategy=setting.strategy,
         identities=services.auth.identities,

@@ -170,3 +170,16 @@ def test_stage_warnings_for_settings_that_do_nothing() -> None:
         "cacheDataEncrypted (*/*): Tollway keeps cached responses unencrypted"
     ]
     assert cache_warnings(stage_record(True, **{"*/*": ON})) == []
+
+
+def test_an_any_method_keeps_each_http_methods_responses_apart() -> None:
+    d = definition()
+    resource = add(d, "/any", "ANY")
+    compiled = stage(d, cacheClusterEnabled=True, methodSettings={"*/*": ON})
+    assert compiled.router.match("GET", "/any")[0].cache is None  # type: ignore[index]
+    compiled = stage(d, cacheClusterEnabled=True, methodSettings={"~1any/ANY": ON})
+    cache = compiled.router.match("GET", "/any")[0].cache  # type: ignore[index]
+    assert cache is not None
+    get, post = context(compiled, "GET", "/any"), context(compiled, "POST", "/any")
+    assert cache.key(get) == f"dep123\n{resource}\nGET"
+    assert cache.key(post) == f"dep123\n{resource}\nPOST"
