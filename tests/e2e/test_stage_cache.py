@@ -113,6 +113,12 @@ def cached_api(
     return api_id
 
 
+def cached_url(server: Server, apigw: Any, upstream: str, **kwargs: Any) -> tuple[str, str]:
+    """`cached_api`'s id and the invoke URL of its `/items/1`."""
+    api_id = cached_api(apigw, upstream, **kwargs)
+    return api_id, server.url(api_id, "test", "/items/1")
+
+
 def n(response: httpx.Response) -> int:
     assert response.status_code in (200, 404), response.text
     return int(response.json()["n"])
@@ -147,8 +153,7 @@ def test_get_stage_shows_the_cache_cluster(apigw: Any, counting: str) -> None:
 def test_hits_do_not_reach_the_integration(
     server: Server, apigw: Any, counting: str, http: httpx.Client
 ) -> None:
-    api_id = cached_api(apigw, counting)
-    url = server.url(api_id, "test", "/items/1")
+    api_id, url = cached_url(server, apigw, counting)
     first = http.get(url)
     second = http.get(url)
     assert n(second) == n(first)
@@ -161,12 +166,12 @@ def test_hits_do_not_reach_the_integration(
 def test_non_key_parameters_share_an_entry(
     server: Server, apigw: Any, counting: str, http: httpx.Client
 ) -> None:
-    api_id = cached_api(
+    _, url = cached_url(
+        server,
         apigw,
         counting,
         key_parameters=["method.request.path.id", "method.request.querystring.type"],
     )
-    url = server.url(api_id, "test", "/items/1")
     admin = n(http.get(url, params={"type": "admin", "department": "A"}))
     assert n(http.get(url, params={"type": "admin", "department": "B"})) == admin
     regular = n(http.get(url, params={"type": "regular", "department": "A"}))
@@ -177,16 +182,16 @@ def test_non_key_parameters_share_an_entry(
 def test_a_method_setting_caches_post(
     server: Server, apigw: Any, counting: str, http: httpx.Client
 ) -> None:
-    api_id = cached_api(apigw, counting, settings={"/~1items~1{id}/POST/caching/enabled": "true"})
-    url = server.url(api_id, "test", "/items/1")
+    _, url = cached_url(
+        server, apigw, counting, settings={"/~1items~1{id}/POST/caching/enabled": "true"}
+    )
     assert n(http.post(url)) == n(http.post(url))
 
 
 def test_an_integration_error_status_is_cached_too(
     server: Server, apigw: Any, counting: str, http: httpx.Client
 ) -> None:
-    api_id = cached_api(apigw, counting)
-    url = server.url(api_id, "test", "/items/1")
+    api_id, url = cached_url(server, apigw, counting)
     apigw.update_integration(
         restApiId=api_id,
         resourceId=add_path(apigw, api_id, "", "/items/{id}"),
@@ -203,8 +208,7 @@ def test_an_integration_error_status_is_cached_too(
 def test_entries_expire_after_their_ttl(
     server: Server, apigw: Any, counting: str, http: httpx.Client
 ) -> None:
-    api_id = cached_api(apigw, counting, settings={f"{STAR}/ttlInSeconds": "1"})
-    url = server.url(api_id, "test", "/items/1")
+    _, url = cached_url(server, apigw, counting, settings={f"{STAR}/ttlInSeconds": "1"})
     first = n(http.get(url))
     later = first
     for _ in range(100):  # the entry lives a second; wait up to 10
@@ -216,8 +220,7 @@ def test_entries_expire_after_their_ttl(
 
 
 def test_flush_stage_cache(server: Server, apigw: Any, counting: str, http: httpx.Client) -> None:
-    api_id = cached_api(apigw, counting)
-    url = server.url(api_id, "test", "/items/1")
+    api_id, url = cached_url(server, apigw, counting)
     first = n(http.get(url))
     assert n(http.get(url)) == first
     response = apigw.flush_stage_cache(restApiId=api_id, stageName="test")
@@ -251,10 +254,9 @@ def test_metrics_count_hits_and_misses(
 def test_anyone_invalidates_without_required_authorization(
     server: Server, apigw: Any, counting: str, http: httpx.Client
 ) -> None:
-    api_id = cached_api(
-        apigw, counting, settings={f"{STAR}/requireAuthorizationForCacheControl": "false"}
+    _, url = cached_url(
+        server, apigw, counting, settings={f"{STAR}/requireAuthorizationForCacheControl": "false"}
     )
-    url = server.url(api_id, "test", "/items/1")
     first = n(http.get(url))
     fresh = n(http.get(url, headers={"Cache-Control": "max-age=0"}))
     assert fresh > first
@@ -264,12 +266,12 @@ def test_anyone_invalidates_without_required_authorization(
 def test_unauthorized_invalidation_fails_with_403(
     server: Server, apigw: Any, counting: str, http: httpx.Client
 ) -> None:
-    api_id = cached_api(
+    api_id, url = cached_url(
+        server,
         apigw,
         counting,
         settings={f"{STAR}/unauthorizedCacheControlHeaderStrategy": "FAIL_WITH_403"},
     )
-    url = server.url(api_id, "test", "/items/1")
     first = n(http.get(url))
     refused = http.get(url, headers={"Cache-Control": "max-age=0"})
     assert refused.status_code == 403
@@ -299,8 +301,7 @@ def test_unauthorized_invalidation_is_ignored_silently(
     server: Server, apigw: Any, counting: str, http: httpx.Client
 ) -> None:
     strategy = {f"{STAR}/unauthorizedCacheControlHeaderStrategy": "SUCCEED_WITHOUT_RESPONSE_HEADER"}
-    api_id = cached_api(apigw, counting, settings=strategy)
-    url = server.url(api_id, "test", "/items/1")
+    _, url = cached_url(server, apigw, counting, settings=strategy)
     first = n(http.get(url))
     ignored = http.get(url, headers={"Cache-Control": "max-age=0"})
     assert n(ignored) == first
@@ -344,8 +345,7 @@ def test_a_caller_allowed_invalidate_cache_invalidates(
 ) -> None:
     apigw = iam_server.client("apigateway")
     strategy = {f"{STAR}/unauthorizedCacheControlHeaderStrategy": "FAIL_WITH_403"}
-    api_id = cached_api(apigw, counting, settings=strategy)
-    url = iam_server.url(api_id, "test", "/items/1")
+    api_id, url = cached_url(iam_server, apigw, counting, settings=strategy)
     first = n(http.get(url))
     fresh = n(signed_get(http, url, "AKIAOPS", "ops-secret"))
     assert fresh > first

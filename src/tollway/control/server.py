@@ -83,12 +83,9 @@ class ControlServer:
     def _download(self, scope: Scope, path: str) -> WireResponse:
         """A function's package or a layer's content (the URLs GetFunction and
         GetLayerVersion answer); signed like any call when admin calls must be."""
-        if self.admin is not None:
-            try:
-                request = control_request(scope, path, _header_list(scope["headers"]), b"")
-                self.admin.authenticate(request, ("lambda",))
-            except ServiceError as error:
-                return serialize_error(None, error)
+        refused = self._refused(scope, path, "lambda")
+        if refused is not None:
+            return refused
         parts = path.split("/")
         if path.startswith("/_tollway/functions/") and path.endswith("/code"):
             query = parse_qs(scope["query_string"].decode("latin-1"))
@@ -101,14 +98,22 @@ class ControlServer:
     def _metrics(self, scope: Scope, path: str) -> WireResponse:
         """The stage cache's hit and miss counts (observability/cache_metrics.py); signed
         like any call when admin calls must be."""
-        if self.admin is not None:
-            try:
-                request = control_request(scope, path, _header_list(scope["headers"]), b"")
-                self.admin.authenticate(request, ("apigateway",))
-            except ServiceError as error:
-                return serialize_error(None, error)
+        refused = self._refused(scope, path, "apigateway")
+        if refused is not None:
+            return refused
         body = cache_metrics.render(self.plane.response_cache)
         return WireResponse(200, [("Content-Type", cache_metrics.CONTENT_TYPE)], body)
+
+    def _refused(self, scope: Scope, path: str, service: str) -> WireResponse | None:
+        """The error for a GET that must be signed (as `service`) and is not, or None."""
+        if self.admin is None:
+            return None
+        try:
+            request = control_request(scope, path, _header_list(scope["headers"]), b"")
+            self.admin.authenticate(request, (service,))
+        except ServiceError as error:
+            return serialize_error(None, error)
+        return None
 
     def _function_code(self, name: str, version: str) -> WireResponse:
         """The download behind GetFunction's `Code.Location`."""

@@ -82,7 +82,7 @@ async def test_redis_stores_the_json_only_and_hides_identity_values() -> None:
         await cache.put(KEY, ANSWER, 300)
         assert await cache.get(KEY) == CachedAnswer(ANSWER.raw)  # no prepared form
         keys = [k.decode() async for k in state.client.scan_iter(match=f"{prefix}:*")]
-        assert keys and all(k.startswith(f"{prefix}:{{auth:api1:test}}:a:0:") for k in keys)
+        assert keys and all(k.startswith(f"{prefix}:{{auth:api1:test}}:e:0:") for k in keys)
         assert not any("secret-token" in k for k in keys)
         assert 0 < await state.client.ttl(keys[0]) <= 300
     finally:
