@@ -45,11 +45,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from tollway.auth import sigv4
 from tollway.dataplane.auth.arns import rest_method_arn
 from tollway.dataplane.auth.iam import SERVICES, request_facts
 from tollway.dataplane.auth.outcome import Decision
-from tollway.dataplane.mapping.parameters import REQUEST, MappingError, as_text, compile_source
+from tollway.dataplane.mapping.parameters import REQUEST, MappingError, compile_source
 from tollway.state.response_cache import StageCache, capacity_bytes
 
 if TYPE_CHECKING:
@@ -99,7 +101,7 @@ class MethodCache:
             return prefix
         parts = [prefix]
         for name, get in self.parameters:
-            value = as_text(get(ctx))
+            value = _key_text(get(ctx))
             # Length-prefixed, so no value can imitate another parameter's part.
             parts.append(f"{name}=-" if value is None else f"{name}={len(value)}:{value}")
         return "\n".join(parts)
@@ -134,6 +136,13 @@ class MethodCache:
             f"User: {caller} is not authorized to perform: {INVALIDATE_ACTION} on resource: "
             f"{rest_method_arn(ctx)}"
         )
+
+
+def _key_text(value: Any) -> str | None:
+    """A parameter's value in a key: a multi-value one as JSON (["a,b"] is not ["a", "b"])."""
+    if value is None or isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode() if isinstance(value, list) else str(value)
 
 
 def setting_key(resource_path: str, http_method: str) -> str:

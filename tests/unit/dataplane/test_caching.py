@@ -183,3 +183,16 @@ def test_an_any_method_keeps_each_http_methods_responses_apart() -> None:
     get, post = context(compiled, "GET", "/any"), context(compiled, "POST", "/any")
     assert cache.key(get) == f"dep123\n{resource}\nGET"
     assert cache.key(post) == f"dep123\n{resource}\nPOST"
+
+
+def test_multi_value_parameters_are_keyed_by_every_value() -> None:
+    d = definition()
+    mock = {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}}
+    add(d, "/m", "GET", {**mock, "cacheKeyParameters": ["method.request.multivaluequerystring.v"]})
+    compiled = stage(d, cacheClusterEnabled=True, methodSettings={"*/*": ON})
+    cache = compiled.router.match("GET", "/m")[0].cache  # type: ignore[index]
+    assert cache is not None
+    joined = cache.key(context(compiled, path="/m", query="v=a%2Cb"))
+    separate = cache.key(context(compiled, path="/m", query="v=a&v=b"))
+    assert joined != separate
+    assert separate.endswith('method.request.multivaluequerystring.v=9:["a","b"]')

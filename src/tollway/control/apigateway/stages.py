@@ -1,9 +1,10 @@
 """Stage operations: what each stage serves (a deployment) and with which settings.
 
 Stage variables are checked as AWS checks them (spec §7.2). Settings the data plane does not
-enforce yet (method throttling, caching, canaries) are stored as given; the data plane warns
-at deployment that it does not act on them, and canary settings are refused outright because
-they would change which deployment serves a request.
+enforce yet (method throttling, canaries) are stored as given; the data plane warns at
+deployment that it does not act on them, and canary settings are refused outright because
+they would change which deployment serves a request. The cache settings are the stage cache's
+(dataplane/caching.py).
 """
 
 from __future__ import annotations
