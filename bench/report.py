@@ -23,6 +23,10 @@ MOCK = "Tollway MOCK"
 MAPPED = "Tollway MOCK with a validator and templates"
 MAPPED_SHARE_OF_MOCK = 0.6
 REST_PROXY = "Tollway HTTP_PROXY"
+# The stage cache issue's target: a MOCK route answered from the stage cache, as a share of
+# the same run's plain MOCK (a hit must cost less than running the integration).
+CACHED = "Tollway MOCK answered from the stage cache"
+CACHED_SHARE_OF_MOCK = 0.9
 HTTP_API_PROXY = "Tollway HTTP API, HTTP_PROXY"
 # The authorization issue's targets: a route behind a cached Lambda authorizer, and one
 # behind a JWT authorizer, as shares of the same route without authorization in the same run.
@@ -184,6 +188,7 @@ def render(run: Run, machine_lines: list[str]) -> str:
         verdict = "met" if share >= target else "NOT met"
         lines.append(f"- {name}: {share:.3f} against a target of {target:.2f}: {verdict}")
     lines += _mapping(run)
+    lines += _caching(run)
     lines += _http_apis(run, base_rps)
     lines += _authorizers(run)
     lines += _lambda_hosting(run, base_rps)
@@ -317,6 +322,24 @@ def _mapping(run: Run) -> list[str]:
         f"- {MAPPED}: {mapped.result.requests_per_second:,.0f} requests/s, {share:.3f} of "
         f"MOCK ({mock.result.requests_per_second:,.0f}): "
         f"{_verdict(share >= MAPPED_SHARE_OF_MOCK)}",
+    ]
+
+
+def _caching(run: Run) -> list[str]:
+    """The stage cache row against the same run's MOCK."""
+    mock = next((s for s in run.scenarios if s.name == MOCK), None)
+    cached = next((s for s in run.scenarios if s.name == CACHED), None)
+    if mock is None or cached is None or not mock.result.requests_per_second:
+        return []
+    share = cached.result.requests_per_second / mock.result.requests_per_second
+    return [
+        "",
+        "Stage cache: `GET /mock-cached`, the MOCK route with caching enabled (every measured "
+        f"request a hit); target ≥ {CACHED_SHARE_OF_MOCK} of the same run's Tollway MOCK:",
+        "",
+        f"- {CACHED}: {cached.result.requests_per_second:,.0f} requests/s, {share:.3f} of "
+        f"MOCK ({mock.result.requests_per_second:,.0f}): "
+        f"{_verdict(share >= CACHED_SHARE_OF_MOCK)}",
     ]
 
 

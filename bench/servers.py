@@ -134,7 +134,31 @@ def openapi_document(upstream_port: int) -> dict[str, Any]:
     route again behind a cached Lambda authorizer (authorizers.py)."""
     document = _integration_routes(upstream_port)
     authorizers.add_authorized_route(document, document["paths"]["/mock"]["get"])
+    # The MOCK route again, answered from the stage cache (enable_stage_cache turns it on).
+    document["paths"]["/mock-cached"] = {"get": document["paths"]["/mock"]["get"]}
     return document
+
+
+def enable_stage_cache(server: TollwayServer) -> None:
+    """The stage's cache on, for `GET /mock-cached` only (a method setting of its own)."""
+    import boto3  # only the benchmark's driver needs it (the `bench` extra)
+
+    client = boto3.client(
+        "apigateway",
+        endpoint_url=server.admin_url,
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    )
+    client.update_stage(
+        restApiId=server.api_id,
+        stageName=STAGE,
+        patchOperations=[
+            {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
+            {"op": "replace", "path": "/~1mock-cached/GET/caching/enabled", "value": "true"},
+            {"op": "replace", "path": "/~1mock-cached/GET/caching/ttlInSeconds", "value": "3600"},
+        ],
+    )
 
 
 def _integration_routes(upstream_port: int) -> dict[str, Any]:
