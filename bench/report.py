@@ -23,6 +23,10 @@ MOCK = "Tollway MOCK"
 MAPPED = "Tollway MOCK with a validator and templates"
 MAPPED_SHARE_OF_MOCK = 0.6
 REST_PROXY = "Tollway HTTP_PROXY"
+# The stage cache issue's target: a MOCK route answered from the stage cache, as a share of
+# the same run's plain MOCK (a hit must cost less than running the integration).
+CACHED = "Tollway MOCK answered from the stage cache"
+CACHED_SHARE_OF_MOCK = 0.9
 HTTP_API_PROXY = "Tollway HTTP API, HTTP_PROXY"
 # The authorization issue's targets: a route behind a cached Lambda authorizer, and one
 # behind a JWT authorizer, as shares of the same route without authorization in the same run.
@@ -184,6 +188,7 @@ def render(run: Run, machine_lines: list[str]) -> str:
         verdict = "met" if share >= target else "NOT met"
         lines.append(f"- {name}: {share:.3f} against a target of {target:.2f}: {verdict}")
     lines += _mapping(run)
+    lines += _caching(run)
     lines += _http_apis(run, base_rps)
     lines += _authorizers(run)
     lines += _lambda_hosting(run, base_rps)
@@ -303,20 +308,39 @@ def _authorizers(run: Run) -> list[str]:
 
 def _mapping(run: Run) -> list[str]:
     """The REST mapping row against the same run's MOCK."""
+    return _share_of_mock(
+        run,
+        MAPPED,
+        MAPPED_SHARE_OF_MOCK,
+        "REST mapping: `GET /mock-mapped?name=bench`, a request validator (a required query "
+        "parameter, a body model), VTL request and response templates reading the request",
+    )
+
+
+def _caching(run: Run) -> list[str]:
+    """The stage cache row against the same run's MOCK."""
+    return _share_of_mock(
+        run,
+        CACHED,
+        CACHED_SHARE_OF_MOCK,
+        "Stage cache: `GET /mock-cached`, the MOCK route with caching enabled (every measured "
+        "request a hit)",
+    )
+
+
+def _share_of_mock(run: Run, name: str, target: float, title: str) -> list[str]:
+    """A MOCK variant's row, with its target as a share of the same run's MOCK."""
     mock = next((s for s in run.scenarios if s.name == MOCK), None)
-    mapped = next((s for s in run.scenarios if s.name == MAPPED), None)
-    if mock is None or mapped is None or not mock.result.requests_per_second:
+    variant = next((s for s in run.scenarios if s.name == name), None)
+    if mock is None or variant is None or not mock.result.requests_per_second:
         return []
-    share = mapped.result.requests_per_second / mock.result.requests_per_second
+    share = variant.result.requests_per_second / mock.result.requests_per_second
     return [
         "",
-        f"REST mapping: `GET /mock-mapped?name=bench`, a request validator (a required query "
-        "parameter, a body model), VTL request and response templates reading the request; "
-        f"target ≥ {MAPPED_SHARE_OF_MOCK} of the same run's Tollway MOCK:",
+        f"{title}; target ≥ {target} of the same run's Tollway MOCK:",
         "",
-        f"- {MAPPED}: {mapped.result.requests_per_second:,.0f} requests/s, {share:.3f} of "
-        f"MOCK ({mock.result.requests_per_second:,.0f}): "
-        f"{_verdict(share >= MAPPED_SHARE_OF_MOCK)}",
+        f"- {name}: {variant.result.requests_per_second:,.0f} requests/s, {share:.3f} of "
+        f"MOCK ({mock.result.requests_per_second:,.0f}): {_verdict(share >= target)}",
     ]
 
 

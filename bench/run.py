@@ -59,6 +59,7 @@ from children import Child, Children, descendants
 from probes import CpuMeter, MemorySample, MemorySampler, others_busy_seconds
 from report import (
     BASELINE,
+    CACHED,
     HTTP_API_LAMBDA,
     HTTP_API_PROXY,
     JWT_AUTHORIZED,
@@ -78,6 +79,7 @@ from servers import (
     TollwayServer,
     check_answer,
     create_http_apis,
+    enable_stage_cache,
     free_port,
     proxy_config,
     start_floor,
@@ -463,6 +465,7 @@ class Bench:
             check_answer(tollway.url("lambda"))
         self.run.memory_warm = MemorySample.of(tollway.child.pid)
         http_apis = create_http_apis(tollway, upstream_url, issuer)
+        enable_stage_cache(tollway)
         # AWS_PROXY with a fixed number of workers: on core 0 with Tollway, then moved to
         # core 1 (Tollway alone on core 0). One Tollway each, so that no scenario changes
         # another's workers.
@@ -489,6 +492,7 @@ class Bench:
             Target("Python floor: uvicorn + aiohttp proxy", floor + "proxy"),
             Target(MOCK, tollway.url("mock"), tollway.child),
             Target(MAPPED, tollway.url(MAPPED_QUERY), tollway.child),
+            Target(CACHED, tollway.url("mock-cached"), tollway.child),
             Target(
                 LAMBDA_AUTHORIZED,
                 tollway.url("mock-authorized"),

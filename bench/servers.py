@@ -134,7 +134,22 @@ def openapi_document(upstream_port: int) -> dict[str, Any]:
     route again behind a cached Lambda authorizer (authorizers.py)."""
     document = _integration_routes(upstream_port)
     authorizers.add_authorized_route(document, document["paths"]["/mock"]["get"])
+    # The MOCK route again, answered from the stage cache (enable_stage_cache turns it on).
+    document["paths"]["/mock-cached"] = {"get": document["paths"]["/mock"]["get"]}
     return document
+
+
+def enable_stage_cache(server: TollwayServer) -> None:
+    """The stage's cache on, for `GET /mock-cached` only (a method setting of its own)."""
+    server.client("apigateway").update_stage(
+        restApiId=server.api_id,
+        stageName=STAGE,
+        patchOperations=[
+            {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
+            {"op": "replace", "path": "/~1mock-cached/GET/caching/enabled", "value": "true"},
+            {"op": "replace", "path": "/~1mock-cached/GET/caching/ttlInSeconds", "value": "3600"},
+        ],
+    )
 
 
 def _integration_routes(upstream_port: int) -> dict[str, Any]:
@@ -276,6 +291,18 @@ class TollwayServer:
     def admin_url(self) -> str:
         return f"http://127.0.0.1:{self.admin_port}"
 
+    def client(self, service: str) -> Any:
+        """A boto3 client of this Tollway's control plane."""
+        import boto3  # only the benchmark's driver needs it (the `bench` extra)
+
+        return boto3.client(
+            service,
+            endpoint_url=self.admin_url,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        )
+
     def url(self, route: str) -> str:
         return f"http://127.0.0.1:{self.port}/_aws/execute-api/{self.api_id}/{STAGE}/{route}"
 
@@ -294,15 +321,7 @@ class HttpApis:
 def create_http_apis(
     server: TollwayServer, upstream_url: str, issuer: authorizers.JwtIssuer
 ) -> HttpApis:
-    import boto3  # only the benchmark's driver needs it (the `bench` extra)
-
-    client = boto3.client(
-        "apigatewayv2",
-        endpoint_url=server.admin_url,
-        region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-    )
+    client = server.client("apigatewayv2")
     base = f"http://127.0.0.1:{server.port}/_aws/execute-api"
     proxy = client.create_api(Name="bench-http-proxy", ProtocolType="HTTP", Target=upstream_url)
     function = client.create_api(
@@ -311,13 +330,7 @@ def create_http_apis(
         Target=f"arn:aws:lambda:us-east-1:000000000000:function:{FUNCTION_NAME}",
     )
     # As on AWS, creating the API does not let it invoke the function: a resource policy must.
-    boto3.client(
-        "lambda",
-        endpoint_url=server.admin_url,
-        region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-    ).add_permission(
+    server.client("lambda").add_permission(
         FunctionName=FUNCTION_NAME,
         StatementId=f"bench-http-{function['ApiId']}",
         Action="lambda:InvokeFunction",

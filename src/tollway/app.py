@@ -54,12 +54,16 @@ from tollway.functions.remote import RemoteInvoker
 from tollway.model.http_api import DEFAULT_STAGE
 from tollway.observability.access_log import AccessLogSink
 from tollway.settings import Settings, parse_throttle
+from tollway.state.authorizer_cache import AuthorizerCache, MemoryAuthorizerCache
 from tollway.state.changes import LocalChangeFeed
 from tollway.state.key_changes import RedisKeyChanges
 from tollway.state.limits import Bucket, Limits, SettableClock
 from tollway.state.limits_memory import MemoryLimits
 from tollway.state.limits_redis import GuardedLimits, RedisLimits
 from tollway.state.redis import RedisState
+from tollway.state.redis_authorizer_cache import RedisAuthorizerCache
+from tollway.state.redis_response_cache import RedisResponseCache
+from tollway.state.response_cache import MemoryResponseCache, ResponseCache
 from tollway.store.sqlite import SqliteStore
 
 log = logging.getLogger("tollway")
@@ -125,6 +129,7 @@ class Tollway:
             if settings.state_url
             else None
         )
+        self.response_cache, authorizer_cache = _caches(self.redis)
         self.function_logs = FunctionLogs(settings.logs_dir)
         self.host = FunctionHost(
             max_concurrency=settings.function_concurrency,
@@ -142,10 +147,12 @@ class Tollway:
             settings.account_id,
             AwsServices(settings.aws_endpoint_urls, AwsCredentials(settings.aws_profile)),
             AuthServices(
+                cache=authorizer_cache,
                 jwks=JwksCache(self.upstream),
                 cognito_endpoint=_cognito_endpoint(settings.aws_endpoint_urls),
                 identities=self.identities,
             ),
+            response_cache=self.response_cache,
         )
         self.registry = DeploymentRegistry(self.store, services)
         self.changes.subscribe(self.registry.reload)
@@ -189,6 +196,7 @@ class Tollway:
             authorizers=AuthorizerTester(services),
             admin=self.admin,
             limits=self.limits,
+            response_cache=self.response_cache,
         )
         self.control = ControlServer(
             self.plane,
@@ -321,6 +329,13 @@ def _limits(settings: Settings, store: SqliteStore, redis: RedisState | None) ->
     if redis is not None:
         limits = GuardedLimits(RedisLimits(redis, clock), local, redis)
     return RequestLimits(KeyIndex(store, account), limits, account)
+
+
+def _caches(redis: RedisState | None) -> tuple[ResponseCache, AuthorizerCache]:
+    """The stage cache and the authorizer cache: in this process, or shared through Redis."""
+    if redis is None:
+        return MemoryResponseCache(), MemoryAuthorizerCache()
+    return RedisResponseCache(redis), RedisAuthorizerCache(redis)
 
 
 def _identities(settings: Settings) -> tuple[StaticIdentities, list[str]]:

@@ -141,6 +141,19 @@ def test_function_code_downloads_are_presigned(admin_server: Server, http: httpx
     assert unsigned.json() == {"message": "Missing Authentication Token"}
 
 
+def test_cache_metrics_must_be_signed(admin_server: Server, http: httpx.Client) -> None:
+    url = f"{admin_server.admin}/_tollway/metrics"
+    unsigned = http.get(url)
+    assert (unsigned.status_code, unsigned.json()) == (
+        403,
+        {"message": "Missing Authentication Token"},
+    )
+    signed = signed_request(url, service="apigateway", key="AKIAADMIN", secret="admin-secret")
+    answer = http.get(url, headers=dict(signed.headers.items()))
+    assert answer.status_code == 200
+    assert "# TYPE tollway_cache_hit_count_total counter" in answer.text
+
+
 def test_the_health_check_stays_open(admin_server: Server, http: httpx.Client) -> None:
     assert http.get(f"{admin_server.admin}/_tollway/health").json() == {"status": "ok"}
 

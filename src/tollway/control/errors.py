@@ -57,6 +57,13 @@ class UnknownOperationException(ServiceError):
     status = 404
 
 
+class ServiceUnavailableException(ServiceError):
+    """What a shared runtime state (Redis) that cannot be reached makes an operation answer."""
+
+    code = "ServiceUnavailableException"
+    status = 503
+
+
 class NotSupportedByTollway(ServiceError):
     """An AWS operation or option Tollway does not implement yet. Said loudly, never skipped."""
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tollway.dataplane.test_invoke import MethodTester
     from tollway.dataplane.usage_plans import RequestLimits
     from tollway.functions.registry import FunctionRegistry
+    from tollway.state.response_cache import ResponseCache
 
 Output = Mapping[str, Any] | None
 Handler = Callable[["Call"], Output | Awaitable[Output]]
@@ -50,6 +51,8 @@ class ControlPlane:
     admin: AdminAuth | None = None  # when calls must be signed: presigns download URLs
     # GetUsage / UpdateUsage: the gateway's quota counters; GetAccount: its account throttle
     limits: RequestLimits | None = None
+    # FlushStageCache and /_tollway/metrics: the gateway's stage cache
+    response_cache: ResponseCache | None = None
     clock: Callable[[], float] = field(default=time.time)
 
     def now(self) -> int:

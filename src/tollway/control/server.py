@@ -31,6 +31,7 @@ from tollway.control.protocol import (
 )
 from tollway.functions.registry import LAYER_KIND
 from tollway.model import ids
+from tollway.observability import cache_metrics
 from tollway.state.limits import SettableClock
 
 log = logging.getLogger("tollway.control")
@@ -79,18 +80,18 @@ class ControlServer:
         if path.startswith(("/_tollway/functions/", "/_tollway/layers/")):
             await _send(send, self._download(scope, path), request_id)
             return
+        if path == "/_tollway/metrics":
+            await _send(send, self._metrics(scope, path), request_id)
+            return
         response = await self._handle(scope, receive, path, request_id)
         await _send(send, response, request_id)
 
     def _download(self, scope: Scope, path: str) -> WireResponse:
         """A function's package or a layer's content (the URLs GetFunction and
         GetLayerVersion answer); signed like any call when admin calls must be."""
-        if self.admin is not None:
-            try:
-                request = control_request(scope, path, _header_list(scope["headers"]), b"")
-                self.admin.authenticate(request, ("lambda",))
-            except ServiceError as error:
-                return serialize_error(None, error)
+        refused = self._refused(scope, path, "lambda")
+        if refused is not None:
+            return refused
         parts = path.split("/")
         if path.startswith("/_tollway/functions/") and path.endswith("/code"):
             query = parse_qs(scope["query_string"].decode("latin-1"))
@@ -105,12 +106,9 @@ class ControlServer:
         SECONDS}` moves the clock throttling and quotas see; GET (or POST `{}`) reads it.
         Signed like any call when admin calls must be."""
         body = await read_body(receive, 4096) or b""
-        if self.admin is not None:
-            try:
-                request = control_request(scope, path, _header_list(scope["headers"]), body)
-                self.admin.authenticate(request, ("apigateway",))
-            except ServiceError as error:
-                return serialize_error(None, error)
+        refused = self._refused(scope, path, "apigateway", body)
+        if refused is not None:
+            return refused
         limits = self.plane.limits
         clock = limits.limits.clock if limits is not None else None
         if not isinstance(clock, SettableClock):
@@ -124,6 +122,28 @@ class ControlServer:
         except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError):
             return _json(400, {"message": 'expected {"now": EPOCH} or {"advance": SECONDS}'})
         return _json(200, {"now": clock()})
+
+    def _metrics(self, scope: Scope, path: str) -> WireResponse:
+        """The stage cache's hit and miss counts (observability/cache_metrics.py); signed
+        like any call when admin calls must be."""
+        refused = self._refused(scope, path, "apigateway")
+        if refused is not None:
+            return refused
+        body = cache_metrics.render(self.plane.response_cache)
+        return WireResponse(200, [("Content-Type", cache_metrics.CONTENT_TYPE)], body)
+
+    def _refused(
+        self, scope: Scope, path: str, service: str, body: bytes = b""
+    ) -> WireResponse | None:
+        """The error for a call that must be signed (as `service`) and is not, or None."""
+        if self.admin is None:
+            return None
+        try:
+            request = control_request(scope, path, _header_list(scope["headers"]), body)
+            self.admin.authenticate(request, (service,))
+        except ServiceError as error:
+            return serialize_error(None, error)
+        return None
 
     def _function_code(self, name: str, version: str) -> WireResponse:
         """The download behind GetFunction's `Code.Location`."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from tollway.dataplane.auth import build as auth
 from tollway.dataplane.binary import MediaTypes, payload_handling
+from tollway.dataplane.caching import MethodCache, cache_warnings, method_cache
 from tollway.dataplane.compiled import (
     AccessLogFormat,
     CompiledGatewayResponse,
@@ -113,6 +114,9 @@ def compile_stage(
             compiled = _compile_method(
                 definition, resource, method, stage, services, models, media_types, warnings
             )
+            if only is None:  # TestInvokeMethod never reads or fills the stage cache
+                compiled.cache = _method_cache(definition, deployment_id, stage, compiled, method,
+                                               services, warnings)  # fmt: skip
             router.add(parts, verb, compiled)
     warnings.extend(_stage_warnings(definition, stage))
     # TestInvokeMethod (`only`) calls the method as the API's owner, past the resource
@@ -277,17 +281,39 @@ def _validation(
     )
 
 
+def _method_cache(
+    definition: RestApiDefinition,
+    deployment_id: str,
+    stage: Stage,
+    compiled: CompiledMethod,
+    method: Method,
+    services: IntegrationServices,
+    warnings: list[str],
+) -> MethodCache | None:
+    problems: list[str] = []
+    cache = method_cache(
+        api_id=definition["api"]["id"],
+        stage=stage,
+        deployment_id=deployment_id,
+        resource_id=compiled.resource_id,
+        resource_path=compiled.resource_path,
+        http_method=compiled.http_method,
+        integration=method.get("methodIntegration"),
+        services=services,
+        warnings=problems,
+    )
+    where = f"{compiled.http_method} {compiled.resource_path}"
+    warnings.extend(f"{p} on {where}" for p in problems)
+    return cache
+
+
 def _method_warnings(method: Method) -> list[str]:
     return []
 
 
 def _stage_warnings(definition: RestApiDefinition, stage: Stage) -> list[str]:
     found = []
-    if stage.get("cacheClusterEnabled"):
-        found.append("the stage cache (cacheClusterEnabled) is not used yet")
-    for key, settings in (stage.get("methodSettings") or {}).items():
-        if settings.get("cachingEnabled"):
-            found.append(f"method caching ({key}) is not performed yet")
+    found.extend(cache_warnings(stage))
     if stage.get("clientCertificateId"):
         found.append("backend client certificates (clientCertificateId) are not sent yet")
     extensions = definition.get("extensions") or {}

@@ -17,6 +17,7 @@ from tollway.dataplane.router import RouteNode
 
 if TYPE_CHECKING:
     from tollway.dataplane.auth.outcome import Authorization, Decision
+    from tollway.dataplane.caching import MethodCache
     from tollway.dataplane.context import RestContext
     from tollway.dataplane.errors import GatewayError
     from tollway.dataplane.mapping.vtl import MappingTemplate
@@ -124,6 +125,7 @@ class CompiledMethod:
     # than the account's
     throttle: Bucket | None = None
     throttle_key: str = ""  # "/pets/GET": how usage plans name the method's throttle
+    cache: MethodCache | None = None  # the stage cache (caching.py); None: not cached
 
 
 @dataclass(slots=True)

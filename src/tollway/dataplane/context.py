@@ -179,6 +179,8 @@ class RestContext:
         "selection_value",
         "variables",
         "execution_log",
+        "cache_key",
+        "cache_warning",
     )
 
     def __init__(self, request: Request, stage: CompiledStage) -> None:
@@ -220,6 +222,10 @@ class RestContext:
         self.variables: dict[str, Any] | None = None
         # The execution log's recorder: None except for TestInvokeMethod (execution_log.py)
         self.execution_log: ExecutionLog | None = None
+        # cache lookup: the stage-cache key to store this response under (None: not stored)
+        self.cache_key: str | None = None
+        # cache lookup: Cache-Control was ignored (SUCCEED_WITH_RESPONSE_HEADER): say so
+        self.cache_warning = False
 
     @property
     def request_time_epoch(self) -> int:

@@ -1,14 +1,13 @@
 """The REST request pipeline: the ordered list of stages, on one screen.
 
     route -> authorization -> API key & usage plan -> throttle -> decoding
-          -> request validation -> integration request -> integration
-          -> integration response -> method response
+          -> request validation -> cache lookup -> integration request -> integration
+          -> integration response -> cache store -> method response
     on a typed error: the gateway response;  always: the access log
 
 Authorization comes before decoding: a SigV4 signature covers the body as sent, compressed.
 
-Later stages (cache) slot into `rest_stages` at their place. Without `limits`
-(TestInvokeMethod, unit tests) there is no API key or throttle stage.
+Without `limits` (TestInvokeMethod, unit tests) there is no API key or throttle stage.
 How a request runs through them is chain.py.
 """
 
@@ -21,6 +20,8 @@ from tollway.dataplane.compression import RequestDecoding
 from tollway.dataplane.context import RestContext
 from tollway.dataplane.handlers.api_key import ApiKeyAndUsagePlan
 from tollway.dataplane.handlers.authorize import MethodAuthorization
+from tollway.dataplane.handlers.cache_lookup import CacheLookup
+from tollway.dataplane.handlers.cache_store import CacheStore
 from tollway.dataplane.handlers.gateway_response import render_error
 from tollway.dataplane.handlers.integration import Integration
 from tollway.dataplane.handlers.integration_request import IntegrationRequest
@@ -45,9 +46,11 @@ def rest_stages(limits: RequestLimits | None = None) -> list[Stage[RestContext]]
         *limited,
         RequestDecoding(),  # a compressed body decoded (minimumCompressionSize)
         MethodRequestValidation(),  # the request validator: required parameters, body model
+        CacheLookup(),  # the stage cache: a hit answers here
         IntegrationRequest(),  # parameter mapping, request template, passthrough
         Integration(),  # MOCK / HTTP / HTTP_PROXY / AWS_PROXY
         IntegrationResponse(),  # selection pattern, response template, header mapping
+        CacheStore(),  # a cached method's response kept in the stage cache
         MethodResponse(),  # the headers API Gateway adds
     ]
 

@@ -156,6 +156,9 @@ class DeploymentRegistry:
         overrides = settings.get("stageVariableOverrides") or {}
         variables = {**stage.get("variables", {}), **overrides}
         canary_stage = cast(Stage, {**stage, "variables": variables})
+        if not settings.get("useStageCache"):
+            # Without useStageCache the canary's requests neither read nor fill the cache.
+            canary_stage["cacheClusterEnabled"] = False
         canary = self._compile_rest(api_id, canary_stage, settings["deploymentId"])
         if canary is None:
             return

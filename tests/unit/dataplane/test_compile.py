@@ -40,7 +40,7 @@ def test_warnings_name_each_unsupported_feature_and_where() -> None:
         "request is refused on GET /secure",
         "AWS_PROXY integrations with services other than Lambda "
         "(arn:aws:apigateway:us-east-1:firehose:action/PutRecord) on GET /svc",
-        "the stage cache (cacheClusterEnabled) is not used yet",
+        "the stage cache (cacheClusterEnabled) is on but no method setting enables caching",
         "the resource policy cannot be read (the policy document has no Statement): every "
         "request gets 500",
         "the OpenAPI extension x-amazon-apigateway-documentation is kept but not acted on",

@@ -18,6 +18,7 @@ def operations() -> OperationTable:
         integrations,
         resources,
         restapis,
+        stage_cache,
         stages,
         tags,
         test_invoke,
@@ -41,4 +42,5 @@ def operations() -> OperationTable:
         usage_plans.ops,
         usage_plan_keys.ops,
         account.ops,
+        stage_cache.ops,
     )

@@ -17,9 +17,10 @@ from tollway.control.apigateway.authorizers import get_authorizer
 from tollway.control.apigateway.documents import load_api
 from tollway.control.apigateway.stages import load_stage
 from tollway.control.apigateway.test_invoke import request_headers
-from tollway.control.errors import NotSupportedByTollway
+from tollway.control.errors import NotSupportedByTollway, ServiceUnavailableException
 from tollway.control.operations import Call, OperationTable
 from tollway.dataplane.auth.test_invoke import AuthorizerTester
+from tollway.state.response_cache import CacheUnavailable
 
 ops = OperationTable("apigateway")
 
@@ -55,4 +56,7 @@ async def test_invoke_authorizer(call: Call) -> dict[str, Any]:
 async def flush_stage_authorizers_cache(call: Call) -> None:
     document = load_api(call)
     load_stage(call, document.api_id, call.params["stageName"])
-    await _tester(call).flush(document.api_id, call.params["stageName"])
+    try:
+        await _tester(call).flush(document.api_id, call.params["stageName"])
+    except CacheUnavailable as e:
+        raise ServiceUnavailableException(str(e)) from None

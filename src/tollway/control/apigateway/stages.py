@@ -1,8 +1,8 @@
 """Stage operations: what each stage serves (a deployment) and with which settings.
 
-Stage variables are checked as AWS checks them (spec §7.2). Settings the data plane does not
-enforce yet (method throttling, caching) are stored as given; the data plane warns at
-deployment that it does not act on them. Canary settings are canary.py's.
+Stage variables are checked as AWS checks them (spec §7.2). Other settings are stored as
+given and compiled by the data plane at deployment: method throttling (throttling.py), the
+stage cache (dataplane/caching.py); canary settings are checked by canary.py.
 """
 
 from __future__ import annotations

@@ -27,8 +27,9 @@ import re
 from typing import Any
 
 from tollway.control.apigatewayv2.documents import load_api, load_stage
-from tollway.control.errors import BadRequestException
+from tollway.control.errors import BadRequestException, ServiceUnavailableException
 from tollway.control.operations import Call, OperationTable
+from tollway.state.response_cache import CacheUnavailable
 
 ops = OperationTable("apigatewayv2")
 
@@ -77,4 +78,7 @@ async def reset_authorizers_cache(call: Call) -> None:
     stage = load_stage(call, document.api_id, call.params["StageName"])
     authorizers = call.plane.authorizers
     if authorizers is not None:
-        await authorizers.flush(document.api_id, stage.key)
+        try:
+            await authorizers.flush(document.api_id, stage.key)
+        except CacheUnavailable as e:
+            raise ServiceUnavailableException(str(e)) from None

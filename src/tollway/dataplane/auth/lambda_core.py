@@ -36,7 +36,7 @@ import hashlib
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import orjson
 
@@ -50,7 +50,7 @@ from tollway.functions.errors import (
     InvocationDenied,
     RemoteInvokeError,
 )
-from tollway.state.authorizer_cache import AuthorizerCache
+from tollway.state.authorizer_cache import AuthorizerCache, CachedAnswer
 
 AUTHORIZER_TIMEOUT = 10.0  # seconds: API Gateway's Lambda authorizer limit (spec §5.1)
 INVOKE_ACTION = "execute-api:Invoke"
@@ -235,11 +235,17 @@ def fingerprint(*configuration: Any) -> str:
     return hashlib.sha256(text).hexdigest()[:16]
 
 
-class ResultCache:
-    """One authorizer's answers in the shared authorizer cache, for one stage and one
-    configuration of the authorizer (`fingerprint`)."""
+V = TypeVar("V")
+MEMO_SIZE = 1024  # answers from a shared cache whose prepared form one authorizer keeps
 
-    __slots__ = ("_cache", "_prefix", "ttl")
+
+class ResultCache(Generic[V]):
+    """One authorizer's answers in the shared authorizer cache, for one stage and one
+    configuration of the authorizer (`fingerprint`). What is stored is the function's
+    answer (JSON) beside its prepared form `V`; a shared (Redis) cache gives back only the
+    JSON, which `build` turns into `V` again, once per distinct answer (a small memo)."""
+
+    __slots__ = ("_cache", "_prefix", "ttl", "_build", "_memo")
 
     def __init__(
         self,
@@ -249,10 +255,14 @@ class ResultCache:
         authorizer_id: str,
         ttl: int,
         configuration: str = "",
+        *,
+        build: Callable[[Any], V],
     ) -> None:
         self._cache = cache
         self._prefix: tuple[str, ...] = (api_id, stage, authorizer_id, configuration)
         self.ttl = ttl
+        self._build = build
+        self._memo: dict[bytes, V] = {}
 
     @property
     def enabled(self) -> bool:
@@ -261,11 +271,24 @@ class ResultCache:
     def key(self, values: tuple[str, ...]) -> tuple[Hashable, ...]:
         return (*self._prefix, *values)
 
-    async def get(self, values: tuple[str, ...]) -> Any | None:
+    async def get(self, values: tuple[str, ...]) -> V | None:
         if not self.enabled:
             return None
-        return await self._cache.get(self.key(values))
+        found = await self._cache.get(self.key(values))
+        if found is None:
+            return None
+        if found.prepared is not None:
+            return cast(V, found.prepared)
+        prepared = self._memo.get(found.raw)
+        if prepared is None:
+            prepared = self._build(orjson.loads(found.raw))
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[found.raw] = prepared
+        return prepared
 
-    async def put(self, values: tuple[str, ...], answer: Any) -> None:
+    async def put(self, values: tuple[str, ...], answer: Any, prepared: V) -> None:
+        """`answer`: what the function returned (parsed JSON); `prepared`: its `build`."""
         if self.enabled:
-            await self._cache.put(self.key(values), answer, self.ttl)
+            entry = CachedAnswer(orjson.dumps(answer), prepared)
+            await self._cache.put(self.key(values), entry, self.ttl)

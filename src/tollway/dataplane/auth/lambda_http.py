@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -100,7 +101,7 @@ class LambdaHttpAuthorizer:
         version: str,
         simple: bool,
         sources: tuple[IdentityGetter, ...],
-        cache: ResultCache,
+        cache: ResultCache[Verdict],
     ) -> None:
         self._function = function
         self._v2 = version == "2.0"
@@ -114,21 +115,19 @@ class LambdaHttpAuthorizer:
             raise Unauthorized(log="an identity source of the authorizer is missing or empty")
         verdict = await self._cache.get(values)
         if verdict is None:
-            verdict = await self._ask(ctx, values)
-            await self._cache.put(values, verdict)
+            answer = await self._ask(ctx, values)
+            verdict = verdict_of(answer, simple=self._simple, v2=self._v2)
+            await self._cache.put(values, answer, verdict)
         ctx.authorizer = verdict.result
         return verdict.decide(ctx)
 
     def denied(self, ctx: HttpContext, decision: Decision) -> GatewayError:
         return AccessDenied(log="the Lambda authorizer denied the request")
 
-    async def _ask(self, ctx: HttpContext, values: tuple[str, ...]) -> Verdict:
+    async def _ask(self, ctx: HttpContext, values: tuple[str, ...]) -> Any:
         arn = http_route_arn(ctx)
         event = self._event_v2(ctx, arn, values) if self._v2 else self._event_v1(ctx, arn, values)
-        answer = (await self._function.call(event)).answer
-        if self._simple and not _reads_as_policy(answer):
-            return simple_verdict(answer)
-        return policy_verdict(answer, v2=self._v2)
+        return (await self._function.call(event)).answer
 
     def _event_v2(self, ctx: HttpContext, arn: str, values: tuple[str, ...]) -> dict[str, Any]:
         proxy = event_v2(ctx, body=False)
@@ -153,6 +152,13 @@ class LambdaHttpAuthorizer:
 
 
 # --- answers --------------------------------------------------------------------------------
+
+
+def verdict_of(answer: Any, *, simple: bool, v2: bool) -> Verdict:
+    """The function's answer checked and prepared (a shared cache's stored answer too)."""
+    if simple and not _reads_as_policy(answer):
+        return simple_verdict(answer)
+    return policy_verdict(answer, v2=v2)
 
 
 def _reads_as_policy(answer: Any) -> bool:
@@ -277,6 +283,7 @@ def build_lambda_http(
             authorizer_id,
             int(authorizer.get("AuthorizerResultTtlInSeconds") or 0),
             fingerprint(function_ref, version, simple, identity),
+            build=partial(verdict_of, simple=simple and version == "2.0", v2=version == "2.0"),
         ),
     )
 

@@ -93,6 +93,11 @@ class RestAnswer:
         }
 
 
+def rest_answer(answer: Any) -> RestAnswer:
+    """An answer checked and prepared (also what a shared cache's stored answer becomes)."""
+    return RestAnswer(parse_policy_answer(answer))
+
+
 def _getter(source: IdentitySource, stage_variables: dict[str, str]) -> IdentityGetter[RestContext]:
     name = source.name
     if source.location == HEADER:
@@ -127,7 +132,7 @@ class LambdaRestAuthorization:
         *,
         kind: str,
         function: AuthorizerFunction,
-        cache: ResultCache,
+        cache: ResultCache[RestAnswer],
         getters: list[IdentityGetter[RestContext]],
         validation: re.Pattern[str] | None = None,
     ) -> None:
@@ -161,8 +166,8 @@ class LambdaRestAuthorization:
         if cached is not None:
             return cached, 0
         called = await self.function.call(self.event(ctx, values))
-        fresh = RestAnswer(parse_policy_answer(called.answer))
-        await self.cache.put(values, fresh)
+        fresh = rest_answer(called.answer)
+        await self.cache.put(values, called.answer, fresh)
         return fresh, called.latency_ms
 
     async def authorize(self, ctx: RestContext) -> Decision:
@@ -245,6 +250,7 @@ def build_lambda_rest(
             # Without identity sources every caller would share one entry: never cached.
             authorizer.get("authorizerResultTtlInSeconds", 300) if sources else 0,
             fingerprint(function, authorizer["type"], authorizer.get("identitySource"), expression),
+            build=rest_answer,
         ),
         getters=getters,
         validation=re.compile(expression) if expression and authorizer["type"] == "TOKEN" else None,

@@ -8,7 +8,7 @@ integrations.
 from __future__ import annotations
 
 from tollway.dataplane.chain import HandlerChain
-from tollway.dataplane.context import RestContext
+from tollway.dataplane.context import Response, RestContext
 
 TRACED_TYPES = frozenset({"AWS_PROXY", "AWS", "HTTP"})
 
@@ -16,10 +16,16 @@ TRACED_TYPES = frozenset({"AWS_PROXY", "AWS", "HTTP"})
 class MethodResponse:
     async def __call__(self, chain: HandlerChain, ctx: RestContext) -> None:
         response = ctx.response
-        assert response is not None and ctx.method is not None
-        response.headers.append(("x-amzn-RequestId", ctx.request_id))
-        response.headers.append(("x-amz-apigw-id", ctx.extended_request_id))
-        if ctx.method.integration_type in TRACED_TYPES:
-            response.headers.append(("X-Amzn-Trace-Id", ctx.trace_id))
-        if ctx.execution_log is not None:
-            ctx.execution_log.method_response(response)
+        assert response is not None
+        add_headers(ctx, response)
+
+
+def add_headers(ctx: RestContext, response: Response) -> None:
+    """This request's own headers (a cache hit gets them too: cache_lookup.py)."""
+    assert ctx.method is not None
+    response.headers.append(("x-amzn-RequestId", ctx.request_id))
+    response.headers.append(("x-amz-apigw-id", ctx.extended_request_id))
+    if ctx.method.integration_type in TRACED_TYPES:
+        response.headers.append(("X-Amzn-Trace-Id", ctx.trace_id))
+    if ctx.execution_log is not None:
+        ctx.execution_log.method_response(response)

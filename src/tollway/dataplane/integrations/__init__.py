@@ -27,6 +27,7 @@ from tollway.dataplane.integrations.unsupported import UnsupportedIntegration
 from tollway.dataplane.integrations.upstream import UpstreamClient
 from tollway.model.arns import lambda_function_of
 from tollway.model.rest import DEFAULT_TIMEOUT_MILLIS, Integration
+from tollway.state.response_cache import MemoryResponseCache, ResponseCache
 
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 
@@ -39,6 +40,8 @@ class IntegrationServices:
     account_id: str
     aws: AwsServices = field(default_factory=AwsServices)
     auth: AuthServices = field(default_factory=AuthServices)
+    # the stage cache every compiled stage's cached methods use (state/response_cache.py)
+    response_cache: ResponseCache = field(default_factory=MemoryResponseCache)
 
 
 def substitute_stage_variables(text: str, variables: dict[str, str]) -> str:

@@ -25,7 +25,7 @@ from tollway.functions.errors import (
     InvocationDenied,
     RemoteInvokeError,
 )
-from tollway.state.authorizer_cache import MemoryAuthorizerCache
+from tollway.state.authorizer_cache import AuthorizerCache, CachedAnswer, MemoryAuthorizerCache
 
 from .conftest import ScriptedFunctions, allow
 
@@ -151,15 +151,36 @@ def test_identity_values_all_present_and_non_empty() -> None:
     assert identity_values([], headers) == ()
 
 
+def slot_of(cache: AuthorizerCache, *args: Any) -> ResultCache[str]:
+    """A result cache whose prepared form is the answer's `name` member."""
+    return ResultCache(cache, *args, build=lambda answer: str(answer["name"]))
+
+
 async def test_cache_keys_are_tuples_per_stage_and_authorizer() -> None:
     cache = MemoryAuthorizerCache()
-    slot = ResultCache(cache, "api1", "test", "auth1", 300)
-    await slot.put(("a,b", "c"), "first")
+    slot = slot_of(cache, "api1", "test", "auth1", 300)
+    await slot.put(("a,b", "c"), {"name": "first"}, "first")
     assert await slot.get(("a,b", "c")) == "first"
     assert await slot.get(("a", "b,c")) is None  # joined, these would be equal
-    assert await ResultCache(cache, "api1", "prod", "auth1", 300).get(("a,b", "c")) is None
-    assert await ResultCache(cache, "api1", "test", "auth2", 300).get(("a,b", "c")) is None
+    assert await slot_of(cache, "api1", "prod", "auth1", 300).get(("a,b", "c")) is None
+    assert await slot_of(cache, "api1", "test", "auth2", 300).get(("a,b", "c")) is None
     assert slot.key(("x",)) == ("api1", "test", "auth1", "", "x")
+
+
+async def test_an_answer_from_a_shared_cache_is_rebuilt_once_from_its_json() -> None:
+    built: list[str] = []
+    cache = MemoryAuthorizerCache()
+
+    def build(answer: Any) -> str:
+        built.append(answer["name"])
+        return str(answer["name"]).upper()
+
+    slot = ResultCache(cache, "api1", "test", "auth1", 300, build=build)
+    # what a shared cache (Redis) answers: the JSON only, no prepared form
+    await cache.put(slot.key(("t",)), CachedAnswer(b'{"name":"shared"}'), 300)
+    assert await slot.get(("t",)) == "SHARED"
+    assert await slot.get(("t",)) == "SHARED"
+    assert built == ["shared"]
 
 
 async def test_an_answer_is_only_reused_by_the_configuration_that_obtained_it() -> None:
@@ -168,18 +189,18 @@ async def test_an_answer_is_only_reused_by_the_configuration_that_obtained_it() 
     after = fingerprint("fn-deny", "TOKEN", "method.request.header.Authorization", None)
     assert before != after
     assert before == fingerprint("fn-allow", "TOKEN", "method.request.header.Authorization", None)
-    await ResultCache(cache, "api1", "test", "auth1", 300, before).put(("t",), "allow")
-    assert await ResultCache(cache, "api1", "test", "auth1", 300, before).get(("t",)) == "allow"
-    assert await ResultCache(cache, "api1", "test", "auth1", 300, after).get(("t",)) is None
+    await slot_of(cache, "api1", "test", "auth1", 300, before).put(("t",), {}, "allow")
+    assert await slot_of(cache, "api1", "test", "auth1", 300, before).get(("t",)) == "allow"
+    assert await slot_of(cache, "api1", "test", "auth1", 300, after).get(("t",)) is None
     await cache.flush("api1", "test")  # flushing a stage forgets every configuration's
-    assert await ResultCache(cache, "api1", "test", "auth1", 300, before).get(("t",)) is None
+    assert await slot_of(cache, "api1", "test", "auth1", 300, before).get(("t",)) is None
 
 
 async def test_ttl_zero_caches_nothing() -> None:
     cache = MemoryAuthorizerCache()
-    slot = ResultCache(cache, "api1", "test", "auth1", 0)
+    slot = slot_of(cache, "api1", "test", "auth1", 0)
     assert not slot.enabled
-    await slot.put(("t",), "x")
+    await slot.put(("t",), {"name": "x"}, "x")
     assert await slot.get(("t",)) is None
     assert len(cache) == 0
 

@@ -364,7 +364,8 @@ async def test_cached_allow_and_cached_deny() -> None:
     [key] = [k for k in auth.cache._entries if k[-1] == "good"]
     assert (key[:3], len(key)) == ((API_ID, "$default", "au1"), 5)
     cached = await auth.cache.get(key)
-    assert isinstance(cached, Verdict) and cached.allowed is True
+    assert cached is not None and orjson.loads(cached.raw) == {"isAuthorized": True}
+    assert isinstance(cached.prepared, Verdict) and cached.prepared.allowed is True
     await auth.cache.flush(API_ID, "$default")  # ResetAuthorizersCache
     assert (await run(request(compiled, token="good"))).status == 200
     assert len(authorizer_calls(scripted)) == 3

@@ -11,7 +11,7 @@ from tollway.dataplane.auth.services import AuthServices
 from tollway.dataplane.auth.test_invoke import AuthorizerTester
 from tollway.dataplane.integrations import IntegrationServices
 from tollway.model.rest import Authorizer
-from tollway.state.authorizer_cache import MemoryAuthorizerCache
+from tollway.state.authorizer_cache import CachedAnswer, MemoryAuthorizerCache
 
 from .conftest import ScriptedFunctions, allow
 
@@ -79,8 +79,8 @@ async def test_additional_context_is_said_to_be_unused() -> None:
 
 async def test_flush_empties_one_stage() -> None:
     cache = MemoryAuthorizerCache()
-    await cache.put(("api", "test", "a", "t"), "x", 60)
-    await cache.put(("api", "prod", "a", "t"), "x", 60)
+    await cache.put(("api", "test", "a", "t"), CachedAnswer(b"{}"), 60)
+    await cache.put(("api", "prod", "a", "t"), CachedAnswer(b"{}"), 60)
     await make_tester(ScriptedFunctions(), cache).flush("api", "test")
     assert await cache.get(("api", "test", "a", "t")) is None
-    assert await cache.get(("api", "prod", "a", "t")) == "x"
+    assert await cache.get(("api", "prod", "a", "t")) == CachedAnswer(b"{}")
