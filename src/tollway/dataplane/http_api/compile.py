@@ -251,7 +251,10 @@ def _unsupported(integration: Integration, kind: str) -> str | None:
 def _route_warnings(route: Route) -> list[str]:
     found = []
     if route.get("ApiKeyRequired"):
-        found.append("API keys (ApiKeyRequired) are not enforced yet")
+        found.append(
+            "ApiKeyRequired is for WebSocket routes only (HTTP APIs have no API keys on AWS): "
+            "requests are let through without a key"
+        )
     return found
 
 

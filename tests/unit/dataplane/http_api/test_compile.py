@@ -48,7 +48,8 @@ def test_warnings_name_every_feature_not_acted_on() -> None:
     assert compiled.warnings == [
         "route authorization JWT needs a JWT authorizer, not au12345 (its requests are refused "
         "with 500) on route GET /a",
-        "API keys (ApiKeyRequired) are not enforced yet on route GET /b",
+        "ApiKeyRequired is for WebSocket routes only (HTTP APIs have no API keys on AWS): "
+        "requests are let through without a key on route GET /b",
         "private integrations (ConnectionType VPC_LINK) are not supported yet on route GET /c",
         "integration subtype SNS-Publish is not one Tollway supports on route GET /d",
         "TimeoutInMillis 60000 is outside 50-30000 (clamped) on route GET /e",
