@@ -33,6 +33,11 @@ HTTP_API_PROXY = "Tollway HTTP API, HTTP_PROXY"
 LAMBDA_AUTHORIZED = "Tollway MOCK behind a cached Lambda TOKEN authorizer"
 JWT_AUTHORIZED = "Tollway HTTP API, HTTP_PROXY behind a JWT authorizer"
 AUTHORIZED_SHARE = 0.8
+METERED_MEMORY = "Tollway HTTP_PROXY + API key, usage plan, throttle (memory state)"
+METERED_REDIS = "Tollway HTTP_PROXY + API key, usage plan, throttle (Redis state)"
+METERED_LOGGED = "Tollway HTTP_PROXY + API key, usage plan, throttle + access log to file"
+REDIS_PROXY = "Tollway HTTP_PROXY (Redis state)"
+METERED_SHARE = {METERED_MEMORY: 0.8, METERED_REDIS: 0.6}
 HTTP_API_LAMBDA = "Tollway HTTP API, AWS_PROXY (payload 2.0), 10 workers (default)"
 # The Lambda hosting issue's targets: warm AWS_PROXY throughput as a share of the same run's
 # Tollway MOCK, and a trivial handler's cold start.
@@ -191,6 +196,7 @@ def render(run: Run, machine_lines: list[str]) -> str:
     lines += _caching(run)
     lines += _http_apis(run, base_rps)
     lines += _authorizers(run)
+    lines += _traffic(run)
     lines += _lambda_hosting(run, base_rps)
     lines += _memory(run)
     lines += [
@@ -301,6 +307,42 @@ def _authorizers(run: Run) -> list[str]:
         "",
         "Authorization (the cached Lambda authorizer's answer is kept 300 s; the JWT's keys are "
         f"fetched once), target ≥ {AUTHORIZED_SHARE} of the same route without it:",
+        "",
+        *lines,
+    ]
+
+
+def _traffic(run: Run) -> list[str]:
+    """The metered rows against the plain HTTP_PROXY."""
+    by_name = {s.name: s for s in run.scenarios}
+    plain = by_name.get(REST_PROXY)
+    lines = []
+    for name, target in METERED_SHARE.items():
+        metered = by_name.get(name)
+        if metered is None or plain is None or not plain.result.requests_per_second:
+            continue
+        share = metered.result.requests_per_second / plain.result.requests_per_second
+        lines.append(
+            f"- {name}: {metered.result.requests_per_second:,.0f} requests/s, {share:.3f} of "
+            f"the plain HTTP_PROXY ({plain.result.requests_per_second:,.0f}), target ≥ "
+            f"{target}: {_verdict(share >= target)}"
+        )
+    redis_plain, redis_metered = by_name.get(REDIS_PROXY), by_name.get(METERED_REDIS)
+    if redis_plain is not None and redis_metered is not None:
+        rps = redis_plain.result.requests_per_second
+        if rps:
+            lines.append(
+                f"- with Redis state, the metered route is "
+                f"{redis_metered.result.requests_per_second / rps:.3f} of the plain route on "
+                f"the same Tollway ({rps:,.0f}; every request there checks the account "
+                "bucket in Redis)"
+            )
+    if not lines:
+        return []
+    return [
+        "",
+        "Metering (API key + usage plan + throttle with limits far above the load, so every "
+        "level is checked and nothing refused), target as a share of the plain HTTP_PROXY:",
         "",
         *lines,
     ]

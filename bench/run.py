@@ -65,7 +65,11 @@ from report import (
     JWT_AUTHORIZED,
     LAMBDA_AUTHORIZED,
     MAPPED,
+    METERED_LOGGED,
+    METERED_MEMORY,
+    METERED_REDIS,
     MOCK,
+    REDIS_PROXY,
     REST_PROXY,
     Run,
     Scenario,
@@ -76,6 +80,7 @@ from servers import (
     FUNCTION_CODE,
     MAPPED_QUERY,
     NGINX,
+    STAGE,
     TollwayServer,
     check_answer,
     create_http_apis,
@@ -84,12 +89,14 @@ from servers import (
     proxy_config,
     start_floor,
     start_nginx,
+    start_redis,
     start_tollway,
     upstream_config,
     wait_http_ok,
     write_api,
     write_cold_api,
 )
+from traffic import ACCOUNT_THROTTLE, KEY_HEADER, METERED, configure
 from workers import affinity, function_workers, pin, pin_command
 from wrk import WRK, run_wrk, wrk_command
 
@@ -351,8 +358,18 @@ class Bench:
     def start_tollway(
         self, api: Path, name: str, access_log: str, extra: tuple[str, ...] = ()
     ) -> TollwayServer:
+        extra = (*ACCOUNT_THROTTLE, *extra)
         server = start_tollway(self.children, self.work, api, name, access_log, SERVER_CORE, extra)
         self.run.server_commands[name] = server.child.command
+        return server
+
+    def start_metered(
+        self, api: Path, name: str, access_log: str, state: str = ""
+    ) -> TollwayServer:
+        """A Tollway with the traffic scenarios' key, plan and stage settings (traffic.py)."""
+        extra = ("--state", state) if state else ()
+        server = self.start_tollway(api, name, access_log, extra)
+        configure(server, STAGE)
         return server
 
     def start_lambda_instance(self, api: Path, instance: LambdaInstance) -> TollwayServer:
@@ -453,12 +470,16 @@ class Bench:
         api = write_api(self.work, upstream_port)
         floor_child, floor = start_floor(self.children, self.work, upstream_url, SERVER_CORE)
         self.run.server_commands[floor_child.name] = floor_child.command
-        tollway = self.start_tollway(api, "tollway", "off")
+        tollway = self.start_metered(api, "tollway", "off")
         time.sleep(1)  # let start-up work (imports, first GC) settle before the idle reading
         self.run.memory_idle = MemorySample.of(tollway.child.pid)
         # The access log costs per request: it gets its own Tollway, so that the main
         # scenarios measure the gateway alone. Idle, it costs the other runs nothing.
-        logged = self.start_tollway(api, "tollway-access-log", "file")
+        logged = self.start_metered(api, "tollway-access-log", "file")
+        # Runtime state in Redis (a Redis of the run's own, on the load core): its own Tollway.
+        redis, redis_url = start_redis(self.children, self.work, LOAD_CORE)
+        self.run.server_commands[redis.name] = redis.command
+        shared = self.start_metered(api, "tollway-redis-state", "off", redis_url)
         # The function's first invocations are cold starts; the measured runs want it warm
         # (the warm-up before each run then brings up the rest of its workers).
         for _ in range(FUNCTION_WARM_REQUESTS):
@@ -500,6 +521,9 @@ class Bench:
                 headers=(TOKEN_HEADER,),
             ),
             Target(REST_PROXY, tollway.url("proxy"), tollway.child),
+            Target(METERED_MEMORY, tollway.url(METERED), tollway.child, headers=(KEY_HEADER,)),
+            Target(REDIS_PROXY, shared.url("proxy"), shared.child),
+            Target(METERED_REDIS, shared.url(METERED), shared.child, headers=(KEY_HEADER,)),
             Target(
                 AWS_PROXY,
                 tollway.url("lambda"),
@@ -508,6 +532,7 @@ class Bench:
                 exact_workers=False,
             ),
             Target(LOGGED, logged.url("proxy"), logged.child),
+            Target(METERED_LOGGED, logged.url(METERED), logged.child, headers=(KEY_HEADER,)),
             Target(HTTP_API_PROXY, http_apis.proxy_url, tollway.child),
             Target(JWT_AUTHORIZED, http_apis.jwt_url, tollway.child, headers=(issuer.header,)),
             Target(

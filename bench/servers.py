@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import authorizers
+import traffic
 from children import Child, Children
 
 NGINX = "/usr/sbin/nginx"
+REDIS = "/usr/bin/redis-server"
 STAGE = "dev"
 FUNCTION_NAME = "bench-hello"
 FUNCTION_CODE = "functions/hello"  # its code directory, below the run's directory
@@ -130,12 +132,14 @@ def start_nginx(children: Children, work: Path, name: str, config: str, core: in
 
 
 def openapi_document(upstream_port: int) -> dict[str, Any]:
-    """The benchmark API: one route per integration type, all answering BODY, and the MOCK
-    route again behind a cached Lambda authorizer (authorizers.py)."""
+    """The benchmark API: one route per integration type, all answering BODY, the MOCK
+    route again behind a cached Lambda authorizer (authorizers.py), and the HTTP_PROXY route
+    again metered and cached (traffic.py)."""
     document = _integration_routes(upstream_port)
     authorizers.add_authorized_route(document, document["paths"]["/mock"]["get"])
     # The MOCK route again, answered from the stage cache (enable_stage_cache turns it on).
     document["paths"]["/mock-cached"] = {"get": document["paths"]["/mock"]["get"]}
+    traffic.add_metered_route(document)
     return document
 
 
@@ -438,6 +442,42 @@ def start_tollway(
             break
         time.sleep(0.05)
     raise RuntimeError(f"{name} did not start; its output:\n{child.log_tail()}")
+
+
+def start_redis(children: Children, work: Path, core: int) -> tuple[Child, str]:
+    """A Redis of the run's own (nothing kept on disk), pinned to `core`: the runtime state
+    of the Tollway measured with `--state redis://`."""
+    port = free_port()
+    command = [
+        "taskset",
+        "-c",
+        str(core),
+        REDIS,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(work),
+    ]
+    child = children.start("redis", command, work / "redis.out", work)
+    deadline = time.monotonic() + _START_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return child, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            pass
+        if child.process.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise RuntimeError(f"redis did not start; its output:\n{child.log_tail()}")
 
 
 def wait_http_ok(url: str, child: Child, timeout: float = _START_TIMEOUT) -> None:
