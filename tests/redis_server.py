@@ -59,7 +59,7 @@ def free_port() -> int:
 class PrivateRedis:
     """A `redis-server` of this test's own on a free loopback port, nothing persisted."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path | None = None) -> None:
         if shutil.which("redis-server") is None:
             unavailable("redis-server is not installed")
         self.directory = directory
@@ -70,7 +70,7 @@ class PrivateRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory)],
+             "--appendonly", "no", *(["--dir", str(self.directory)] if self.directory else [])],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip

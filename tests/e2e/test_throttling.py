@@ -27,7 +27,7 @@ from tests.e2e.conftest import (
     new_api,
     start_server,
 )
-from tests.redis_service import RedisServer, shared_redis, unique_prefix
+from tests.redis_server import PrivateRedis, shared_redis_url, unique_prefix
 
 pytestmark = pytest.mark.e2e
 
@@ -71,7 +71,7 @@ def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     args: tuple[str, ...] = ("--limits-clock", "on")
     url, prefix = None, ""
     if request.param == "redis":
-        url, prefix = shared_redis(), unique_prefix()
+        url, prefix = shared_redis_url(), unique_prefix()
         args += ("--state", url, "--state-prefix", prefix)
     server = start_server(tmp_path_factory.mktemp(f"limits-{request.param}") / "data", args=args)
     try:
@@ -227,7 +227,7 @@ def test_http_api_route_settings_throttle_routes(
 def test_two_gateways_on_one_redis_share_one_limit_and_one_quota(
     tmp_path: Path, http: httpx.Client
 ) -> None:
-    url, prefix = shared_redis(), unique_prefix()
+    url, prefix = shared_redis_url(), unique_prefix()
     args = ("--state", url, "--state-prefix", prefix)
     data = tmp_path / "data"
     first = start_server(data, args=args)
@@ -276,7 +276,7 @@ def test_two_gateways_on_one_redis_share_one_limit_and_one_quota(
 def test_a_redis_outage_falls_back_to_local_limits_and_recovers(
     tmp_path: Path, http: httpx.Client
 ) -> None:
-    private = RedisServer()
+    private = PrivateRedis()
     private.start()
     server = start_server(tmp_path / "data", args=("--state", private.url))
     try:

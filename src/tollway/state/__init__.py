@@ -1,5 +1,7 @@
-"""Runtime state shared by the data plane's requests (and, in a cluster, its nodes).
+"""Runtime state shared by the data plane's requests (and, in a cluster, its nodes): rate-limit
+buckets and quota counters, the stage cache, the authorizer cache, change notifications.
 
-Default implementations live in process memory; cluster ones (Redis) come later behind the
-same interfaces.
+Each kind is a small interface with an in-process implementation (the default) and a Redis
+one (`--state redis://...`, shared by every gateway process given the same URL); redis.py
+holds the one client and the outage guard they share.
 """

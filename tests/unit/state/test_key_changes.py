@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.redis_service import shared_redis, unique_prefix
+from tests.redis_server import shared_redis_url, unique_prefix
 
 from tollway.state.key_changes import RedisKeyChanges
 from tollway.state.redis import RedisState
 
 
 async def test_a_change_published_by_one_process_reaches_another() -> None:
-    url, prefix = shared_redis(), unique_prefix()
+    url, prefix = shared_redis_url(), unique_prefix()
     one, other = RedisState(url, prefix=prefix), RedisState(url, prefix=prefix)
     seen: list[str] = []
     publisher = RedisKeyChanges(one, lambda: seen.append("one"), interval=0.01)

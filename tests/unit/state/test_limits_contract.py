@@ -8,7 +8,7 @@ import datetime
 from collections.abc import AsyncIterator
 
 import pytest
-from tests.redis_service import shared_redis, unique_prefix
+from tests.redis_server import shared_redis_url, unique_prefix
 
 from tollway.state.limits import (
     OK,
@@ -42,7 +42,7 @@ async def limits(request: pytest.FixtureRequest) -> AsyncIterator[Limits]:
     if request.param == "memory":
         yield MemoryLimits(clock)
         return
-    state = RedisState(shared_redis(), prefix=unique_prefix())
+    state = RedisState(shared_redis_url(), prefix=unique_prefix())
     try:
         yield RedisLimits(state, clock)
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tests.redis_service import RedisServer
+from tests.redis_server import PrivateRedis
 
 from tollway.state.limits import OK, THROTTLED, Bucket
 from tollway.state.limits_memory import MemoryLimits
@@ -21,15 +21,15 @@ class Clock:
 
 
 @pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
+def redis_server() -> Iterator[PrivateRedis]:
+    server = PrivateRedis()
     server.start()
     yield server
     server.stop()
 
 
 async def test_limits_are_local_during_an_outage_and_shared_again_after(
-    redis_server: RedisServer,
+    redis_server: PrivateRedis,
 ) -> None:
     clock = Clock()
     state = RedisState(redis_server.url, retry_after=0.0)
