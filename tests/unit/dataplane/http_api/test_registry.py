@@ -107,6 +107,7 @@ def test_stage_warnings_are_logged_when_loaded(
     with caplog.at_level(logging.WARNING, "tollway.dataplane"):
         _registry(store).load_all()
     assert [r.getMessage() for r in caplog.records] == [
-        f"API {API_ID} stage $default (deployment dep0001): API keys (ApiKeyRequired) are not "
-        "enforced yet on route GET /a"
+        f"API {API_ID} stage $default (deployment dep0001): ApiKeyRequired is for WebSocket "
+        "routes only (HTTP APIs have no API keys on AWS): requests are let through without a "
+        "key on route GET /a"
     ]
