@@ -101,6 +101,8 @@ def build_route(
     http = definition["Api"]["ProtocolType"] == HTTP
     route: dict[str, Any] = {"ApiKeyRequired": False, "AuthorizationType": "NONE"}
     route.update(fields)
+    if route.get("AuthorizerId") == "":
+        del route["AuthorizerId"]  # UpdateRoute's way to clear it (Terraform sends "")
     route["RouteId"] = route_id or ids.part_id()
     key = rules.check_route_key(route.get("RouteKey"), http=http)
     others = [r["RouteKey"] for rid, r in definition["Routes"].items() if rid != route_id]
