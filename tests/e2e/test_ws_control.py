@@ -81,45 +81,26 @@ def test_create_api_shape(v2: Any) -> None:
 
 
 def test_api_refusals(v2: Any) -> None:
-    create = v2.create_api
-    assert _bad(create, Name="ws", ProtocolType="WEBSOCKET") == (
-        "RouteSelectionExpression is required for WEBSOCKET APIs"
-    )
+    def refused(**fields: Any) -> str:
+        base = {"Name": "ws", "ProtocolType": "WEBSOCKET"}
+        return _bad(v2.create_api, **base, **fields)
+
+    assert refused() == "RouteSelectionExpression is required for WEBSOCKET APIs"
     expression = "$request.header.action"
-    assert (
-        _bad(create, Name="ws", ProtocolType="WEBSOCKET", RouteSelectionExpression=expression)
-        == f"Invalid route selection expression specified: {expression}. {BODY_ONLY}"
+    assert refused(RouteSelectionExpression=expression) == (
+        f"Invalid route selection expression specified: {expression}. {BODY_ONLY}"
     )
-    assert _bad(
-        create,
-        Name="ws",
-        ProtocolType="WEBSOCKET",
-        RouteSelectionExpression="$request.body.action",
-        ApiKeySelectionExpression="$request.header.key",
-    ) == (
+    selection = {"RouteSelectionExpression": "$request.body.action"}
+    assert refused(**selection, ApiKeySelectionExpression="$request.header.key") == (
         "Invalid API key selection expression specified: $request.header.key. Supported "
         "values are $request.header.x-api-key and $context.authorizer.usageIdentifierKey"
     )
-    assert (
-        _bad(
-            create,
-            Name="ws",
-            ProtocolType="WEBSOCKET",
-            RouteSelectionExpression="$request.body.action",
-            CorsConfiguration={"AllowOrigins": ["*"]},
-        )
-        == "CorsConfiguration is supported only for HTTP APIs"
+    assert refused(**selection, CorsConfiguration={"AllowOrigins": ["*"]}) == (
+        "CorsConfiguration is supported only for HTTP APIs"
     )
     for member, value in (("RouteKey", "$default"), ("CredentialsArn", "arn:aws:iam::1:role/r")):
-        assert (
-            _bad(
-                create,
-                Name="ws",
-                ProtocolType="WEBSOCKET",
-                RouteSelectionExpression="$request.body.action",
-                **{member: value},
-            )
-            == f"{member} is supported only for HTTP APIs (quick create)"
+        assert refused(**selection, **{member: value}) == (
+            f"{member} is supported only for HTTP APIs (quick create)"
         )
     api_id = _ws(v2)
     broken = "${request.body.action"
