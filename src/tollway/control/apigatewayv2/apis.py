@@ -12,7 +12,7 @@ import copy
 from typing import Any, cast
 
 from tollway.control.apigateway.documents import commit
-from tollway.control.apigatewayv2 import rules
+from tollway.control.apigatewayv2 import rules, websocket
 from tollway.control.apigatewayv2.documents import (
     ApiDocument,
     deploy_puts,
@@ -78,6 +78,8 @@ def check_api(api: dict[str, Any]) -> None:
         raise BadRequestException("RouteSelectionExpression is required for WEBSOCKET APIs")
     if api.get("CorsConfiguration") and not http:
         raise BadRequestException("CorsConfiguration is supported only for HTTP APIs")
+    if not http:
+        websocket.check_api(api)
     rules.check_cors(api.get("CorsConfiguration"))
 
 

@@ -2,21 +2,22 @@
 
 HTTP APIs take AWS_PROXY (a Lambda function, payload format 1.0 or 2.0; or an AWS service
 with `IntegrationSubtype`, spec §3.5) and HTTP_PROXY (a URL and a method); parameter mapping
-keys are checked as spec §4.8 describes. WebSocket integrations are stored as given (their
-data plane is another issue). Integration responses are registered by responses.py.
+keys are checked as spec §4.8 describes. WebSocket integrations (AWS, AWS_PROXY, HTTP,
+HTTP_PROXY, MOCK) get AWS's defaults and checks from websocket.py. Integration responses are
+registered by responses.py.
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from tollway.control.apigatewayv2 import rules
+from tollway.control.apigatewayv2 import rules, websocket
 from tollway.control.apigatewayv2.documents import given, load_api, paginate, part_not_found
 from tollway.control.apigatewayv2.responses import Children, register
 from tollway.control.errors import BadRequestException, ConflictException, NotSupportedByTollway
 from tollway.control.operations import Call, OperationTable
 from tollway.model import ids
-from tollway.model.http_api import ApiDefinition, Integration, integration_id_of
+from tollway.model.http_api import HTTP, ApiDefinition, Integration, integration_id_of
 
 ops = OperationTable("apigatewayv2")
 
@@ -63,10 +64,21 @@ def build_integration(
     }
     if http:
         integration["PayloadFormatVersion"] = "1.0"
+    else:
+        integration.update(websocket.integration_defaults(fields))
     integration.update(fields)
     integration["IntegrationId"] = integration_id or ids.part_id()
     rules.check_integration(integration, http=http)
+    if not http:
+        websocket.check_integration(integration)
     return cast(Integration, integration)
+
+
+def _check_integration_response(
+    definition: ApiDefinition, response: dict[str, Any], siblings: dict[str, dict[str, Any]]
+) -> None:
+    if definition["Api"]["ProtocolType"] != HTTP:
+        websocket.check_integration_response(response, siblings.values())
 
 
 def get_integration(definition: ApiDefinition, integration_id: str) -> Integration:
@@ -100,7 +112,9 @@ def get_integrations(call: Call) -> dict[str, Any]:
 def update_integration(call: Call) -> dict[str, Any]:
     document = load_api(call)
     current = get_integration(document.definition, call.params["IntegrationId"])
-    fields = {k: v for k, v in current.items() if k != "IntegrationId"}
+    # The response selection expression is AWS's, from the type and URI: worked out again.
+    derived = ("IntegrationId", "IntegrationResponseSelectionExpression")
+    fields = {k: v for k, v in current.items() if k not in derived}
     update = given(call, INTEGRATION_MEMBERS)
     if document.is_http:
         _merge_parameters(fields, update)
@@ -161,5 +175,6 @@ register(
         "IntegrationId",
         get_integration,
         INTEGRATION_RESPONSE_MEMBERS,
+        _check_integration_response,
     ),
 )

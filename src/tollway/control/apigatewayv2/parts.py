@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import orjson
+from jsonschema import Draft4Validator
+from jsonschema.exceptions import SchemaError
 
+from tollway.control.apigatewayv2 import websocket
 from tollway.control.apigatewayv2.documents import (
     ApiDocument,
     given,
@@ -65,6 +68,16 @@ def _check_model(definition: ApiDefinition, model: dict[str, Any]) -> None:
         raise BadRequestException("Invalid model schema specified: it must be JSON") from None
     if not isinstance(schema, dict):
         raise BadRequestException("Invalid model schema specified: it must be a JSON object")
+    if not str(model.get("Name", "")).isalnum():
+        raise BadRequestException(
+            f"Invalid model name specified: {model.get('Name')}. It must be alphanumeric"
+        )
+    try:
+        Draft4Validator.check_schema(schema)
+    except SchemaError as e:
+        raise BadRequestException(
+            f"Invalid model schema specified: {e.message} (models are JSON schema draft 4)"
+        ) from None
 
 
 def model_template(schema: dict[str, Any]) -> str:
@@ -102,8 +115,8 @@ def check_authorizer(document_http: bool, authorizer: dict[str, Any]) -> None:
             raise BadRequestException("AuthorizerUri is required for REQUEST authorizers")
         if document_http:
             check_http_lambda_authorizer(authorizer)
-        elif authorizer.get("EnableSimpleResponses"):
-            raise BadRequestException("EnableSimpleResponses requires payload format version 2.0")
+        else:
+            websocket.check_authorizer(authorizer)
     ttl = authorizer.get("AuthorizerResultTtlInSeconds")
     if ttl is not None and not 0 <= ttl <= 3600:
         raise BadRequestException("AuthorizerResultTtlInSeconds must be between 0 and 3600")
@@ -210,7 +223,24 @@ def _authorizer_in_use(definition: ApiDefinition, authorizer_id: str) -> str | N
     return None
 
 
-MODELS = _Kind("Model", "Models", MODEL_MEMBERS, lambda d, m: _check_model(d.definition, m))
+def _model_in_use(definition: ApiDefinition, model_id: str) -> str | None:
+    name = definition["Models"][model_id]["Name"]
+    for route in definition["Routes"].values():
+        responses = definition["RouteResponses"].get(route["RouteId"], {}).values()
+        used = [cast(dict[str, Any], route).get("RequestModels") or {}]
+        used += [r.get("ResponseModels") or {} for r in responses]
+        if any(name in models.values() for models in used):
+            return f"Cannot delete model {name}: route {route['RouteKey']} uses it"
+    return None
+
+
+MODELS = _Kind(
+    "Model",
+    "Models",
+    MODEL_MEMBERS,
+    lambda d, m: _check_model(d.definition, m),
+    in_use=_model_in_use,
+)
 _register(MODELS)
 _register(
     _Kind(

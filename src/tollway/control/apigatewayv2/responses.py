@@ -1,7 +1,7 @@
 """RouteResponse and IntegrationResponse operations: the same five operations on parts kept
 under a parent part (`RouteResponses[RouteId]`, `IntegrationResponses[IntegrationId]`),
 registered once per kind. Both matter to WebSocket APIs only; they are stored for both kinds
-of API, as AWS's model allows.
+of API, as AWS's model allows, and a WebSocket API's are checked (websocket.py).
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ class Children:
     parent_member: str  # "RouteId"
     check_parent: Callable[[ApiDefinition, str], Any]  # raises the parent's not-found
     members: tuple[str, ...]
+    # AWS's checks of a child after create and update, given its siblings (itself included).
+    check: Callable[[ApiDefinition, dict[str, Any], dict[str, dict[str, Any]]], None] = (
+        lambda definition, child, siblings: None
+    )
 
     @property
     def id_member(self) -> str:
@@ -50,6 +54,7 @@ def register(ops: OperationTable, spec: Children) -> None:
         children = spec.of(call, document.definition)
         child = {spec.id_member: ids.part_id(), **given(call, spec.members)}
         children[child[spec.id_member]] = child
+        spec.check(document.definition, child, children)
         document.save(call)
         return dict(child)
 
@@ -65,8 +70,10 @@ def register(ops: OperationTable, spec: Children) -> None:
     @ops(f"Update{spec.kind}")
     def update(call: Call) -> dict[str, Any]:
         document = load_api(call)
-        child = spec.get(call, spec.of(call, document.definition))
+        children = spec.of(call, document.definition)
+        child = spec.get(call, children)
         child.update(given(call, spec.members))
+        spec.check(document.definition, child, children)
         document.save(call)
         return dict(child)
 

@@ -1,15 +1,16 @@
 """Route and RouteResponse operations.
 
-A route's key is checked as AWS checks it (`$default` or `METHOD /path`, spec §1.5), must not
-repeat another's or name a path variable differently at the same level, and its `Target`
-must name an integration of the API. Route responses are registered by responses.py.
+A route's key is checked as AWS checks it (`$default` or `METHOD /path`, spec §1.5; WebSocket
+routes and route responses by websocket.py, spec §13.2), must not repeat another's or name a
+path variable differently at the same level, and its `Target` must name an integration of the
+API. Route responses are registered by responses.py.
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from tollway.control.apigatewayv2 import rules
+from tollway.control.apigatewayv2 import rules, websocket
 from tollway.control.apigatewayv2.documents import given, load_api, paginate, part_not_found
 from tollway.control.apigatewayv2.responses import Children, register
 from tollway.control.errors import BadRequestException, NotFoundException
@@ -100,13 +101,29 @@ def build_route(
     http = definition["Api"]["ProtocolType"] == HTTP
     route: dict[str, Any] = {"ApiKeyRequired": False, "AuthorizationType": "NONE"}
     route.update(fields)
+    if route.get("AuthorizerId") == "":
+        del route["AuthorizerId"]  # UpdateRoute's way to clear it (Terraform sends "")
     route["RouteId"] = route_id or ids.part_id()
     key = rules.check_route_key(route.get("RouteKey"), http=http)
     others = [r["RouteKey"] for rid, r in definition["Routes"].items() if rid != route_id]
-    rules.check_route_conflicts(key, others)
+    # WebSocket route keys are selection keys, not paths: only a repeated key conflicts.
+    rules.check_route_conflicts(key, others if http else [o for o in others if o == key])
+    if not http:
+        websocket.check_route(route, model_names(definition))
     _check_target(definition, route)
     _check_authorization(definition, route)
     return cast(Route, route)
+
+
+def model_names(definition: ApiDefinition) -> list[str]:
+    return [m["Name"] for m in definition["Models"].values()]
+
+
+def _check_route_response(
+    definition: ApiDefinition, response: dict[str, Any], siblings: dict[str, dict[str, Any]]
+) -> None:
+    if definition["Api"]["ProtocolType"] != HTTP:
+        websocket.check_route_response(response, siblings.values(), model_names(definition))
 
 
 def get_route(definition: ApiDefinition, route_id: str) -> Route:
@@ -179,5 +196,12 @@ def delete_route_request_parameter(call: Call) -> None:
 
 register(
     ops,
-    Children("RouteResponse", "RouteResponses", "RouteId", get_route, ROUTE_RESPONSE_MEMBERS),
+    Children(
+        "RouteResponse",
+        "RouteResponses",
+        "RouteId",
+        get_route,
+        ROUTE_RESPONSE_MEMBERS,
+        _check_route_response,
+    ),
 )

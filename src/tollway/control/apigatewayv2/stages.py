@@ -50,8 +50,6 @@ def _check_stage(definition: ApiDefinition, stage: dict[str, Any]) -> None:
     rules.check_throttling(stage.get("DefaultRouteSettings"))
     route_keys = [r["RouteKey"] for r in definition["Routes"].values()]
     rules.check_route_settings(stage.get("RouteSettings"), route_keys)
-    if stage.get("AutoDeploy") and definition["Api"]["ProtocolType"] != "HTTP":
-        raise BadRequestException("AutoDeploy is supported only for HTTP APIs")
     log = stage.get("AccessLogSettings")
     if log is not None and "Format" in log and not log["Format"]:
         raise BadRequestException("Access Log value must not be empty")
