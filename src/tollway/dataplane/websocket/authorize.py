@@ -7,7 +7,8 @@ Only `$connect` is authorized; the answer holds for the whole connection. Identi
 function (lambda_core.py: source ARN `{api}/authorizers/{id}`, 10 s, errors mapped) gets the
 event of events.py; its IAM-policy answer is evaluated against
 `arn:aws:execute-api:{region}:{account}:{api}/{stage}/$connect`: Allow connects, anything else
-403; a function error `Unauthorized` 401; an unusable answer 500. The allowed answer's
+403 `{"message":"Forbidden"}` (HTTP APIs' body; AWS's WebSocket body is UNCONFIRMED); a
+function error `Unauthorized` 401 `{"message":"Unauthorized"}`; an unusable answer 500. The allowed answer's
 `principalId` and context are the events' `requestContext.authorizer`.
 
 Not here yet (said by a deployment warning): result caching (`AuthorizerResultTtlInSeconds`
@@ -25,7 +26,7 @@ from tollway.dataplane.auth.lambda_core import (
     parse_policy_answer,
 )
 from tollway.dataplane.auth.outcome import Decision
-from tollway.dataplane.errors import AccessDenied, GatewayError, Unauthorized
+from tollway.dataplane.errors import GatewayError, Unauthorized
 from tollway.dataplane.integrations import substitute_stage_variables
 from tollway.dataplane.websocket.events import Connection, authorizer_event
 from tollway.model.arns import lambda_function_of
@@ -83,7 +84,8 @@ class ConnectAuthorizer:
         except GatewayError as e:
             raise Refused(500, "Internal server error", str(e)) from None
         if answer.decide(method_arn) is not Decision.ALLOW:
-            raise Refused(403, AccessDenied().message or "Forbidden", "the policy does not allow")
+            # v2's body, as HTTP APIs answer a Deny (the WebSocket body is UNCONFIRMED)
+            raise Refused(403, "Forbidden", "the authorizer's policy does not allow $connect")
         values = answer.context_strings()
         conn.authorizer = {**values, "principalId": answer.principal_id}
         conn.context = conn.authorizer

@@ -9,7 +9,7 @@ boto3's `apigatewaymanagementapi` client with `endpoint_url` = the stage URL wor
 
 - PostToConnection: the body is sent to the client as one message; 200 with an empty body.
   Over 128 KB (131,072 bytes, the model's limit): 413 PayloadTooLargeException with
-  `{"message": ...}`.
+  `{"message":"Message too long"}` (the model gives the member; the wording is Tollway's).
 - GetConnection: 200 `{"connectedAt", "identity": {"sourceIp", "userAgent"}, "lastActiveAt"}`,
   ISO-8601 timestamps (`__timestampIso8601`), `lastActiveAt` the client's last message.
 - DeleteConnection: closes the connection (close code 1000, UNCONFIRMED); 204.
@@ -35,6 +35,7 @@ from tollway.state.connections import ConnectionRegistry
 
 PREFIX = "/@connections/"
 MAX_DATA_BYTES = 131_072
+_TOO_LONG = b'{"message":"Message too long"}'  # the wording is UNCONFIRMED
 
 
 def is_management(path: str) -> bool:
@@ -70,9 +71,7 @@ async def manage(
         return _gone()
     if method == "POST":
         if body is None or len(body) > MAX_DATA_BYTES:
-            size = "more than" if body is None else f"{len(body)} bytes,"
-            message = f"Message too long: {size} the limit is {MAX_DATA_BYTES} bytes"
-            return _response(413, orjson.dumps({"message": message}), "PayloadTooLargeException")
+            return _response(413, _TOO_LONG, "PayloadTooLargeException")
         return _response(200) if await registry.post(connection_id, body) else _gone()
     if method == "GET":
         answer = {

@@ -59,6 +59,14 @@ class WsLimits:
     max_duration: float = 7200.0  # seconds a connection may stay open
 
 
+def connection_id() -> str:
+    """A connection id as AWS shows them (`R1kmxc2VNjMCFIA=`), without `/` so that it is one
+    path segment of `@connections` URLs whether or not a client encodes it."""
+    while "/" in (candidate := ids.extended_request_id()):
+        pass
+    return candidate
+
+
 def error_frame(message: str, connection_id: str, request_id: str) -> str:
     return (
         f'{{"message": "{message}", "connectionId":"{connection_id}", "requestId":"{request_id}"}}'
@@ -120,7 +128,7 @@ class WebSocketSessions:
         client = scope.get("client") or ("", 0)
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         conn = Connection(
-            connection_id=ids.extended_request_id(),
+            connection_id=connection_id(),
             api_id=stage.api_id,
             stage=stage.stage_name,
             domain_name=domain_name,
