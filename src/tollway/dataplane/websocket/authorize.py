@@ -8,8 +8,8 @@ function (lambda_core.py: source ARN `{api}/authorizers/{id}`, 10 s, errors mapp
 event of events.py; its IAM-policy answer is evaluated against
 `arn:aws:execute-api:{region}:{account}:{api}/{stage}/$connect`: Allow connects, anything else
 403 `{"message":"Forbidden"}` (HTTP APIs' body; AWS's WebSocket body is UNCONFIRMED); a
-function error `Unauthorized` 401 `{"message":"Unauthorized"}`; an unusable answer 500. The allowed answer's
-`principalId` and context are the events' `requestContext.authorizer`.
+function error `Unauthorized` 401 `{"message":"Unauthorized"}`; an unusable answer 500. The
+allowed answer's `principalId` and context are the events' `requestContext.authorizer`.
 
 Not here yet (said by a deployment warning): result caching (`AuthorizerResultTtlInSeconds`
 is ignored, every connection calls the function) and AWS_IAM on `$connect` (refused).
