@@ -103,7 +103,8 @@ def parse_answer(payload: str) -> Outcome:
         raise IntegrationFailed(
             502, f"Malformed Lambda proxy response: statusCode {status!r}"
         ) from None
-    headers = answer.get("headers") or {}
+    headers = answer.get("headers")
+    headers = {} if headers is None else headers
     if not isinstance(headers, dict):
         raise IntegrationFailed(502, "Malformed Lambda proxy response: headers")
     body = answer.get("body")
