@@ -11,8 +11,16 @@ event of events.py; its IAM-policy answer is evaluated against
 function error `Unauthorized` 401 `{"message":"Unauthorized"}`; an unusable answer 500. The
 allowed answer's `principalId` and context are the events' `requestContext.authorizer`.
 
+AWS_IAM (`ConnectIam`): the handshake's SigV4 signature (an `Authorization` header or a
+presigned URL's query, service `execute-api`) is verified as for HTTP API routes
+(dataplane/auth/iam.py) and the caller's policies evaluated for `execute-api:Invoke` on the
+`$connect` ARN; an unsigned or badly signed handshake, or one the policies do not allow, is
+refused with 403 `{"message":"Forbidden"}` (HTTP APIs' answer; AWS's WebSocket body is
+UNCONFIRMED). The caller's identity (`accessKey`, `accountId`, `caller`, `user`, `userArn`)
+joins `requestContext.identity` of the connection's events.
+
 Not here yet (said by a deployment warning): result caching (`AuthorizerResultTtlInSeconds`
-is ignored, every connection calls the function) and AWS_IAM on `$connect` (refused).
+is ignored, every connection calls the function).
 """
 
 from __future__ import annotations
@@ -20,12 +28,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tollway.dataplane.auth.iam import build_iam
 from tollway.dataplane.auth.lambda_core import (
     AuthorizerFunction,
     authorizer_source_arn,
     parse_policy_answer,
 )
-from tollway.dataplane.auth.outcome import Decision
+from tollway.dataplane.auth.outcome import AuthorizerResult, CallerIdentity, Decision
+from tollway.dataplane.context import Request
 from tollway.dataplane.errors import GatewayError, Unauthorized
 from tollway.dataplane.integrations import substitute_stage_variables
 from tollway.dataplane.websocket.events import Connection, authorizer_event
@@ -89,6 +99,46 @@ class ConnectAuthorizer:
         values = answer.context_strings()
         conn.authorizer = {**values, "principalId": answer.principal_id}
         conn.context = conn.authorizer
+
+
+class _IamContext:
+    """What IAM authorization reads and fills (auth/iam.py `IamContext`)."""
+
+    __slots__ = ("request", "identity", "authorizer", "method_arn")
+
+    def __init__(self, request: Request, method_arn: str) -> None:
+        self.request = request
+        self.method_arn = method_arn
+        self.identity: CallerIdentity | None = None
+        self.authorizer: AuthorizerResult | None = None
+
+
+class ConnectIam:
+    def __init__(self, services: IntegrationServices, warnings: list[str]) -> None:
+        self._iam = build_iam(services, _method_arn, warnings, http_api=True)
+
+    async def authorize(self, conn: Connection, request: Request, method_arn: str) -> None:
+        """Fills `conn.identity`; raises Refused (403) when the caller may not connect."""
+        ctx = _IamContext(request, method_arn)
+        try:
+            decision = await self._iam.authorize(ctx)
+        except GatewayError as e:
+            raise Refused(403, "Forbidden", str(e)) from None
+        if decision is not Decision.ALLOW:
+            raise Refused(403, "Forbidden", str(self._iam.denied(ctx, decision)))
+        identity = ctx.identity
+        assert identity is not None
+        conn.identity = {
+            "accessKey": identity.access_key,
+            "accountId": identity.account_id,
+            "caller": identity.caller,
+            "user": identity.user,
+            "userArn": identity.user_arn,
+        }
+
+
+def _method_arn(ctx: _IamContext) -> str:
+    return ctx.method_arn
 
 
 def build_authorizer(

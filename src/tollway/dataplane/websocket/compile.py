@@ -5,7 +5,7 @@ the route-selection expression, each route's integration (integrations.py), whet
 two-way (RouteResponseSelectionExpression `$default` and a RouteResponse keyed `$default`,
 spec §13.3), and the `$connect` authorization. What Tollway does not support yet is named in a
 warning the registry logs when the stage loads: HTTP, HTTP_PROXY and AWS (templated Lambda)
-integrations, AWS_IAM on `$connect`, API keys on `$connect`, request models, stage throttling
+integrations, API keys on `$connect`, request models, stage throttling
 and access logging settings.
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tollway.dataplane.integrations import substitute_stage_variables
 from tollway.dataplane.mapping.vtl import TemplateError
-from tollway.dataplane.websocket.authorize import ConnectAuthorizer, build_authorizer
+from tollway.dataplane.websocket.authorize import ConnectAuthorizer, ConnectIam, build_authorizer
 from tollway.dataplane.websocket.compiled import (
     CONNECT,
     DEFAULT,
@@ -164,9 +164,7 @@ def _authorization(
 ) -> None:
     kind = route.get("AuthorizationType") or "NONE"
     if kind == "AWS_IAM":
-        warnings.append("$connect: AWS_IAM authorization is not supported on WebSocket APIs yet; "
-                        "connections are refused with 500")  # fmt: skip
-        compiled.refusal = "AWS_IAM authorization on $connect is not supported by Tollway yet"
+        compiled.iam = ConnectIam(services, warnings)
     elif kind == "CUSTOM":
         authorizer = definition["Authorizers"].get(route.get("AuthorizerId") or "")
         if authorizer is None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from tollway.dataplane.websocket.selection import Selector
 
 if TYPE_CHECKING:
-    from tollway.dataplane.websocket.authorize import ConnectAuthorizer
+    from tollway.dataplane.websocket.authorize import ConnectAuthorizer, ConnectIam
     from tollway.dataplane.websocket.integrations import WsIntegration
 
 CONNECT = "$connect"
@@ -39,8 +39,8 @@ class CompiledWsStage:
     disconnect: CompiledRoute | None = None
     default: CompiledRoute | None = None
     authorizer: ConnectAuthorizer | None = None
-    # why every connection is refused with 500 (AWS_IAM on `$connect` is not supported yet)
-    refusal: str | None = None
+    iam: ConnectIam | None = None  # AWS_IAM on `$connect`
+    refusal: str | None = None  # why every connection is refused with 500
     stage_variables: dict[str, str] = field(default_factory=dict)
     disable_execute_api_endpoint: bool = False
     warnings: list[str] = field(default_factory=list)

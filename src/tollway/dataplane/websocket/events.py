@@ -46,6 +46,7 @@ class Connection:
     stage_variables: dict[str, str]
     authorizer: dict[str, Any] | None = None  # requestContext.authorizer
     context: dict[str, str] = field(default_factory=dict)  # `$context.authorizer.*` as text
+    identity: dict[str, Any] = field(default_factory=dict)  # an IAM caller's identity fields
 
     def header(self, name: str) -> str | None:
         lower = name.lower()
@@ -69,7 +70,7 @@ def request_context(
         "stage": conn.stage,
         "connectedAt": int(conn.connected_at * 1000),
         "requestTimeEpoch": int(now * 1000),
-        "identity": {"sourceIp": conn.source_ip, "userAgent": conn.user_agent},
+        "identity": {**conn.identity, "sourceIp": conn.source_ip, "userAgent": conn.user_agent},
         "requestId": request_id,
         "domainName": conn.domain_name,
         "connectionId": conn.connection_id,

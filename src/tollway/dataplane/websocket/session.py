@@ -1,8 +1,8 @@
 """One WebSocket connection from handshake to `$disconnect` (spec §13.2-13.6).
 
 AWS counterpart: API Gateway's WebSocket connection lifecycle.
-- Handshake: `$connect` authorization (authorize.py; AWS_IAM is refused with 500 until it is
-  supported), then the `$connect` integration; a refusal or a non-2xx answer refuses the
+- Handshake: `$connect` authorization (authorize.py: AWS_IAM, a Lambda REQUEST authorizer),
+  then the `$connect` integration; a refusal or a non-2xx answer refuses the
   upgrade with that status (the body `{"message": ...}`, or the function's `body`). The
   function's `Sec-WebSocket-Protocol` response header is the subprotocol the handshake
   returns. No `$connect` route: the connection is accepted.
@@ -33,6 +33,7 @@ from typing import Any
 
 import orjson
 
+from tollway.dataplane.context import Request
 from tollway.dataplane.websocket.authorize import Refused
 from tollway.dataplane.websocket.compiled import CONNECT, DISCONNECT, CompiledWsStage
 from tollway.dataplane.websocket.events import (
@@ -140,7 +141,7 @@ class WebSocketSessions:
             stage_variables=stage.stage_variables,
         )
         conn.user_agent = conn.header("User-Agent")
-        subprotocol = await self._connect(stage, conn, send, arn_prefix)
+        subprotocol = await self._connect(stage, conn, scope, send, arn_prefix)
         if subprotocol is False:
             return
         accept: dict[str, Any] = {"type": "websocket.accept"}
@@ -161,13 +162,20 @@ class WebSocketSessions:
             self._spawn(self._disconnect(stage, conn, code, reason))
 
     async def _connect(
-        self, stage: CompiledWsStage, conn: Connection, send: Any, arn_prefix: str
+        self,
+        stage: CompiledWsStage,
+        conn: Connection,
+        scope: dict[str, Any],
+        send: Any,
+        arn_prefix: str,
     ) -> str | bool | None:
         """The accepted subprotocol (None: none), or False when the upgrade was refused."""
         context = request_context(conn, CONNECT, "CONNECT")
         try:
             if stage.refusal is not None:
                 raise Refused(500, "Internal server error", stage.refusal)
+            if stage.iam is not None:
+                await stage.iam.authorize(conn, _handshake(scope, conn), arn_prefix + CONNECT)
             if stage.authorizer is not None:
                 await stage.authorizer.authorize(conn, context, arn_prefix + CONNECT)
                 context["authorizer"] = conn.authorizer
@@ -273,6 +281,17 @@ class WebSocketSessions:
         task = asyncio.create_task(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def _handshake(scope: dict[str, Any], conn: Connection) -> Request:
+    """The upgrade request as IAM verification reads it (its signature covers the GET)."""
+    raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+    server = scope.get("server") or ("", 0)
+    return Request(
+        "GET", raw_path, raw_path, conn.query_string, conn.headers, b"", conn.source_ip,
+        conn.header("Host") or "", scope.get("scheme", "ws").replace("ws", "http"), server[1] or 0,
+        raw_path,
+    )  # fmt: skip
 
 
 async def _internal_error(socket: _Socket, conn: Connection, request_id: str) -> None:

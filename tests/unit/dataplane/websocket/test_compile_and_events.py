@@ -110,10 +110,10 @@ def test_unsupported_features_are_named_in_warnings() -> None:
     add_route(d, "http", kind="HTTP_PROXY")
     add_route(d, "templated", kind="AWS")
     stage = compile_stage(d, "dep1", {"StageName": "dev"}, services())
-    assert stage.refusal == "AWS_IAM authorization on $connect is not supported by Tollway yet"
+    assert stage.iam is not None and stage.refusal is None
     assert stage.warnings == [
-        "$connect: AWS_IAM authorization is not supported on WebSocket APIs yet; connections "
-        "are refused with 500",
+        "AWS_IAM authorization: no identities are configured (--identities FILE), so every "
+        "request is refused",
         "route http: HTTP_PROXY integrations on WebSocket APIs are not supported by Tollway yet",
         "route templated: AWS integrations (Lambda or services with templates) on WebSocket "
         "APIs are not supported by Tollway yet",
