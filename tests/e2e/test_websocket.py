@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from botocore.config import Config
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from tests.e2e.conftest import REGION, Server
+from tests.e2e.conftest import ACCOUNT, REGION, Server
 from tests.e2e.ws_helpers import (
     deploy_ws,
     lambda_route,
@@ -393,3 +394,29 @@ def test_plain_http_to_the_stage_is_forbidden(server: Server, chat: str) -> None
     answer = httpx.get(stage_url(server, chat, "dev"))
     assert answer.status_code == 403
     assert answer.json() == {"message": "Forbidden"}
+
+
+def test_reachable_through_a_custom_domain_mapping(server: Server, v2: Any, chat: str) -> None:
+    domain = f"ws-{uuid.uuid4().hex[:8]}.example.com"
+    v2.create_domain_name(
+        DomainName=domain,
+        DomainNameConfigurations=[
+            {
+                "CertificateArn": f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/placeholder",
+                "EndpointType": "REGIONAL",
+            }
+        ],
+    )
+    v2.create_api_mapping(DomainName=domain, ApiId=chat, Stage="dev", ApiMappingKey="chat")
+    port = urlsplit(server.gateway).port
+    assert port is not None
+    sock = socket.create_connection(("127.0.0.1", port))
+    with connect(f"ws://{domain}:{port}/chat", sock=sock, open_timeout=30) as ws:
+        connection_id = whoami(ws)
+        pushed = httpx.post(
+            f"{server.gateway}/chat/@connections/{connection_id}",
+            headers={"Host": domain},
+            content=b"via the domain",
+        )
+        assert pushed.status_code == 200
+        assert ws.recv(timeout=30) == "via the domain"
