@@ -144,6 +144,20 @@ def whoami(ws: ClientConnection) -> str:
     return str(ws.recv(timeout=30))
 
 
+def assert_pushed_by_host(
+    server: Server, ws: ClientConnection, host: str, prefix: str, data: bytes
+) -> None:
+    """PostToConnection at `{prefix}/@connections/{id}` of `host` reaches the client."""
+    connection_id = whoami(ws)
+    answer = httpx.post(
+        f"{server.gateway}{prefix}/@connections/{connection_id}",
+        headers={"Host": host},
+        content=data,
+    )
+    assert answer.status_code == 200
+    assert ws.recv(timeout=30) == data.decode()
+
+
 def management(server: Server, api_id: str) -> Any:
     return boto3.client(
         "apigatewaymanagementapi",
@@ -252,14 +266,7 @@ def test_host_based_connection_and_management(server: Server, chat: str) -> None
     with connect(f"ws://{host}/dev", sock=sock, open_timeout=30) as ws:
         ws.send(json.dumps({"action": "echo"}))
         assert receive_json(ws)["event"]["requestContext"]["domainName"] == host
-        connection_id = whoami(ws)
-        answer = httpx.post(
-            f"{server.gateway}/dev/@connections/{connection_id}",
-            headers={"Host": host},
-            content=b"by host",
-        )
-        assert answer.status_code == 200
-        assert ws.recv(timeout=30) == "by host"
+        assert_pushed_by_host(server, ws, host, "/dev", b"by host")
 
 
 def test_post_to_connection_from_inside_a_lambda_handler(server: Server, chat: str) -> None:
@@ -412,11 +419,4 @@ def test_reachable_through_a_custom_domain_mapping(server: Server, v2: Any, chat
     assert port is not None
     sock = socket.create_connection(("127.0.0.1", port))
     with connect(f"ws://{domain}:{port}/chat", sock=sock, open_timeout=30) as ws:
-        connection_id = whoami(ws)
-        pushed = httpx.post(
-            f"{server.gateway}/chat/@connections/{connection_id}",
-            headers={"Host": domain},
-            content=b"via the domain",
-        )
-        assert pushed.status_code == 200
-        assert ws.recv(timeout=30) == "via the domain"
+        assert_pushed_by_host(server, ws, domain, "/chat", b"via the domain")
