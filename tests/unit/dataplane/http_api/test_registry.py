@@ -86,6 +86,7 @@ def test_websocket_apis_are_served_and_warn_once(
     store: SqliteStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     api = _put_api(store, "WEBSOCKET")
+    api["Api"]["RouteSelectionExpression"] = "$request.body.action"
     api["Routes"]["r000001"]["AuthorizationType"] = "AWS_IAM"
     api["Routes"]["r000001"]["RouteKey"] = "$connect"
     _deploy(store, api, "dep0001", "prod")
