@@ -69,9 +69,7 @@ def compile_stage(
         disable_execute_api_endpoint=bool(api.get("DisableExecuteApiEndpoint")),
         warnings=warnings,
     )
-    if api.get("ApiKeySelectionExpression") and any(
-        r.get("ApiKeyRequired") for r in definition["Routes"].values()
-    ):
+    if any(r.get("ApiKeyRequired") for r in definition["Routes"].values()):
         warnings.append("API keys on $connect (ApiKeyRequired) are not enforced on WebSocket "
                         "APIs yet")  # fmt: skip
     for route in definition["Routes"].values():
@@ -94,8 +92,8 @@ def compile_stage(
             compiled.routes[key] = compiled_route
     for name in ("DefaultRouteSettings", "RouteSettings", "AccessLogSettings"):
         if _configured(stage.get(name)):
-            warnings.append(f"stage {name} (throttling, logging) are not applied to WebSocket "
-                            "APIs yet")  # fmt: skip
+            warnings.append(f"the stage's {name} are not applied to WebSocket APIs yet "
+                            "(throttling, logging)")  # fmt: skip
     return compiled
 
 

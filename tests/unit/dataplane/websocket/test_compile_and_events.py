@@ -108,15 +108,19 @@ def test_unsupported_features_are_named_in_warnings() -> None:
     d = definition()
     add_route(d, "$connect", AuthorizationType="AWS_IAM")
     add_route(d, "http", kind="HTTP_PROXY")
-    add_route(d, "templated", kind="AWS")
-    stage = compile_stage(d, "dep1", {"StageName": "dev"}, services())
+    add_route(d, "templated", kind="AWS", ApiKeyRequired=True)
+    stage_settings = {"StageName": "dev", "DefaultRouteSettings": {"ThrottlingRateLimit": 5.0}}
+    stage = compile_stage(d, "dep1", stage_settings, services())  # type: ignore[arg-type]
     assert stage.iam is not None and stage.refusal is None
     assert stage.warnings == [
+        "API keys on $connect (ApiKeyRequired) are not enforced on WebSocket APIs yet",
         "AWS_IAM authorization: no identities are configured (--identities FILE), so every "
         "request is refused",
         "route http: HTTP_PROXY integrations on WebSocket APIs are not supported by Tollway yet",
         "route templated: AWS integrations (Lambda or services with templates) on WebSocket "
         "APIs are not supported by Tollway yet",
+        "the stage's DefaultRouteSettings are not applied to WebSocket APIs yet (throttling, "
+        "logging)",
     ]
 
 
