@@ -47,6 +47,8 @@ from tollway.dataplane.server import GatewayServer
 from tollway.dataplane.test_invoke import MethodTester
 from tollway.dataplane.tls import TlsContexts
 from tollway.dataplane.usage_plans import KeyIndex, RequestLimits
+from tollway.dataplane.websocket.protocol import MAX_MESSAGE_BYTES, GatewayWebSocketProtocol
+from tollway.dataplane.websocket.session import WebSocketSessions, WsLimits
 from tollway.functions.host import FunctionHost
 from tollway.functions.logs import FunctionLogs
 from tollway.functions.registry import FunctionRegistry
@@ -56,6 +58,7 @@ from tollway.observability.access_log import AccessLogSink
 from tollway.settings import Settings, parse_throttle
 from tollway.state.authorizer_cache import AuthorizerCache, MemoryAuthorizerCache
 from tollway.state.changes import LocalChangeFeed
+from tollway.state.connections import MemoryConnections
 from tollway.state.key_changes import RedisKeyChanges
 from tollway.state.limits import Bucket, Limits, SettableClock
 from tollway.state.limits_memory import MemoryLimits
@@ -77,14 +80,18 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _config(app: Any, protocol: Any, idle_timeout: float = 60.0) -> uvicorn.Config:
+def _config(
+    app: Any, protocol: Any, idle_timeout: float = 60.0, ws: Any = "none"
+) -> uvicorn.Config:
     # Sockets are bound by Tollway (port 0 works, URLs are printed before serving); the event
-    # loop is already running; WebSockets and lifespan events are not used yet.
+    # loop is already running; lifespan events are not used. `ws`: the gateway's WebSocket
+    # protocol (dataplane/websocket/protocol.py); the control plane has none.
     return uvicorn.Config(
         app,
         http=protocol,
         loop="none",
-        ws="none",
+        ws=ws,
+        ws_max_size=MAX_MESSAGE_BYTES,  # API Gateway's WebSocket message limit (protocol.py)
         lifespan="off",
         log_level="warning",
         access_log=False,
@@ -181,6 +188,10 @@ class Tollway:
             region=settings.region,
             http_pipeline=http_pipeline([AccessLog(self.access_log)], self.limits),
             domains=self.domains,
+            websockets=WebSocketSessions(
+                MemoryConnections(),
+                WsLimits(settings.websocket_idle_timeout, settings.websocket_max_duration),
+            ),
         )
         self.admin = (
             AdminAuth(self.identities, settings.region, settings.account_id)
@@ -225,7 +236,12 @@ class Tollway:
         self.access_log.start()
 
         gateway = _Server(
-            _config(self.gateway, CasePreservingHttpToolsProtocol, self.settings.idle_timeout)
+            _config(
+                self.gateway,
+                CasePreservingHttpToolsProtocol,
+                self.settings.idle_timeout,
+                GatewayWebSocketProtocol,
+            )
         )
         control = _Server(_config(self.control, "httptools"))
         loop = asyncio.get_running_loop()
@@ -242,7 +258,12 @@ class Tollway:
         if self.tls is not None and tls_sock is not None:
             self.tls.load()
             https = _Server(
-                _config(self.gateway, CasePreservingHttpToolsProtocol, self.settings.idle_timeout)
+                _config(
+                    self.gateway,
+                    CasePreservingHttpToolsProtocol,
+                    self.settings.idle_timeout,
+                    GatewayWebSocketProtocol,
+                )
             )
             https.config.load()
             https.config.ssl = self.tls.context  # uvicorn builds contexts from files only

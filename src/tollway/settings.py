@@ -71,6 +71,17 @@ class Settings:
             "headers, before the connection is closed"
         },
     )
+    websocket_idle_timeout: float = field(
+        default=600.0,
+        metadata={
+            "help": "seconds a WebSocket connection may go without a client message "
+            "(API Gateway: 10 minutes)"
+        },
+    )
+    websocket_max_duration: float = field(
+        default=7200.0,
+        metadata={"help": "seconds a WebSocket connection may stay open (API Gateway: 2 hours)"},
+    )
     event_retry_delay: float = field(
         default=60.0,
         metadata={"help": "seconds before retrying a failed Event invocation (doubles after)"},

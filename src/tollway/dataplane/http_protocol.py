@@ -58,6 +58,7 @@ class _CoalescingTransport:
             data.startswith(b"HTTP/1.1 ")
             and data.endswith(b"\r\n\r\n")
             and not data.startswith(b"HTTP/1.1 100")  # the client waits for it
+            and not data.startswith(b"HTTP/1.1 101")  # a WebSocket upgrade: no body follows
         ):
             self._pending = data  # a header block: the body write follows
             return

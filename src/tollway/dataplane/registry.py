@@ -4,8 +4,8 @@ APIs' stages (API id -> `HttpApiStages`).
 Loaded from the store at start; when the control plane reports that an API's stages or
 deployments changed (`ChangeFeed.api_changed`), that API's stages are recompiled and swapped
 in as a whole (one dict assignment), so a request sees either the old configuration or the
-new one. The API's record kind says which it is: `restapi` or `V2_API_KIND`. WebSocket APIs
-(`ProtocolType: WEBSOCKET`) are not served yet: loading one logs a warning naming it.
+new one. The API's record kind says which it is: `restapi` or `V2_API_KIND`; a v2 API's
+`ProtocolType` says HTTP or WebSocket (dataplane/websocket/compile.py, stage name -> stage).
 
 A REST stage with a canary (spec §7.3) is compiled twice: the stage's deployment with its
 variables, and the canary's deployment with the variables overlaid by its
@@ -24,7 +24,10 @@ from tollway.dataplane.compiled import CompiledStage
 from tollway.dataplane.http_api import compile as http_compile
 from tollway.dataplane.http_api.compiled import CompiledHttpStage, HttpApiStages
 from tollway.dataplane.integrations import IntegrationServices
+from tollway.dataplane.websocket import compile as ws_compile
+from tollway.dataplane.websocket.compiled import CompiledWsStage
 from tollway.model import http_api
+from tollway.model.http_api import Stage as V2Stage
 from tollway.model.rest import RestApiDefinition, Stage
 from tollway.state.changes import DOMAINS_CHANGED
 from tollway.store import ConfigStore
@@ -47,7 +50,7 @@ class DeploymentRegistry:
         self._services = services
         self._apis: dict[str, dict[str, CompiledStage]] = {}
         self._http_apis: dict[str, HttpApiStages] = {}
-        self._websocket_apis: set[str] = set()  # warned about once
+        self._websocket_apis: dict[str, dict[str, CompiledWsStage]] = {}
 
     def lookup(self, api_id: str, stage_name: str) -> CompiledStage | None:
         """The stage that serves this request: with a canary, the canary for its share."""
@@ -61,8 +64,12 @@ class DeploymentRegistry:
         """The HTTP API with this id, if it is one."""
         return self._http_apis.get(api_id)
 
+    def websocket_api(self, api_id: str) -> dict[str, CompiledWsStage] | None:
+        """The WebSocket API with this id (its stages by name), if it is one."""
+        return self._websocket_apis.get(api_id)
+
     def knows(self, api_id: str) -> bool:
-        return api_id in self._apis or api_id in self._http_apis
+        return api_id in self._apis or api_id in self._http_apis or api_id in self._websocket_apis
 
     def stages(self) -> list[CompiledStage]:
         return [s for stages in self._apis.values() for s in stages.values()]
@@ -83,25 +90,19 @@ class DeploymentRegistry:
         record = self._store.get(http_api.V2_API_KIND, api_id)
         if record is None:
             self._http_apis.pop(api_id, None)
-            self._websocket_apis.discard(api_id)
+            self._websocket_apis.pop(api_id, None)
             return
         definition = cast(http_api.ApiDefinition, record.body)
         if definition["Api"]["ProtocolType"] != http_api.HTTP:
             self._http_apis.pop(api_id, None)
-            if api_id not in self._websocket_apis:
-                self._websocket_apis.add(api_id)
-                log.warning(
-                    "API %s (%s) is a WebSocket API: WebSocket APIs are not served yet",
-                    api_id,
-                    definition["Api"]["Name"],
-                )
+            self._reload_websocket(api_id)
             return
+        self._websocket_apis.pop(api_id, None)
         self._reload_http(api_id)
 
-    def _reload_http(self, api_id: str) -> None:
-        previous = self._http_apis.get(api_id)
-        named: dict[str, CompiledHttpStage] = {}
-        default: CompiledHttpStage | None = None
+    def _v2_deployments(self, api_id: str) -> list[tuple[V2Stage, str, Any]]:
+        """Each stage of a v2 API that has a deployment: (stage, deployment id, definition)."""
+        found = []
         for record in self._store.list(http_api.V2_STAGE_KIND, api_id):
             stage = cast(http_api.Stage, record.body)
             deployment_id = stage.get("DeploymentId")
@@ -117,21 +118,36 @@ class DeploymentRegistry:
                 )
                 continue
             body = cast(http_api.DeploymentRecord, deployment.body)
-            new = http_compile.compile_stage(
-                body["Definition"], deployment_id, stage, self._services
-            )
+            found.append((stage, deployment_id, body["Definition"]))
+        return found
+
+    def _reload_websocket(self, api_id: str) -> None:
+        previous = self._websocket_apis.get(api_id, {})
+        stages: dict[str, CompiledWsStage] = {}
+        for stage, deployment_id, definition in self._v2_deployments(api_id):
+            new = ws_compile.compile_stage(definition, deployment_id, stage, self._services)
+            name = stage["StageName"]
+            _log_warnings(api_id, name, deployment_id, new.warnings, previous.get(name), new)
+            stages[name] = new
+        self._websocket_apis[api_id] = stages
+
+    def _reload_http(self, api_id: str) -> None:
+        previous = self._http_apis.get(api_id)
+        named: dict[str, CompiledHttpStage] = {}
+        default: CompiledHttpStage | None = None
+        for stage, deployment_id, definition in self._v2_deployments(api_id):
+            name = stage["StageName"]
+            new = http_compile.compile_stage(definition, deployment_id, stage, self._services)
             old = None
             if previous is not None:
                 old = (
-                    previous.default
-                    if record.key == http_api.DEFAULT_STAGE
-                    else previous.named.get(record.key)
+                    previous.default if name == http_api.DEFAULT_STAGE else previous.named.get(name)
                 )
-            _log_warnings(api_id, record.key, deployment_id, new.warnings, old, new)
-            if record.key == http_api.DEFAULT_STAGE:
+            _log_warnings(api_id, name, deployment_id, new.warnings, old, new)
+            if name == http_api.DEFAULT_STAGE:
                 default = new
             else:
-                named[record.key] = new
+                named[name] = new
         self._http_apis[api_id] = HttpApiStages(api_id, named, default)
 
     def _reload_rest(self, api_id: str) -> None:

@@ -8,7 +8,9 @@ or, for an HTTP API, selects its stage (http_api/stages.py) and runs the HTTP AP
 and sends what it produced. A request for no API Tollway knows gets a 404 saying how invoke
 URLs look (AWS would not answer at all: the host would not resolve); an unknown stage of a
 REST API is AWS's 403 "Missing Authentication Token", a path no stage of an HTTP API serves
-its 404 "Not Found".
+its 404 "Not Found". WebSocket APIs (dataplane/websocket/): an upgrade at a stage's URL is a
+connection (session.py); a plain request serves the `@connections` API (management.py), and
+anything else gets 403 `{"message":"Forbidden"}`, as does an upgrade no WebSocket stage serves.
 
 A request whose Host is a custom domain name goes by the domain's mappings instead
 (domains.py); an mTLS domain serves only requests whose TLS connection was verified for it
@@ -41,6 +43,9 @@ from tollway.dataplane.http_api.context import HttpContext
 from tollway.dataplane.http_api.stages import Selected, select_stage
 from tollway.dataplane.http_protocol import HEADER_BYTES
 from tollway.dataplane.registry import DeploymentRegistry
+from tollway.dataplane.websocket.compiled import CompiledWsStage
+from tollway.dataplane.websocket.management import MAX_DATA_BYTES, is_management, manage
+from tollway.dataplane.websocket.session import WebSocketSessions, send_ws_refusal
 from tollway.model import ids
 from tollway.model.http_api import DEFAULT_STAGE
 
@@ -76,8 +81,10 @@ class GatewayServer:
         region: str,
         http_pipeline: Pipeline[HttpContext],
         domains: DomainTable | None = None,
+        websockets: WebSocketSessions | None = None,
     ) -> None:
         self.registry = registry
+        self.websockets = websockets
         self.domains = domains
         self.pipeline = pipeline
         self.http_pipeline = http_pipeline
@@ -86,6 +93,9 @@ class GatewayServer:
         self.ready = False
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            await self._serve_websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             return
         try:
@@ -120,20 +130,17 @@ class GatewayServer:
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         host = next((v for k, v in headers if k.lower() == "host"), "")
         path = raw_path.decode("latin-1")
-        via = _DEFAULT_ENDPOINT
-        domain = self.domains.find(host) if self.domains and self.domains.domains else None
-        if domain is not None:
-            endpoint, via_domain, refusal = self._domain_endpoint(domain, scope, path)
-            if refusal is not None:
-                await _send(send, refusal)
-                return
-            assert endpoint is not None and via_domain is not None
-            via = via_domain
-        else:
-            endpoint = resolve(host, path)
-            if endpoint is None or not self.registry.knows(endpoint.api_id):
-                await _send(send, _no_api(host, path, endpoint.api_id if endpoint else None))
-                return
+        endpoint, via, refusal = self._locate(scope, host, path)
+        if refusal is not None:
+            await _send(send, refusal)
+            return
+        assert endpoint is not None
+        if (
+            self.websockets is not None
+            and (ws_api := self.registry.websocket_api(endpoint.api_id)) is not None
+        ):
+            await self._serve_ws_http(ws_api, endpoint, via, scope, receive, send)
+            return
         http_api = self.registry.http_api(endpoint.api_id)
         if http_api is not None:
             await self._serve_http(http_api, endpoint, via, scope, receive, send, headers, host)
@@ -164,6 +171,79 @@ class GatewayServer:
                 ctx.response, request.header("Accept-Encoding"), minimum
             )
         await _send(send, ctx.response)
+
+    def _locate(
+        self, scope: dict[str, Any], host: str, path: str
+    ) -> tuple[Endpoint | None, _Via, Response | None]:
+        """The API and stage a request is for, how it came, or the answer when none is."""
+        domain = self.domains.find(host) if self.domains and self.domains.domains else None
+        if domain is not None:
+            endpoint, via_domain, refusal = self._domain_endpoint(domain, scope, path)
+            return endpoint, via_domain or _DEFAULT_ENDPOINT, refusal
+        endpoint = resolve(host, path)
+        if endpoint is None or not self.registry.knows(endpoint.api_id):
+            return (
+                None,
+                _DEFAULT_ENDPOINT,
+                _no_api(host, path, endpoint.api_id if endpoint else None),
+            )
+        return endpoint, _DEFAULT_ENDPOINT, None
+
+    async def _serve_websocket(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """A WebSocket upgrade: served when it is for a WebSocket API's stage, else refused
+        with the answer a plain request to the same URL would get."""
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        path = raw_path.decode("latin-1")
+        host = next((v.decode("latin-1") for k, v in scope["headers"] if k.lower() == b"host"), "")
+        endpoint, via, refusal = self._locate(scope, host, path)
+        stages = self.registry.websocket_api(endpoint.api_id) if endpoint is not None else None
+        stage = stages.get(endpoint.stage_name) if stages is not None and endpoint else None
+        if refusal is None and (
+            stage is None
+            or endpoint is None
+            or endpoint.path != "/"
+            or (stage.disable_execute_api_endpoint and via.base_path is None)
+        ):
+            refusal = _forbidden()
+        if refusal is not None or self.websockets is None or stage is None or endpoint is None:
+            await receive()  # websocket.connect
+            response = refusal or _forbidden()
+            await send_ws_refusal(send, response.status, response.headers, response.body)
+            return
+        if via.base_path is None and path.startswith(PATH_PREFIX):
+            domain_name = f"{host}{PATH_PREFIX}{endpoint.api_id}"
+        else:
+            domain_name = host
+        arn_prefix = (
+            f"arn:aws:execute-api:{self.region}:{self.account_id}:{endpoint.api_id}/"
+            f"{endpoint.stage_name}/"
+        )
+        await self.websockets.serve(stage, scope, receive, send, domain_name, arn_prefix)
+
+    async def _serve_ws_http(
+        self,
+        stages: dict[str, CompiledWsStage],
+        endpoint: Endpoint,
+        via: _Via,
+        scope: dict[str, Any],
+        receive: Any,
+        send: Any,
+    ) -> None:
+        """A plain HTTP request to a WebSocket API: the `@connections` API, else 403."""
+        assert self.websockets is not None
+        stage = stages.get(endpoint.stage_name)
+        if (
+            stage is None
+            or not is_management(endpoint.path)
+            or (stage.disable_execute_api_endpoint and via.base_path is None)
+        ):
+            await _send(send, _forbidden())
+            return
+        body = await read_body(receive, MAX_DATA_BYTES)
+        response = await manage(
+            self.websockets.connections, endpoint.api_id, scope["method"], endpoint.path, body
+        )
+        await _send(send, response)
 
     def _domain_endpoint(
         self, domain: CompiledDomain, scope: dict[str, Any], path: str

@@ -1,5 +1,5 @@
 """The deployment registry loads HTTP APIs from the store beside REST APIs: stages with a
-deployment's snapshot, reloads on change, warns about WebSocket APIs."""
+deployment's snapshot, reloads on change; WebSocket APIs beside them (dataplane/websocket/)."""
 
 from __future__ import annotations
 
@@ -82,19 +82,30 @@ def test_loads_named_and_default_stages_and_reloads(store: SqliteStore) -> None:
     assert not registry.knows(API_ID)
 
 
-def test_websocket_apis_are_not_served_and_say_so(
+def test_websocket_apis_are_served_and_warn_once(
     store: SqliteStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     api = _put_api(store, "WEBSOCKET")
+    api["Api"]["RouteSelectionExpression"] = "$request.body.action"
+    api["Routes"]["r000001"]["AuthorizationType"] = "AWS_IAM"
+    api["Routes"]["r000001"]["RouteKey"] = "$connect"
     _deploy(store, api, "dep0001", "prod")
     registry = _registry(store)
     with caplog.at_level(logging.WARNING, "tollway.dataplane"):
         registry.load_all()
         registry.reload(API_ID)
-    assert not registry.knows(API_ID)
+    assert registry.knows(API_ID)
+    assert registry.http_api(API_ID) is None
+    stages = registry.websocket_api(API_ID)
+    assert stages is not None and set(stages) == {"prod"}
+    assert stages["prod"].connect is not None and stages["prod"].iam is not None
     assert [r.getMessage() for r in caplog.records] == [
-        f"API {API_ID} (unit) is a WebSocket API: WebSocket APIs are not served yet"
+        f"API {API_ID} stage prod (deployment dep0001): AWS_IAM authorization: no identities "
+        "are configured (--identities FILE), so every request is refused"
     ]
+    store.commit(deletes=[Delete(http_api.V2_API_KIND, API_ID)])
+    registry.reload(API_ID)
+    assert not registry.knows(API_ID) and registry.websocket_api(API_ID) is None
 
 
 def test_stage_warnings_are_logged_when_loaded(
