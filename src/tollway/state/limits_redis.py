@@ -8,9 +8,13 @@ Every key a call touches has the hash tag `{limits}`: the account-wide bucket is
 call, so all limit keys share one Redis Cluster slot (a script may only touch one slot).
 
 The scripts of the requests that arrive in one turn of the event loop go to Redis in one
-pipeline (`_Batch`): each request still runs its own script, atomically, but many share one
-write and one read, which is most of what a Redis call costs the gateway's CPU (measured here:
-about 90 us per call alone, under 20 us each in batches of 10 or more).
+write: each request still runs its own script, atomically, but many share one write and one
+read. On a plain `redis://` URL that is `_LeanAcquire` over resp.py's own connection, with the
+command's bytes mostly precomputed (each bucket's key and arguments once, the quota's per
+day): measured here with 50 callers, 34.5 -> 9.6 us of client CPU per call for four levels
+and a quota, 17.7 -> 4.9 us for the account bucket alone. Other URLs (`rediss://`,
+`unix://`) use redis-py's pipeline (`_Batch`: about 90 us per call alone, 26-43 us each with
+50 in flight).
 
 `GuardedLimits` is what the composition root wires: Redis while it answers, this process's
 memory (`MemoryLimits`: local limits, local quota counts) while it does not, through the
@@ -20,6 +24,7 @@ shared `RedisGuard` (one try per `retry_after` during an outage; the first succe
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,11 +38,13 @@ from tollway.state.limits import (
     Quota,
     QuotaKeys,
     adjust_key,
+    day_key,
     period_key,
     period_ttl,
     utc_day,
 )
 from tollway.state.redis import UNAVAILABLE, RedisState
+from tollway.state.resp import RespClient, bulk, encode
 
 TAG = "limits"
 
@@ -152,6 +159,82 @@ class _Batch:
         return list(await pipe.execute(raise_on_error=False))
 
 
+class _LeanAcquire:
+    """The acquire script as one precomputed EVALSHA command on resp.py's connection.
+
+    A command is a header (by the number of buckets and whether there is a quota), the keys,
+    then the arguments; only `now` is encoded per call, the rest is cached bytes."""
+
+    MAX_BUCKETS = 10_000  # cached encodings; beyond, the cache starts again (redeployments)
+
+    def __init__(self, resp: RespClient, prefix: Callable[[str], str]) -> None:
+        self._resp = resp
+        self._prefix = prefix
+        self._sha = hashlib.sha1(_ACQUIRE.encode()).hexdigest()  # what SCRIPT LOAD answers
+        self._load = encode("SCRIPT", "LOAD", _ACQUIRE)
+        self._headers: dict[int, bytes] = {}
+        self._buckets: dict[Bucket, tuple[bytes, bytes]] = {}
+        self._day = -1
+        self._quotas: dict[Quota, tuple[bytes, bytes]] = {}
+
+    def command(self, buckets: Sequence[Bucket], quota: Quota | None, now: float) -> bytes:
+        cache = self._buckets
+        keys: list[bytes] = []
+        args: list[bytes] = []
+        for bucket in buckets:
+            encoded = cache.get(bucket)
+            if encoded is None:
+                encoded = self._bucket(bucket)
+            keys.append(encoded[0])
+            args.append(encoded[1])
+        if quota is None:
+            shape, quota_keys, quota_args = len(buckets) * 2, b"", b"$1\r\n0\r\n"
+        else:
+            shape = len(buckets) * 2 + 1
+            quota_keys, quota_args = self._quota(quota, now)
+        header = self._headers.get(shape) or self._header(shape)
+        now_arg = bulk(repr(now))
+        return b"".join((header, quota_keys, *keys, now_arg, quota_args, *args))
+
+    async def run(self, command: bytes) -> int:
+        try:
+            return int(await self._resp.call(command))
+        except NoScriptError:
+            # Redis restarted (scripts are not kept): load it again, run this one again.
+            await self._resp.call(self._load)
+            return int(await self._resp.call(command))
+
+    def _header(self, shape: int) -> bytes:
+        buckets, has_quota = divmod(shape, 2)
+        keys = buckets + 2 * has_quota
+        args = 2 + 3 * has_quota + 3 * buckets
+        parts = b"*%d\r\n" % (3 + keys + args) + bulk("EVALSHA") + bulk(self._sha) + bulk(keys)
+        self._headers[shape] = parts
+        return parts
+
+    def _bucket(self, bucket: Bucket) -> tuple[bytes, bytes]:
+        if len(self._buckets) >= self.MAX_BUCKETS:
+            self._buckets = {}
+        args = bulk(repr(bucket.rate)) + bulk(bucket.burst) + bulk(bucket.ttl)
+        encoded = self._buckets[bucket] = (bulk(self._prefix(bucket.key)), args)
+        return encoded
+
+    def _quota(self, quota: Quota, now: float) -> tuple[bytes, bytes]:
+        """The quota's keys and arguments, which change with the day."""
+        day_number = int(now // DAY_SECONDS)
+        if day_number != self._day:
+            self._day, self._quotas = day_number, {}
+        encoded = self._quotas.get(quota)
+        if encoded is None:
+            day = utc_day(now)
+            keys = bulk(self._prefix(period_key(quota, day))) + bulk(
+                self._prefix(day_key(quota.key, day))
+            )
+            args = bulk(1) + bulk(quota.limit) + bulk(period_ttl(quota, day)) + bulk(_USAGE_TTL)
+            encoded = self._quotas[quota] = (keys, args)
+        return encoded
+
+
 def _ignore(task: asyncio.Task[None]) -> None:
     if not task.cancelled():
         task.exception()  # errors were handed to the requests' futures
@@ -162,6 +245,7 @@ class RedisLimits:
         self.clock = clock
         self._state = state
         self._acquire = _Batch(state, _ACQUIRE)
+        self._lean = None if state.resp is None else _LeanAcquire(state.resp, self._key)
         self._set_remaining = state.client.register_script(_SET_REMAINING)
         self._quota_keys = QuotaKeys()
 
@@ -170,6 +254,9 @@ class RedisLimits:
 
     async def acquire(self, buckets: Sequence[Bucket], quota: Quota | None) -> int:
         now = self.clock()
+        lean = self._lean
+        if lean is not None:
+            return await lean.run(lean.command(buckets, quota, now))
         keys: list[str] = []
         args: list[Any] = [repr(now)]
         if quota is not None:
