@@ -53,7 +53,8 @@ def free_port() -> int:
 class RedisServer:
     """A private redis-server (no persistence) that a test may stop and start again."""
 
-    def __init__(self) -> None:
+    def __init__(self, *options: str) -> None:
+        self.options = options  # more redis-server options, e.g. "--requirepass", "secret"
         binary = shutil.which("redis-server")
         if binary is None:
             unavailable("redis-server is not installed")
@@ -68,7 +69,7 @@ class RedisServer:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
+             "--appendonly", "no", *self.options],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
