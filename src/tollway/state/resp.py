@@ -103,7 +103,7 @@ class _Connection(asyncio.Protocol):
         self._ready = False  # connected, AUTH and SELECT done: commands may be written
         self._flush_scheduled = False
         self._timer: asyncio.TimerHandle | None = None
-        self._progress = 0.0  # loop time of the last reply (or of the first write since)
+        self._progress = 0.0  # loop time of the last reply, or of a write when none waited
         self.closed = False
         self._connecting = self._loop.create_task(self._connect())
         self._connecting.add_done_callback(_ignore)
@@ -124,11 +124,12 @@ class _Connection(asyncio.Protocol):
                 self._loop.create_connection(lambda: self, client.host, client.port),
                 client.timeout,
             )
+            if self.closed:  # by the client, while connecting
+                return
             if client.hello:
                 # AUTH/SELECT replies come first; an error reply fails the connection.
                 replies = [self._loop.create_future() for _ in client.hello]
-                self._waiting.extend(replies)
-                self._write(b"".join(client.hello))
+                self._write(b"".join(client.hello), replies)
                 for reply in replies:
                     await reply
         except asyncio.CancelledError:
@@ -145,14 +146,15 @@ class _Connection(asyncio.Protocol):
         if self.closed or not self._queued:
             return
         commands, self._queued = self._queued, []
-        self._waiting.extend(self._queued_futures)
-        self._queued_futures = []
-        self._write(b"".join(commands))
+        futures, self._queued_futures = self._queued_futures, []
+        self._write(b"".join(commands), futures)
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes, futures: list[asyncio.Future[Any]]) -> None:
         assert self._transport is not None
+        if not self._waiting:
+            self._progress = self._loop.time()  # the wait starts now, not at the last reply
+        self._waiting.extend(futures)
         if self._timer is None:
-            self._progress = self._loop.time()
             self._timer = self._loop.call_at(self._progress + self._client.timeout, self._check)
         self._transport.write(data)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -299,3 +300,25 @@ def test_a_redis_without_the_script_gets_it_loaded_again(run: Run, private: Redi
             await state.close()
 
     run(test)
+
+
+def test_a_unix_socket_url_counts_through_redis_py(run: Run, tmp_path: Path) -> None:
+    socket_path = tmp_path / "redis.sock"
+    server = RedisServer("--unixsocket", str(socket_path))
+    server.start()
+
+    async def test() -> None:
+        state = RedisState(f"unix://{socket_path}?db=0")
+        assert state.resp is None
+        limits = RedisLimits(state, lambda: 1_000_000.0)
+        try:
+            bucket = Bucket("b", 0.0, 1)
+            assert await limits.acquire([bucket], None) == OK
+            assert await limits.acquire([bucket], None) == THROTTLED
+        finally:
+            await state.close()
+
+    try:
+        run(test)
+    finally:
+        server.stop()
