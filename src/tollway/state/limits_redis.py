@@ -24,6 +24,7 @@ shared `RedisGuard` (one try per `retry_after` during an outage; the first succe
 from __future__ import annotations
 
 import asyncio
+import datetime
 import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -35,6 +36,7 @@ from tollway.state.limits import (
     USAGE_DAYS,
     Bucket,
     Limits,
+    PerQuotaDay,
     Quota,
     QuotaKeys,
     adjust_key,
@@ -174,8 +176,7 @@ class _LeanAcquire:
         self._load = encode("SCRIPT", "LOAD", _ACQUIRE)
         self._headers: dict[int, bytes] = {}
         self._buckets: dict[Bucket, tuple[bytes, bytes]] = {}
-        self._day = -1
-        self._quotas: dict[Quota, tuple[bytes, bytes]] = {}
+        self._quotas = PerQuotaDay(self._quota)
 
     def command(self, buckets: Sequence[Bucket], quota: Quota | None, now: float) -> bytes:
         cache = self._buckets
@@ -191,7 +192,7 @@ class _LeanAcquire:
             shape, quota_keys, quota_args = len(buckets) * 2, b"", b"$1\r\n0\r\n"
         else:
             shape = len(buckets) * 2 + 1
-            quota_keys, quota_args = self._quota(quota, now)
+            quota_keys, quota_args = self._quotas(quota, now)
         header = self._headers.get(shape) or self._header(shape)
         now_arg = bulk(repr(now))
         return b"".join((header, quota_keys, *keys, now_arg, quota_args, *args))
@@ -214,25 +215,17 @@ class _LeanAcquire:
 
     def _bucket(self, bucket: Bucket) -> tuple[bytes, bytes]:
         if len(self._buckets) >= self.MAX_BUCKETS:
-            self._buckets = {}
+            self._buckets.clear()
         args = bulk(repr(bucket.rate)) + bulk(bucket.burst) + bulk(bucket.ttl)
         encoded = self._buckets[bucket] = (bulk(self._prefix(bucket.key)), args)
         return encoded
 
-    def _quota(self, quota: Quota, now: float) -> tuple[bytes, bytes]:
-        """The quota's keys and arguments, which change with the day."""
-        day_number = int(now // DAY_SECONDS)
-        if day_number != self._day:
-            self._day, self._quotas = day_number, {}
-        encoded = self._quotas.get(quota)
-        if encoded is None:
-            day = utc_day(now)
-            keys = bulk(self._prefix(period_key(quota, day))) + bulk(
-                self._prefix(day_key(quota.key, day))
-            )
-            args = bulk(1) + bulk(quota.limit) + bulk(period_ttl(quota, day)) + bulk(_USAGE_TTL)
-            encoded = self._quotas[quota] = (keys, args)
-        return encoded
+    def _quota(self, quota: Quota, day: datetime.date) -> tuple[bytes, bytes]:
+        """The quota's keys and arguments on a day."""
+        period, counted = period_key(quota, day), day_key(quota.key, day)
+        keys = bulk(self._prefix(period)) + bulk(self._prefix(counted))
+        args = bulk(1) + bulk(quota.limit) + bulk(period_ttl(quota, day)) + bulk(_USAGE_TTL)
+        return keys, args
 
 
 def _ignore(task: asyncio.Task[None]) -> None:
@@ -260,8 +253,8 @@ class RedisLimits:
         keys: list[str] = []
         args: list[Any] = [repr(now)]
         if quota is not None:
-            period, day_key = self._quota_keys(quota, now)
-            keys += [self._key(period), self._key(day_key)]
+            period, day = self._quota_keys(quota, now)
+            keys += [self._key(period), self._key(day)]
             args += ["1", quota.limit, period_ttl(quota, utc_day(now)), _USAGE_TTL]
         else:
             args.append("0")
