@@ -53,14 +53,6 @@ def shared(prefix: str) -> Iterator[Any]:
         client.close()
 
 
-@pytest.fixture
-def private() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
-
-
 def test_commands_are_resp_arrays_of_bulk_strings() -> None:
     assert encode("SET", "k", 1) == b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n1\r\n"
     assert encode(b"GET", "caf\u00e9") == b"*2\r\n$3\r\nGET\r\n$5\r\ncaf\xc3\xa9\r\n"
@@ -244,15 +236,17 @@ def test_no_reply_in_time_is_a_timeout_and_the_next_call_connects_again(run: Run
     run(test)
 
 
-def test_a_restarted_redis_is_unavailable_then_reconnected(run: Run, private: RedisServer) -> None:
+def test_a_restarted_redis_is_unavailable_then_reconnected(
+    run: Run, redis_server: RedisServer
+) -> None:
     async def test() -> None:
-        client = RespClient(private.url, SOCKET_TIMEOUT)
+        client = RespClient(redis_server.url, SOCKET_TIMEOUT)
         try:
             assert await client.call(encode("PING")) == b"PONG"
-            private.stop()
+            redis_server.stop()
             with pytest.raises(UNAVAILABLE):
                 await client.call(encode("PING"))
-            private.start()
+            redis_server.start()
             assert await client.call(encode("PING")) == b"PONG"
         finally:
             client.close()
@@ -284,9 +278,11 @@ def test_the_limits_command_is_the_one_redis_py_would_send(prefix: str) -> None:
             assert command == encode("EVALSHA", lean._sha, len(keys), *keys, *args)
 
 
-def test_a_redis_without_the_script_gets_it_loaded_again(run: Run, private: RedisServer) -> None:
+def test_a_redis_without_the_script_gets_it_loaded_again(
+    run: Run, redis_server: RedisServer
+) -> None:
     async def test() -> None:
-        state = RedisState(private.url)
+        state = RedisState(redis_server.url)
         limits = RedisLimits(state, lambda: 1_000_000.0)
         bucket = Bucket("b", 0.0, 2)
         sha = limits._lean._sha  # type: ignore[union-attr]
