@@ -1,6 +1,7 @@
 """state/resp.py: the limits script's own Redis connection, each test on asyncio's loop and
-on uvloop (the server's: its transports are not asyncio's classes). Redis is the shared one (keys under a prefix of this run, db 0 and db 5) or a
-private redis-server that a test restarts, flushes scripts on, or protects with a password."""
+on uvloop (the server's: its transports are not asyncio's classes). Redis is the shared one
+(keys under a prefix of this run, db 0 and db 5) or a private redis-server that a test
+restarts, flushes scripts on, or protects with a password."""
 
 from __future__ import annotations
 
