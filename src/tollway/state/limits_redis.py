@@ -197,13 +197,13 @@ class _LeanAcquire:
         now_arg = bulk(repr(now))
         return b"".join((header, quota_keys, *keys, now_arg, quota_args, *args))
 
-    async def run(self, command: bytes) -> int:
-        try:
-            return int(await self._resp.call(command))
-        except NoScriptError:
-            # Redis restarted (scripts are not kept): load it again, run this one again.
-            await self._resp.call(self._load)
-            return int(await self._resp.call(command))
+    def call(self, command: bytes) -> asyncio.Future[Any]:
+        return self._resp.call(command)
+
+    async def reload(self, command: bytes) -> int:
+        """After NOSCRIPT (Redis restarted: scripts are not kept): load it, run it again."""
+        await self._resp.call(self._load)
+        return int(await self._resp.call(command))
 
     def _header(self, shape: int) -> bytes:
         buckets, has_quota = divmod(shape, 2)
@@ -249,7 +249,11 @@ class RedisLimits:
         now = self.clock()
         lean = self._lean
         if lean is not None:
-            return await lean.run(lean.command(buckets, quota, now))
+            command = lean.command(buckets, quota, now)
+            try:
+                return int(await lean.call(command))
+            except NoScriptError:
+                return await lean.reload(command)
         keys: list[str] = []
         args: list[Any] = [repr(now)]
         if quota is not None:
