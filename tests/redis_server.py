@@ -59,7 +59,8 @@ def free_port() -> int:
 class PrivateRedis:
     """A `redis-server` of this test's own on a free loopback port, nothing persisted."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, *options: str) -> None:
+        self.options = options  # more redis-server options, e.g. "--requirepass", "secret"
         if shutil.which("redis-server") is None:
             unavailable("redis-server is not installed")
         self.directory = directory
@@ -70,7 +71,7 @@ class PrivateRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", *(["--dir", str(self.directory)] if self.directory else [])],
+             "--appendonly", "no", *(["--dir", str(self.directory)] if self.directory else []), *self.options],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
@@ -80,6 +81,8 @@ class PrivateRedis:
             try:
                 client.ping()
                 break
+            except (redis.AuthenticationError, redis.ResponseError):
+                break  # it answers (a server with a password refuses the unauthenticated ping)
             except redis.RedisError:
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     self.stop()

@@ -28,7 +28,9 @@ import datetime
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
+
+T = TypeVar("T")
 
 OK = 0
 THROTTLED = 1
@@ -108,23 +110,30 @@ def period_ttl(quota: Quota, day: datetime.date) -> int:
     return (days + 1) * DAY_SECONDS
 
 
-class QuotaKeys:
-    """`period_key` and `day_key` of a quota for a time, remembered for the day: formatting
-    dates is most of a memory quota check's cost."""
+class PerQuotaDay(Generic[T]):
+    """What `build` makes of a quota and the UTC day of a time, remembered for the day:
+    formatting dates is most of a quota check's cost."""
 
-    def __init__(self) -> None:
+    def __init__(self, build: Callable[[Quota, datetime.date], T]) -> None:
+        self._build = build
         self._day = -1
-        self._keys: dict[Quota, tuple[str, str]] = {}
+        self._values: dict[Quota, T] = {}
 
-    def __call__(self, quota: Quota, now: float) -> tuple[str, str]:
+    def __call__(self, quota: Quota, now: float) -> T:
         day_number = int(now // DAY_SECONDS)
         if day_number != self._day:
-            self._day, self._keys = day_number, {}
-        keys = self._keys.get(quota)
-        if keys is None:
-            day = utc_day(now)
-            keys = self._keys[quota] = (period_key(quota, day), day_key(quota.key, day))
-        return keys
+            self._day, self._values = day_number, {}
+        value = self._values.get(quota)
+        if value is None:
+            value = self._values[quota] = self._build(quota, utc_day(now))
+        return value
+
+
+class QuotaKeys(PerQuotaDay[tuple[str, str]]):
+    """`period_key` and `day_key` of a quota for a time."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda quota, day: (period_key(quota, day), day_key(quota.key, day)))
 
 
 class Limits(Protocol):

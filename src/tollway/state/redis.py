@@ -26,6 +26,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from tollway.state.resp import RespClient, lean_url
+
 log = logging.getLogger("tollway.state")
 
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
@@ -91,10 +93,14 @@ class RedisState:
             health_check_interval=0,
         )
         self.guard = RedisGuard(retry_after)
+        # The limits script's own connection (resp.py); None for URLs only redis-py serves.
+        self.resp = RespClient(url, SOCKET_TIMEOUT) if lean_url(url) is not None else None
 
     def key(self, tag: str, *rest: str) -> str:
         """`prefix:{tag}:rest...`: keys with one tag share a Redis Cluster slot."""
         return ":".join((self.prefix, "{" + tag + "}", *rest))
 
     async def close(self) -> None:
+        if self.resp is not None:
+            self.resp.close()
         await self.client.aclose()

@@ -1,5 +1,6 @@
 """The Limits contract (state/limits.py): one suite over every implementation — process
-memory and Redis (the shared Redis on 127.0.0.1:6379, under a key prefix of this run)."""
+memory and Redis (the shared Redis on 127.0.0.1:6379, under a key prefix of this run), on
+resp.py's connection and on redis-py (what `rediss://` and `unix://` URLs use)."""
 
 from __future__ import annotations
 
@@ -36,13 +37,15 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-py"])
 async def limits(request: pytest.FixtureRequest) -> AsyncIterator[Limits]:
     clock = Clock()
     if request.param == "memory":
         yield MemoryLimits(clock)
         return
     state = RedisState(shared_redis_url(), prefix=unique_prefix())
+    if request.param == "redis-py":
+        state.resp = None
     try:
         yield RedisLimits(state, clock)
     finally:
