@@ -47,6 +47,8 @@ from tollway.dataplane.server import GatewayServer
 from tollway.dataplane.test_invoke import MethodTester
 from tollway.dataplane.tls import TlsContexts
 from tollway.dataplane.usage_plans import KeyIndex, RequestLimits
+from tollway.dataplane.websocket.management_iam import ManagementIam
+from tollway.dataplane.websocket.metering import WsMetering, connection_bucket
 from tollway.dataplane.websocket.protocol import MAX_MESSAGE_BYTES, GatewayWebSocketProtocol
 from tollway.dataplane.websocket.session import WebSocketSessions, WsLimits
 from tollway.functions.host import FunctionHost
@@ -191,6 +193,10 @@ class Tollway:
             websockets=WebSocketSessions(
                 MemoryConnections(),
                 WsLimits(settings.websocket_idle_timeout, settings.websocket_max_duration),
+                WsMetering(self.limits, connection_bucket(settings.websocket_connection_rate)),
+                ManagementIam(self.identities, settings.region, settings.account_id)
+                if settings.identities
+                else None,
             ),
         )
         self.admin = (

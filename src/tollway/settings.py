@@ -82,6 +82,13 @@ class Settings:
         default=7200.0,
         metadata={"help": "seconds a WebSocket connection may stay open (API Gateway: 2 hours)"},
     )
+    websocket_connection_rate: float = field(
+        default=500.0,
+        metadata={
+            "help": "new WebSocket connections a second across the gateway, burst the same "
+            "(API Gateway: 500 per account and Region); -1 for no limit"
+        },
+    )
     event_retry_delay: float = field(
         default=60.0,
         metadata={"help": "seconds before retrying a failed Event invocation (doubles after)"},

@@ -240,6 +240,17 @@ class GatewayServer:
             await _send(send, _forbidden())
             return
         body = await read_body(receive, MAX_DATA_BYTES)
+        iam = self.websockets.management_iam
+        if iam is not None:  # `--identities`: calls must be signed and allowed
+            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+            raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+            host = next((v for k, v in headers if k.lower() == "host"), "")
+            request = _request(scope, raw_path, endpoint.path, "", headers, host, body)
+            arn = iam.arn(endpoint.api_id, endpoint.stage_name, scope["method"], endpoint.path)
+            refusal = iam.refusal(request, arn)
+            if refusal is not None:
+                await _send(send, refusal)
+                return
         response = await manage(
             self.websockets.connections, endpoint.api_id, scope["method"], endpoint.path, body
         )

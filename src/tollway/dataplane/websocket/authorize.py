@@ -99,6 +99,7 @@ class ConnectAuthorizer:
         values = answer.context_strings()
         conn.authorizer = {**values, "principalId": answer.principal_id}
         conn.context = conn.authorizer
+        conn.usage_identifier_key = answer.usage_identifier_key
 
 
 class _IamContext:

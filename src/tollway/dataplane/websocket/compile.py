@@ -5,16 +5,18 @@ the route-selection expression, each route's integration (integrations.py), whet
 two-way (RouteResponseSelectionExpression `$default` and a RouteResponse keyed `$default`,
 spec §13.3), and the `$connect` authorization. What Tollway does not support yet is named in a
 warning the registry logs when the stage loads: HTTP, HTTP_PROXY and AWS (templated Lambda)
-integrations, API keys on `$connect`, request models, stage throttling
-and access logging settings.
+integrations, request models, and logging settings. Each route's throttle (the stage's
+`RouteSettings`/`DefaultRouteSettings`) and `$connect`'s API key requirement are compiled
+here and applied by metering.py.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tollway.dataplane.integrations import substitute_stage_variables
 from tollway.dataplane.mapping.vtl import TemplateError
+from tollway.dataplane.throttling import http_route_bucket
 from tollway.dataplane.websocket.authorize import ConnectAuthorizer, ConnectIam, build_authorizer
 from tollway.dataplane.websocket.compiled import (
     CONNECT,
@@ -30,6 +32,7 @@ from tollway.dataplane.websocket.integrations import (
     WsIntegration,
     mock_template,
 )
+from tollway.dataplane.websocket.metering import AUTHORIZER, HEADER
 from tollway.dataplane.websocket.selection import SelectionError, Selector
 from tollway.model.arns import lambda_function_of
 from tollway.model.http_api import ApiDefinition, Route, Stage, integration_id_of
@@ -69,15 +72,14 @@ def compile_stage(
         disable_execute_api_endpoint=bool(api.get("DisableExecuteApiEndpoint")),
         warnings=warnings,
     )
-    if any(r.get("ApiKeyRequired") for r in definition["Routes"].values()):
-        warnings.append("API keys on $connect (ApiKeyRequired) are not enforced on WebSocket "
-                        "APIs yet")  # fmt: skip
+    _api_keys(compiled, definition, api, warnings)
     for route in definition["Routes"].values():
         key = route["RouteKey"]
         compiled_route = CompiledRoute(
             key,
             _integration(definition, route, api_id, stage, variables, services, warnings),
             _two_way(definition, route),
+            http_route_bucket(cast(dict[str, Any], stage), api_id, key),
         )
         if route.get("RequestModels") or route.get("ModelSelectionExpression"):
             warnings.append(f"route {key}: request models are not validated on WebSocket APIs yet")
@@ -90,22 +92,43 @@ def compile_stage(
             compiled.default = compiled_route
         else:
             compiled.routes[key] = compiled_route
-    for name in ("DefaultRouteSettings", "RouteSettings", "AccessLogSettings"):
-        if _configured(stage.get(name)):
-            warnings.append(f"the stage's {name} are not applied to WebSocket APIs yet "
-                            "(throttling, logging)")  # fmt: skip
+    if _logging(stage):
+        warnings.append("the stage's logging settings (LoggingLevel, DetailedMetricsEnabled, "
+                        "AccessLogSettings) are not applied to WebSocket APIs yet")  # fmt: skip
     return compiled
 
 
-def _configured(settings: Any) -> bool:
-    if not settings:
-        return False
-    if isinstance(settings, dict):
-        return any(
-            v not in (None, False, "OFF", 0, {}) and k != "DataTraceEnabled"
-            for k, v in settings.items()
-        )
-    return True
+def _logging(stage: Stage) -> bool:
+    """Whether the stage asks for logging or metrics (its throttling settings are applied)."""
+    if stage.get("AccessLogSettings"):
+        return True
+    settings = [stage.get("DefaultRouteSettings") or {}]
+    settings += list((stage.get("RouteSettings") or {}).values())
+    return any(
+        s.get(name) not in (None, False, "OFF")
+        for s in settings
+        for name in ("LoggingLevel", "DetailedMetricsEnabled")
+    )
+
+
+def _api_keys(
+    compiled: CompiledWsStage, definition: ApiDefinition, api: Any, warnings: list[str]
+) -> None:
+    """`ApiKeyRequired` is honoured on `$connect` (AWS checks keys there only; metering.py)."""
+    for route in definition["Routes"].values():
+        if not route.get("ApiKeyRequired"):
+            continue
+        key = route["RouteKey"]
+        if key != CONNECT:
+            warnings.append(f"route {key}: ApiKeyRequired is applied on $connect only (the key "
+                            "is checked when the connection is made)")  # fmt: skip
+            continue
+        expression = api.get("ApiKeySelectionExpression") or HEADER
+        if expression not in (HEADER, AUTHORIZER):
+            warnings.append(f"ApiKeySelectionExpression {expression} is not supported; "
+                            f"the key is read with {HEADER}")  # fmt: skip
+            expression = HEADER
+        compiled.api_key_source = expression
 
 
 def _two_way(definition: ApiDefinition, route: Route) -> bool:

@@ -15,6 +15,7 @@ from tollway.dataplane.websocket.selection import Selector
 if TYPE_CHECKING:
     from tollway.dataplane.websocket.authorize import ConnectAuthorizer, ConnectIam
     from tollway.dataplane.websocket.integrations import WsIntegration
+    from tollway.state.limits import Bucket
 
 CONNECT = "$connect"
 DISCONNECT = "$disconnect"
@@ -26,6 +27,7 @@ class CompiledRoute:
     key: str
     integration: WsIntegration | None  # None: a route without a target
     two_way: bool  # RouteResponseSelectionExpression `$default` and a `$default` response
+    throttle: Bucket | None = None  # the stage's RouteSettings/DefaultRouteSettings (metering.py)
 
 
 @dataclass(slots=True)
@@ -41,6 +43,7 @@ class CompiledWsStage:
     authorizer: ConnectAuthorizer | None = None
     iam: ConnectIam | None = None  # AWS_IAM on `$connect`
     refusal: str | None = None  # why every connection is refused with 500
+    api_key_source: str | None = None  # `$connect` ApiKeyRequired: the key selection expression
     stage_variables: dict[str, str] = field(default_factory=dict)
     disable_execute_api_endpoint: bool = False
     warnings: list[str] = field(default_factory=list)

@@ -47,6 +47,7 @@ class Connection:
     authorizer: dict[str, Any] | None = None  # requestContext.authorizer
     context: dict[str, str] = field(default_factory=dict)  # `$context.authorizer.*` as text
     identity: dict[str, Any] = field(default_factory=dict)  # an IAM caller's identity fields
+    usage_identifier_key: str | None = None  # the Lambda authorizer's (API keys: metering.py)
 
     def header(self, name: str) -> str | None:
         lower = name.lower()

@@ -13,6 +13,8 @@ AWS counterpart: API Gateway's WebSocket connection lifecycle.
   "requestId":"..."}`; an integration that fails: `{"message": "Internal server error", ...}`
   (the shape reported from AWS, GitHub aws-samples/simple-websockets-chat-app#24; the
   spacing is AWS's as reported). A two-way route sends the integration's output back.
+- API keys on `$connect`, route and account throttling, the new-connection rate: metering.py
+  (after the `$connect` authorization; per message, before its integration).
 - Limits: messages over 128 KB (and frames over 32 KB) close with 1009 (protocol.py); a
   connection with no client message for the idle timeout (10 min), or open for the maximum
   duration (2 h), is closed with 1001 "Going away" (AWS's codes are UNCONFIRMED, spec App. A
@@ -44,6 +46,8 @@ from tollway.dataplane.websocket.events import (
     request_context,
 )
 from tollway.dataplane.websocket.integrations import IntegrationFailed
+from tollway.dataplane.websocket.management_iam import ManagementIam
+from tollway.dataplane.websocket.metering import WsMetering
 from tollway.dataplane.websocket.selection import parse_message
 from tollway.model import ids
 from tollway.state.connections import ConnectionInfo, ConnectionRegistry
@@ -108,9 +112,17 @@ class _Socket:
 class WebSocketSessions:
     """Serves the WebSocket connections of every WebSocket API stage."""
 
-    def __init__(self, connections: ConnectionRegistry, limits: WsLimits | None = None) -> None:
+    def __init__(
+        self,
+        connections: ConnectionRegistry,
+        limits: WsLimits | None = None,
+        metering: WsMetering | None = None,
+        management_iam: ManagementIam | None = None,
+    ) -> None:
         self.connections = connections
         self.limits = limits or WsLimits()
+        self.metering = metering  # API keys, throttles, the new-connection rate (metering.py)
+        self.management_iam = management_iam  # `@connections` IAM (management_iam.py)
         self._background: set[asyncio.Task[None]] = set()
 
     async def serve(
@@ -179,6 +191,9 @@ class WebSocketSessions:
             if stage.authorizer is not None:
                 await stage.authorizer.authorize(conn, context, arn_prefix + CONNECT)
                 context["authorizer"] = conn.authorizer
+            if self.metering is not None:
+                await self.metering.connect(stage, conn)
+                context["identity"].update(conn.identity)  # the API key's, when one was used
             route = stage.connect
             if route is None or route.integration is None:
                 return None
@@ -245,6 +260,10 @@ class WebSocketSessions:
         request_id = context["requestId"]
         if route is None:
             await socket.send(error_frame("Forbidden", conn.connection_id, request_id).encode())
+            return
+        if self.metering is not None and not await self.metering.message(route):
+            frame = error_frame("Too Many Requests", conn.connection_id, request_id)
+            await socket.send(frame.encode())
             return
         if route.integration is None:
             log.warning("WebSocket route %s has no integration", route.key)

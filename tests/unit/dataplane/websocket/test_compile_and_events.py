@@ -109,18 +109,22 @@ def test_unsupported_features_are_named_in_warnings() -> None:
     add_route(d, "$connect", AuthorizationType="AWS_IAM")
     add_route(d, "http", kind="HTTP_PROXY")
     add_route(d, "templated", kind="AWS", ApiKeyRequired=True)
-    stage_settings = {"StageName": "dev", "DefaultRouteSettings": {"ThrottlingRateLimit": 5.0}}
+    stage_settings = {
+        "StageName": "dev",
+        "DefaultRouteSettings": {"ThrottlingRateLimit": 5.0, "LoggingLevel": "INFO"},
+    }
     stage = compile_stage(d, "dep1", stage_settings, services())  # type: ignore[arg-type]
     assert stage.iam is not None and stage.refusal is None
     assert stage.warnings == [
-        "API keys on $connect (ApiKeyRequired) are not enforced on WebSocket APIs yet",
+        "route templated: ApiKeyRequired is applied on $connect only (the key is checked when "
+        "the connection is made)",
         "AWS_IAM authorization: no identities are configured (--identities FILE), so every "
         "request is refused",
         "route http: HTTP_PROXY integrations on WebSocket APIs are not supported by Tollway yet",
         "route templated: AWS integrations (Lambda or services with templates) on WebSocket "
         "APIs are not supported by Tollway yet",
-        "the stage's DefaultRouteSettings are not applied to WebSocket APIs yet (throttling, "
-        "logging)",
+        "the stage's logging settings (LoggingLevel, DetailedMetricsEnabled, AccessLogSettings) "
+        "are not applied to WebSocket APIs yet",
     ]
 
 
