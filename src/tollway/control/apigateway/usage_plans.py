@@ -23,6 +23,7 @@ from tollway.control.apigateway.patch import split, to_float, to_int
 from tollway.control.errors import BadRequestException, LimitExceededException, NotFoundException
 from tollway.control.operations import Call, OperationTable
 from tollway.model import ids
+from tollway.model.http_api import V2_API_KIND, V2_STAGE_KIND
 from tollway.store import Delete, Record
 
 ops = OperationTable("apigateway")
@@ -74,7 +75,9 @@ def _quota(value: Mapping[str, Any]) -> dict[str, Any]:
 def _api_stage(call: Call, plan_id: str, stage: Mapping[str, Any]) -> dict[str, Any]:
     api_id, name = stage.get("apiId") or "", stage.get("stage") or ""
     store = call.plane.store
-    if store.get(API_KIND, api_id) is None or store.get(STAGE_KIND, name, api_id) is None:
+    if (
+        store.get(API_KIND, api_id) is None or store.get(STAGE_KIND, name, api_id) is None
+    ) and not _websocket_stage(store, api_id, name):
         raise NotFoundException(
             f"Invalid API Stage {{api: {api_id}, stage: {name}}} specified for usageplan {plan_id}"
         )
@@ -93,6 +96,16 @@ def _api_stage(call: Call, plan_id: str, stage: Mapping[str, Any]) -> dict[str, 
     if throttles:
         out["throttle"] = {m: _throttle(t) for m, t in throttles.items()}
     return out
+
+
+def _websocket_stage(store: Any, api_id: str, name: str) -> bool:
+    """A WebSocket API's stage: usage plans cover them too (API keys on `$connect`)."""
+    api = store.get(V2_API_KIND, api_id)
+    return (
+        api is not None
+        and api.body["Api"].get("ProtocolType") == "WEBSOCKET"
+        and store.get(V2_STAGE_KIND, name, api_id) is not None
+    )
 
 
 def check_plan(call: Call, plan: dict[str, Any]) -> None:
