@@ -13,7 +13,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.e2e.conftest import Server, start_server
+from tests.e2e.conftest import Server, aws_error, start_server
 from tests.e2e.ws_helpers import lambda_route, mock_route, new_ws_api, ws_url
 
 IDENTITY = """
@@ -158,3 +158,17 @@ def test_the_new_connection_rate_refuses_with_429(slow_connections: Server) -> N
         ws.send("x")
         assert ws.recv(timeout=30) == "hi"
     assert refusal(url) == (429, {"message": "Too Many Requests"})
+
+
+def test_usage_plans_take_websocket_stages_not_http_api_ones(server: Server, apigw: Any) -> None:
+    v2 = server.client("apigatewayv2")
+    http_api = v2.create_api(Name="http", ProtocolType="HTTP")["ApiId"]
+    v2.create_stage(ApiId=http_api, StageName="dev")
+    status, code, message = aws_error(
+        apigw.create_usage_plan, name="http", apiStages=[{"apiId": http_api, "stage": "dev"}]
+    )
+    assert (status, code) == (404, "NotFoundException")
+    # the plan's id, generated before the check, ends the message
+    assert message.startswith(
+        f"Invalid API Stage {{api: {http_api}, stage: dev}} specified for usageplan "
+    )
