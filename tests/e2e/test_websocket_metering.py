@@ -32,12 +32,7 @@ def refusal(url: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
 
 
 def mock_connect(v2: Any, api_id: str, **route: Any) -> None:
-    integration = v2.create_integration(
-        ApiId=api_id,
-        IntegrationType="MOCK",
-        RequestTemplates={"$default": '{"statusCode": 200}'},
-        TemplateSelectionExpression="\\$default",
-    )
+    integration = v2.create_integration(ApiId=api_id, IntegrationType="MOCK")
     v2.create_route(
         ApiId=api_id,
         RouteKey="$connect",

@@ -9,27 +9,16 @@ from typing import Any
 
 import pytest
 
-from tollway.dataplane.usage_plans import KeyIndex, RequestLimits
+from tollway.dataplane.usage_plans import RequestLimits
 from tollway.dataplane.websocket.authorize import Refused
 from tollway.dataplane.websocket.compile import compile_stage
 from tollway.dataplane.websocket.compiled import CompiledWsStage
 from tollway.dataplane.websocket.metering import WsMetering, connection_bucket
 from tollway.state.limits import Bucket
 from tollway.state.limits_memory import MemoryLimits
-from tollway.store import Record
-from tollway.store.sqlite import SqliteStore
 
+from ..handlers.test_api_key import ACCOUNT, VALUE, Clock, _index
 from .test_compile_and_events import API_ID, add_route, connection, definition, services
-
-VALUE = "k" * 30
-ACCOUNT = Bucket("account", 10000.0, 5000)
-
-
-class Clock:
-    now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _stage(api: dict[str, Any] | None = None, **stage: Any) -> CompiledWsStage:
@@ -44,16 +33,8 @@ def _stage(api: dict[str, Any] | None = None, **stage: Any) -> CompiledWsStage:
 def _metering(
     tmp_path: Path, plan: dict[str, Any] | None = None, connections: Bucket | None = None
 ) -> tuple[WsMetering, Clock]:
-    store = SqliteStore(tmp_path / "store.db")
-    body = {"id": "plan1", "name": "p", "apiStages": [{"apiId": API_ID, "stage": "dev"}]}
-    store.commit([
-        Record("apikey", "key1", {"id": "key1", "value": VALUE, "enabled": True}),
-        Record("usageplan", "plan1", {**body, **(plan or {})}),
-        Record("usageplankey", "key1", {"id": "key1", "type": "API_KEY"}, "plan1"),
-    ])  # fmt: skip
-    index = KeyIndex(store, ACCOUNT)
-    index.reload()
-    store.close()
+    stages = {"apiStages": [{"apiId": API_ID, "stage": "dev"}]}
+    index = _index(tmp_path, plan={**stages, **(plan or {})})
     clock = Clock()
     return WsMetering(RequestLimits(index, MemoryLimits(clock), ACCOUNT), connections), clock
 
