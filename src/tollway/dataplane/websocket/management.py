@@ -18,8 +18,9 @@ boto3's `apigatewaymanagementapi` client with `endpoint_url` = the stage URL wor
   message (aws-sdk-java "GoneException: null", aws-sdk-php "Unable to parse error information
   from response", GitHub aws/aws-sdk-java#2200, georgeboot/laravel-echo-api-gateway#9).
 
-Not here yet: IAM (`execute-api:ManageConnections`) — calls are not checked, signed or not
-(docs/websocket.md says so); LimitExceededException is never returned.
+IAM (`execute-api:ManageConnections`) is checked before this, when the gateway has
+identities (management_iam.py). Not here yet: LimitExceededException is never returned, and
+the calls do not count against the account throttle (AWS counts "WebSocket callback APIs").
 """
 
 from __future__ import annotations
