@@ -4,8 +4,8 @@ AWS counterpart: deploying a WebSocket API to a stage (spec §7.4, §13). Once p
 the route-selection expression, each route's integration (integrations.py), whether it is
 two-way (RouteResponseSelectionExpression `$default` and a RouteResponse keyed `$default`,
 spec §13.3), and the `$connect` authorization. What Tollway does not support yet is named in a
-warning the registry logs when the stage loads: HTTP, HTTP_PROXY and AWS (templated Lambda)
-integrations, API keys on `$connect`, request models, stage throttling
+warning the registry logs when the stage loads: AWS integrations with services other than
+Lambda, API keys on `$connect`, request models, stage throttling
 and access logging settings.
 """
 
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tollway.dataplane.integrations import substitute_stage_variables
 from tollway.dataplane.mapping.vtl import TemplateError
 from tollway.dataplane.websocket.authorize import ConnectAuthorizer, ConnectIam, build_authorizer
+from tollway.dataplane.websocket.backends import build_backend
 from tollway.dataplane.websocket.compiled import (
     CONNECT,
     DEFAULT,
@@ -39,9 +40,7 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT_MS = 29_000
 _UNSUPPORTED = {
-    "HTTP": "HTTP integrations (with templates) on WebSocket APIs",
-    "HTTP_PROXY": "HTTP_PROXY integrations on WebSocket APIs",
-    "AWS": "AWS integrations (Lambda or services with templates) on WebSocket APIs",
+    "AWS": "AWS integrations with services other than Lambda on WebSocket APIs",
 }
 
 
@@ -143,10 +142,20 @@ def _integration(
         return Mock(template, variables)
     uri = substitute_stage_variables(integration.get("IntegrationUri", ""), variables)
     function = lambda_function_of(uri)
+    account = f"{services.region}:{services.account_id}"
+    prefix = f"arn:aws:execute-api:{account}:{api_id}/{stage['StageName']}/"
     if kind == "AWS_PROXY" and function is not None:
-        account = f"{services.region}:{services.account_id}"
-        prefix = f"arn:aws:execute-api:{account}:{api_id}/{stage['StageName']}/"
         return LambdaProxy(function, timeout, services.functions, prefix)
+    if kind in ("HTTP", "HTTP_PROXY") or (kind == "AWS" and function is not None):
+        responses = definition["IntegrationResponses"].get(integration_id, {})
+        try:
+            return build_backend(
+                integration, responses, uri, function, timeout, prefix, variables, services,
+                warnings,
+            )  # fmt: skip
+        except (TemplateError, ValueError) as e:
+            warnings.append(f"route {key}: its {kind} integration: {e}")
+            return Unsupported(f"the {kind} integration of route {key} ({e})")
     feature = _UNSUPPORTED.get(kind, f"{kind} integrations ({uri}) on WebSocket APIs")
     warnings.append(f"route {key}: {feature} are not supported by Tollway yet")
     return Unsupported(feature)
