@@ -53,7 +53,8 @@ def response(v2: Any, api_id: str, integration_id: str, key: str, **fields: Any)
 def http_api(server: Server, v2: Any, upstream: str) -> str:
     """`$connect` through HTTP_PROXY to `/status/{code}` (the code from the query string);
     `proxy` (HTTP_PROXY, two-way), `http` (HTTP with templates), `missing` (HTTP, a 404 the
-    `$default` response maps), `never` (NEVER passthrough), `nomatch` (no `$default`)."""
+    `$default` response maps), `never` (NEVER passthrough), `nomatch` (no `$default`), `validated` (HTTP_PROXY with
+    request models by `kind`: only `a`)."""
     api_id = new_ws_api(v2, "ws-http")
     connect_id = integration(
         v2, api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="GET",
@@ -112,6 +113,10 @@ def http_api(server: Server, v2: Any, upstream: str) -> str:
     )  # fmt: skip
     response(v2, api_id, nomatch_id, "/2\\d\\d/", ResponseTemplates={"$default": "fine"})
     _route(v2, api_id, "nomatch", nomatch_id, True)
+    schema = {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}
+    v2.create_model(ApiId=api_id, Name="Message", Schema=json.dumps(schema))
+    _route(v2, api_id, "validated", proxy_id, True, ModelSelectionExpression="${request.body.kind}",
+           RequestModels={"a": "Message"})  # fmt: skip
     deploy_ws(v2, api_id)
     return api_id
 
@@ -178,6 +183,19 @@ def test_never_passthrough_without_a_template_fails(ws: ClientConnection) -> Non
 
 def test_no_matching_integration_response_fails(ws: ClientConnection) -> None:
     assert exchange(ws, {"action": "nomatch"})["message"] == "Internal server error"
+
+
+def test_request_models_validate_messages_before_the_backend(ws: ClientConnection) -> None:
+    valid = {"action": "validated", "kind": "a", "text": "hi"}
+    assert exchange(ws, valid)["body"] == json.dumps(valid)
+    for invalid in (
+        {"action": "validated", "kind": "a", "text": 3},  # breaks the schema
+        {"action": "validated", "kind": "a"},  # misses a required member
+        {"action": "validated", "kind": "b", "text": "hi"},  # no model and no $default
+    ):
+        frame = exchange(ws, invalid)
+        assert frame["message"] == "Invalid request body"
+        assert set(frame) == {"message", "connectionId", "requestId"}
 
 
 # --- AWS (Lambda, non-proxy) ----------------------------------------------------------------

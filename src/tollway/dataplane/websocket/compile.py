@@ -5,7 +5,7 @@ the route-selection expression, each route's integration (integrations.py), whet
 two-way (RouteResponseSelectionExpression `$default` and a RouteResponse keyed `$default`,
 spec §13.3), and the `$connect` authorization. What Tollway does not support yet is named in a
 warning the registry logs when the stage loads: AWS integrations with services other than
-Lambda, API keys on `$connect`, request models, stage throttling
+Lambda, API keys on `$connect`, stage throttling
 and access logging settings.
 """
 
@@ -32,6 +32,7 @@ from tollway.dataplane.websocket.integrations import (
     mock_template,
 )
 from tollway.dataplane.websocket.selection import SelectionError, Selector
+from tollway.dataplane.websocket.validation import MessageValidator, ModelError, compile_validator
 from tollway.model.arns import lambda_function_of
 from tollway.model.http_api import ApiDefinition, Route, Stage, integration_id_of
 
@@ -77,9 +78,8 @@ def compile_stage(
             key,
             _integration(definition, route, api_id, stage, variables, services, warnings),
             _two_way(definition, route),
+            _validator(definition, route, variables, warnings),
         )
-        if route.get("RequestModels") or route.get("ModelSelectionExpression"):
-            warnings.append(f"route {key}: request models are not validated on WebSocket APIs yet")
         if key == CONNECT:
             compiled.connect = compiled_route
             _authorization(compiled, definition, route, variables, services, warnings)
@@ -94,6 +94,21 @@ def compile_stage(
             warnings.append(f"the stage's {name} are not applied to WebSocket APIs yet "
                             "(throttling, logging)")  # fmt: skip
     return compiled
+
+
+def _validator(
+    definition: ApiDefinition, route: Route, variables: dict[str, str], warnings: list[str]
+) -> MessageValidator | None:
+    key = route["RouteKey"]
+    if key in (CONNECT, DISCONNECT):
+        if route.get("ModelSelectionExpression"):
+            warnings.append(f"route {key}: request models are not applied (no message body)")
+        return None
+    try:
+        return compile_validator(definition["Api"]["ApiId"], route, definition["Models"], variables)
+    except (ModelError, SelectionError) as e:
+        warnings.append(f"route {key}: its request models: {e}; every message fails validation")
+        return MessageValidator(Selector("\\$default"), {}, variables)
 
 
 def _configured(settings: Any) -> bool:

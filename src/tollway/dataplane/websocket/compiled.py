@@ -15,6 +15,7 @@ from tollway.dataplane.websocket.selection import Selector
 if TYPE_CHECKING:
     from tollway.dataplane.websocket.authorize import ConnectAuthorizer, ConnectIam
     from tollway.dataplane.websocket.integrations import WsIntegration
+    from tollway.dataplane.websocket.validation import MessageValidator
 
 CONNECT = "$connect"
 DISCONNECT = "$disconnect"
@@ -26,6 +27,7 @@ class CompiledRoute:
     key: str
     integration: WsIntegration | None  # None: a route without a target
     two_way: bool  # RouteResponseSelectionExpression `$default` and a `$default` response
+    validator: MessageValidator | None = None  # ModelSelectionExpression + RequestModels
 
 
 @dataclass(slots=True)

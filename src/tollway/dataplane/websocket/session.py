@@ -246,6 +246,14 @@ class WebSocketSessions:
         if route is None:
             await socket.send(error_frame("Forbidden", conn.connection_id, request_id).encode())
             return
+        if route.validator is not None:
+            failure = route.validator.failure(is_json, body, context)
+            if failure is not None:
+                log.warning("WebSocket API %s route %s (request %s): %s",
+                            stage.api_id, route.key, request_id, failure)  # fmt: skip
+                frame = error_frame("Invalid request body", conn.connection_id, request_id)
+                await socket.send(frame.encode())
+                return
         if route.integration is None:
             log.warning("WebSocket route %s has no integration", route.key)
             await _internal_error(socket, conn, request_id)

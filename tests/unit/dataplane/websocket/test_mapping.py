@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.unit.dataplane.websocket.test_compile_and_events import add_route, definition, services
 
+from tollway.dataplane.websocket.compile import compile_stage
 from tollway.dataplane.websocket.mapping import (
     Endpoint,
     MappingFailed,
@@ -175,3 +177,31 @@ def test_lambda_error_selection_and_text_conversion() -> None:
     error = b'{"errorMessage": "Not found: x", "errorType": "E"}'
     assert mappings.apply(Endpoint(200, {}, error), CONTEXT) == "nf:E"
     assert mappings.apply(Endpoint(200, {}, b"hi"), CONTEXT) == "aGk="
+
+
+def test_request_models_compile_into_the_route() -> None:
+    d = definition()
+    schema = '{"type": "object", "required": ["n"]}'
+    d["Models"]["m1"] = {"ModelId": "m1", "Name": "Numbered", "Schema": schema}
+    add_route(d, "$connect", ModelSelectionExpression="x", RequestModels={"x": "Numbered"})
+    add_route(d, "checked", ModelSelectionExpression="\\$default",
+              RequestModels={"$default": "Numbered"})  # fmt: skip
+    add_route(d, "broken", ModelSelectionExpression="m", RequestModels={"m": "Nothing"})
+    add_route(d, "free", RequestModels={"$default": "Numbered"})  # no expression: no check
+    stage = compile_stage(d, "dep1", {"StageName": "dev"}, services())
+    assert stage.warnings == [
+        "route $connect: request models are not applied (no message body)",
+        "route broken: its request models: the request model Nothing does not exist; every "
+        "message fails validation",
+    ]
+    assert stage.routes["free"].validator is None
+    checked = stage.routes["checked"].validator
+    assert checked is not None
+    assert checked.failure(True, {"n": 1}, CONTEXT) is None
+    assert checked.failure(True, {}, CONTEXT) == (
+        "Request body does not match model Numbered: [object has missing required properties "
+        '(["n"])]'
+    )
+    assert checked.failure(False, None, CONTEXT) == "the message is not JSON"
+    broken = stage.routes["broken"].validator
+    assert broken is not None and broken.failure(True, {"n": 1}, CONTEXT) is not None
