@@ -32,9 +32,9 @@ from tollway.dataplane.integrations.http import (
     PROXY_DROPPED_REQUEST_HEADERS,
     fill_parts,
 )
-from tollway.dataplane.integrations.lambda_proxy import PRINCIPAL, FunctionInvoker, lambda_refusals
+from tollway.dataplane.integrations.lambda_proxy import FunctionInvoker
 from tollway.dataplane.integrations.upstream import UpstreamClient
-from tollway.dataplane.websocket.integrations import IntegrationFailed, Outcome
+from tollway.dataplane.websocket.integrations import IntegrationFailed, LambdaProxy, Outcome
 from tollway.dataplane.websocket.mapping import (
     Endpoint,
     MappedRequest,
@@ -144,7 +144,7 @@ class HttpBackend:
         return Outcome(response.status, status_headers, _respond(self._responses, answer, event))
 
 
-class LambdaBackend:
+class LambdaBackend(LambdaProxy):
     """AWS integration with a Lambda function (non-proxy)."""
 
     def __init__(
@@ -156,28 +156,12 @@ class LambdaBackend:
         request: RequestMapping,
         responses: ResponseMappings,
     ) -> None:
-        self._function_ref = function_ref
-        self._timeout = timeout_ms / 1000
-        self._invoker = invoker
-        self._arn_prefix = arn_prefix
+        super().__init__(function_ref, timeout_ms, invoker, arn_prefix)
         self._request = request
         self._responses = responses
 
     async def call(self, route_key: str, event: dict[str, Any]) -> Outcome:
-        mapped = _mapped(self._request, event)
-        try:
-            with lambda_refusals():
-                result = await self._invoker.invoke_as_service(
-                    self._function_ref,
-                    mapped.body,
-                    principal=PRINCIPAL,
-                    source_arn=self._arn_prefix + route_key,
-                    time_limit=self._timeout,
-                )
-        except GatewayError as e:
-            raise IntegrationFailed(500, str(e)) from None
-        except TimeoutError:
-            raise IntegrationFailed(504, "Execution failed due to a timeout error") from None
+        result = await self.invoke(route_key, _mapped(self._request, event).body)
         status = 500 if result.function_error else 200
         body = _respond(self._responses, Endpoint(200, {}, result.payload), event)
         return Outcome(status, {}, body)
