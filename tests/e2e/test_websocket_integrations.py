@@ -49,6 +49,17 @@ def response(v2: Any, api_id: str, integration_id: str, key: str, **fields: Any)
     )
 
 
+def http_route(
+    v2: Any, api_id: str, key: str, uri: str, responses: dict[str, dict[str, Any]], **fields: Any
+) -> None:
+    """A two-way route to an HTTP (non-proxy) integration with `responses` by key."""
+    fields.setdefault("IntegrationMethod", "POST")
+    integration_id = integration(v2, api_id, IntegrationType="HTTP", IntegrationUri=uri, **fields)
+    for response_key, members in responses.items():
+        response(v2, api_id, integration_id, response_key, **members)
+    _route(v2, api_id, key, integration_id, True)
+
+
 @pytest.fixture(scope="module")
 def http_api(server: Server, v2: Any, upstream: str) -> str:
     """`$connect` through HTTP_PROXY to `/status/{code}` (the code from the query string);
@@ -72,47 +83,40 @@ def http_api(server: Server, v2: Any, upstream: str) -> str:
         },
     )  # fmt: skip
     _route(v2, api_id, "proxy", proxy_id, True)
-    http_id = integration(
-        v2, api_id, IntegrationType="HTTP", IntegrationMethod="POST",
-        IntegrationUri=f"{upstream}/mapped",
+    http_route(
+        v2, api_id, "http", f"{upstream}/mapped",
+        {
+            "/2\\d\\d/": {"ResponseTemplates": {"$default": '{"sent": $input.json(\'$.body\'), '
+                          '"path": "$input.path(\'$.path\')", "route": "$context.routeKey"}'}},
+            "$default": {"ResponseTemplates": {"$default": '"unexpected"'}},
+        },
         TemplateSelectionExpression="${request.body.kind}",
         RequestTemplates={
             "a": '{"kindA": "$input.path(\'$.v\')", "conn": "$context.connectionId"}',
             "$default": '{"other": $input.json(\'$.v\'), "event": "$context.eventType"}',
         },
     )  # fmt: skip
-    response(
-        v2, api_id, http_id, "/2\\d\\d/",
-        ResponseTemplates={"$default": '{"sent": $input.json(\'$.body\'), "path": '
-                           '"$input.path(\'$.path\')", "route": "$context.routeKey"}'},
+    http_route(
+        v2, api_id, "missing", f"{upstream}/status/404",
+        {
+            "/2\\d\\d/": {"ResponseTemplates": {"$default": "fine"}},
+            "$default": {
+                "TemplateSelectionExpression": "${integration.response.statuscode}",
+                "ResponseTemplates": {"404": '{"status": "$input.path(\'$.path\')"}',
+                                      "$default": "other"},
+            },
+        },
+        IntegrationMethod="GET",
     )  # fmt: skip
-    response(v2, api_id, http_id, "$default", ResponseTemplates={"$default": '"unexpected"'})
-    _route(v2, api_id, "http", http_id, True)
-    missing_id = integration(
-        v2, api_id, IntegrationType="HTTP", IntegrationMethod="GET",
-        IntegrationUri=f"{upstream}/status/404",
-    )  # fmt: skip
-    response(v2, api_id, missing_id, "/2\\d\\d/", ResponseTemplates={"$default": "fine"})
-    response(
-        v2, api_id, missing_id, "$default",
-        TemplateSelectionExpression="${integration.response.statuscode}",
-        ResponseTemplates={"404": '{"status": "$input.path(\'$.path\')"}', "$default": "other"},
-    )  # fmt: skip
-    _route(v2, api_id, "missing", missing_id, True)
-    never_id = integration(
-        v2, api_id, IntegrationType="HTTP", IntegrationMethod="POST",
-        IntegrationUri=f"{upstream}/never", PassthroughBehavior="NEVER",
+    http_route(
+        v2, api_id, "never", f"{upstream}/never", {"$default": {}}, PassthroughBehavior="NEVER",
         TemplateSelectionExpression="${request.body.kind}",
         RequestTemplates={"known": '{"known": true}'},
     )  # fmt: skip
-    response(v2, api_id, never_id, "$default")
-    _route(v2, api_id, "never", never_id, True)
-    nomatch_id = integration(
-        v2, api_id, IntegrationType="HTTP", IntegrationMethod="POST",
-        IntegrationUri=f"{upstream}/status/500",
+    http_route(
+        v2, api_id, "nomatch", f"{upstream}/status/500",
+        {"/2\\d\\d/": {"ResponseTemplates": {"$default": "fine"}}},
     )  # fmt: skip
-    response(v2, api_id, nomatch_id, "/2\\d\\d/", ResponseTemplates={"$default": "fine"})
-    _route(v2, api_id, "nomatch", nomatch_id, True)
     schema = {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}
     v2.create_model(ApiId=api_id, Name="Message", Schema=json.dumps(schema))
     _route(v2, api_id, "validated", proxy_id, True, ModelSelectionExpression="${request.body.kind}",
