@@ -7,14 +7,16 @@ error's message."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
-from typing import Any
+from http.server import BaseHTTPRequestHandler
+from typing import Any, ClassVar
 
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from tests.e2e.conftest import ACCOUNT, REGION, Server, create_function, lambda_uri
+from tests.e2e.conftest import ACCOUNT, REGION, Server, create_function, lambda_uri, serve_http
 from tests.e2e.ws_helpers import _route, deploy_ws, new_ws_api, ws_url
 
 FUNCTION = """
@@ -200,6 +202,51 @@ def test_request_models_validate_messages_before_the_backend(ws: ClientConnectio
         frame = exchange(ws, invalid)
         assert frame["message"] == "Invalid request body"
         assert set(frame) == {"message", "connectionId", "requestId"}
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Records each request's method, path and headers; answers 200."""
+
+    seen: ClassVar[list[tuple[str, str, dict[str, str]]]] = []
+
+    def do_DELETE(self) -> None:
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.seen.append((self.command, self.path, headers))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def recorder() -> Iterator[str]:
+    yield from serve_http(_Recorder)
+
+
+def test_http_proxy_disconnect_carries_the_handshake_headers(
+    server: Server, v2: Any, recorder: str
+) -> None:
+    api_id = new_ws_api(v2, "ws-disconnect")
+    disconnect_id = integration(
+        v2, api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="DELETE",
+        IntegrationUri=f"{recorder}/gone",
+        RequestParameters={"integration.request.header.connectionId": "context.connectionId"},
+    )  # fmt: skip
+    _route(v2, api_id, "$disconnect", disconnect_id, False)
+    deploy_ws(v2, api_id)
+    with connect(ws_url(server, api_id, "dev"), additional_headers={"X-Client": "c1"}):
+        pass
+    deadline = time.monotonic() + 30
+    while not _Recorder.seen and time.monotonic() < deadline:
+        time.sleep(0.05)
+    method, path, headers = _Recorder.seen[0]
+    assert (method, path) == ("DELETE", "/gone")
+    assert headers["x-client"] == "c1"
+    assert len(headers["connectionid"]) == 16
+    assert not [name for name in headers if name.startswith("sec-websocket-")]
+    assert "upgrade" not in headers
 
 
 # --- AWS (Lambda, non-proxy) ----------------------------------------------------------------
