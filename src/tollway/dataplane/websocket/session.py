@@ -12,7 +12,9 @@ AWS counterpart: API Gateway's WebSocket connection lifecycle.
   and no `$default`: the frame `{"message": "Forbidden", "connectionId":"...",
   "requestId":"..."}`; an integration that fails: `{"message": "Internal server error", ...}`
   (the shape reported from AWS, GitHub aws-samples/simple-websockets-chat-app#24; the
-  spacing is AWS's as reported). A two-way route sends the integration's output back.
+  spacing is AWS's as reported); a message the route's request models refuse:
+  `{"message": "Invalid request body", ...}` (validation.py). A two-way route sends the
+  integration's output back.
 - Limits: messages over 128 KB (and frames over 32 KB) close with 1009 (protocol.py); a
   connection with no client message for the idle timeout (10 min), or open for the maximum
   duration (2 h), is closed with 1001 "Going away" (AWS's codes are UNCONFIRMED, spec App. A
