@@ -85,6 +85,12 @@ class Integration(TypedDict):
     CredentialsArn: NotRequired[str]
     ConnectionType: NotRequired[str]
     TlsConfig: NotRequired[dict[str, Any]]
+    # WebSocket non-proxy integrations
+    RequestTemplates: NotRequired[dict[str, str]]
+    TemplateSelectionExpression: NotRequired[str]
+    PassthroughBehavior: NotRequired[str]
+    ContentHandlingStrategy: NotRequired[str]
+    IntegrationResponseSelectionExpression: NotRequired[str]
 
 
 class ApiDefinition(TypedDict):

@@ -4,10 +4,10 @@ AWS counterpart: deploying a WebSocket API to a stage (spec §7.4, §13). Once p
 the route-selection expression, each route's integration (integrations.py), whether it is
 two-way (RouteResponseSelectionExpression `$default` and a RouteResponse keyed `$default`,
 spec §13.3), and the `$connect` authorization. What Tollway does not support yet is named in a
-warning the registry logs when the stage loads: HTTP, HTTP_PROXY and AWS (templated Lambda)
-integrations, request models, and logging settings. Each route's throttle (the stage's
+warning the registry logs when the stage loads: AWS integrations with services other than
+Lambda, and logging settings. Each route's throttle (the stage's
 `RouteSettings`/`DefaultRouteSettings`) and `$connect`'s API key requirement are compiled
-here and applied by metering.py.
+here and applied by metering.py; request models by validation.py.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from tollway.dataplane.integrations import substitute_stage_variables
 from tollway.dataplane.mapping.vtl import TemplateError
 from tollway.dataplane.throttling import http_route_bucket
 from tollway.dataplane.websocket.authorize import ConnectAuthorizer, ConnectIam, build_authorizer
+from tollway.dataplane.websocket.backends import build_backend
 from tollway.dataplane.websocket.compiled import (
     CONNECT,
     DEFAULT,
@@ -34,6 +35,7 @@ from tollway.dataplane.websocket.integrations import (
 )
 from tollway.dataplane.websocket.metering import AUTHORIZER, HEADER
 from tollway.dataplane.websocket.selection import SelectionError, Selector
+from tollway.dataplane.websocket.validation import MessageValidator, ModelError, compile_validator
 from tollway.model.arns import lambda_function_of
 from tollway.model.http_api import ApiDefinition, Route, Stage, integration_id_of
 
@@ -42,9 +44,7 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT_MS = 29_000
 _UNSUPPORTED = {
-    "HTTP": "HTTP integrations (with templates) on WebSocket APIs",
-    "HTTP_PROXY": "HTTP_PROXY integrations on WebSocket APIs",
-    "AWS": "AWS integrations (Lambda or services with templates) on WebSocket APIs",
+    "AWS": "AWS integrations with services other than Lambda on WebSocket APIs",
 }
 
 
@@ -80,9 +80,8 @@ def compile_stage(
             _integration(definition, route, api_id, stage, variables, services, warnings),
             _two_way(definition, route),
             http_route_bucket(cast(dict[str, Any], stage), api_id, key),
+            _validator(definition, route, variables, warnings),
         )
-        if route.get("RequestModels") or route.get("ModelSelectionExpression"):
-            warnings.append(f"route {key}: request models are not validated on WebSocket APIs yet")
         if key == CONNECT:
             compiled.connect = compiled_route
             _authorization(compiled, definition, route, variables, services, warnings)
@@ -131,6 +130,21 @@ def _api_keys(
         compiled.api_key_source = expression
 
 
+def _validator(
+    definition: ApiDefinition, route: Route, variables: dict[str, str], warnings: list[str]
+) -> MessageValidator | None:
+    key = route["RouteKey"]
+    if key in (CONNECT, DISCONNECT):
+        if route.get("ModelSelectionExpression"):
+            warnings.append(f"route {key}: request models are not applied (no message body)")
+        return None
+    try:
+        return compile_validator(definition["Api"]["ApiId"], route, definition["Models"], variables)
+    except (ModelError, SelectionError) as e:
+        warnings.append(f"route {key}: its request models: {e}; every message fails validation")
+        return MessageValidator(Selector("\\$default"), {}, variables)
+
+
 def _two_way(definition: ApiDefinition, route: Route) -> bool:
     if route.get("RouteResponseSelectionExpression") != "$default":
         return False
@@ -166,10 +180,20 @@ def _integration(
         return Mock(template, variables)
     uri = substitute_stage_variables(integration.get("IntegrationUri", ""), variables)
     function = lambda_function_of(uri)
+    account = f"{services.region}:{services.account_id}"
+    prefix = f"arn:aws:execute-api:{account}:{api_id}/{stage['StageName']}/"
     if kind == "AWS_PROXY" and function is not None:
-        account = f"{services.region}:{services.account_id}"
-        prefix = f"arn:aws:execute-api:{account}:{api_id}/{stage['StageName']}/"
         return LambdaProxy(function, timeout, services.functions, prefix)
+    if kind in ("HTTP", "HTTP_PROXY") or (kind == "AWS" and function is not None):
+        responses = definition["IntegrationResponses"].get(integration_id, {})
+        try:
+            return build_backend(
+                integration, responses, uri, function, timeout, prefix, variables, services,
+                warnings,
+            )  # fmt: skip
+        except (TemplateError, ValueError) as e:
+            warnings.append(f"route {key}: its {kind} integration: {e}")
+            return Unsupported(f"the {kind} integration of route {key} ({e})")
     feature = _UNSUPPORTED.get(kind, f"{kind} integrations ({uri}) on WebSocket APIs")
     warnings.append(f"route {key}: {feature} are not supported by Tollway yet")
     return Unsupported(feature)

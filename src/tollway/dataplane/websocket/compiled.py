@@ -15,6 +15,7 @@ from tollway.dataplane.websocket.selection import Selector
 if TYPE_CHECKING:
     from tollway.dataplane.websocket.authorize import ConnectAuthorizer, ConnectIam
     from tollway.dataplane.websocket.integrations import WsIntegration
+    from tollway.dataplane.websocket.validation import MessageValidator
     from tollway.state.limits import Bucket
 
 CONNECT = "$connect"
@@ -28,6 +29,7 @@ class CompiledRoute:
     integration: WsIntegration | None  # None: a route without a target
     two_way: bool  # RouteResponseSelectionExpression `$default` and a `$default` response
     throttle: Bucket | None = None  # the stage's RouteSettings/DefaultRouteSettings (metering.py)
+    validator: MessageValidator | None = None  # ModelSelectionExpression + RequestModels
 
 
 @dataclass(slots=True)

@@ -30,6 +30,7 @@ from tollway.dataplane.errors import GatewayError
 from tollway.dataplane.integrations.lambda_proxy import (
     PRINCIPAL,
     FunctionInvoker,
+    InvokeOutcome,
     lambda_refusals,
 )
 from tollway.dataplane.mapping.vtl import MappingTemplate, TemplateError, TemplateInput
@@ -68,11 +69,20 @@ class LambdaProxy:
         self._arn_prefix = arn_prefix  # arn:aws:execute-api:{region}:{account}:{api}/{stage}/
 
     async def call(self, route_key: str, event: dict[str, Any]) -> Outcome:
+        result = await self.invoke(route_key, orjson.dumps(event))
+        payload = result.payload.decode("utf-8", "replace")
+        if result.function_error:
+            raise IntegrationFailed(502, "Lambda execution failed: " + payload[:1000])
+        return parse_answer(payload)
+
+    async def invoke(self, route_key: str, payload: bytes) -> InvokeOutcome:
+        """The function's result for `payload`; raises IntegrationFailed when Lambda refuses
+        the call (500) or it times out (504)."""
         try:
             with lambda_refusals():
-                result = await self._invoker.invoke_as_service(
+                return await self._invoker.invoke_as_service(
                     self._function_ref,
-                    orjson.dumps(event),
+                    payload,
                     principal=PRINCIPAL,
                     source_arn=self._arn_prefix + route_key,
                     time_limit=self._timeout,
@@ -81,10 +91,6 @@ class LambdaProxy:
             raise IntegrationFailed(500, str(e)) from None
         except TimeoutError:
             raise IntegrationFailed(504, "Execution failed due to a timeout error") from None
-        payload = result.payload.decode("utf-8", "replace")
-        if result.function_error:
-            raise IntegrationFailed(502, "Lambda execution failed: " + payload[:1000])
-        return parse_answer(payload)
 
 
 def parse_answer(payload: str) -> Outcome:

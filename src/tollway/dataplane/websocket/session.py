@@ -12,9 +12,11 @@ AWS counterpart: API Gateway's WebSocket connection lifecycle.
   and no `$default`: the frame `{"message": "Forbidden", "connectionId":"...",
   "requestId":"..."}`; an integration that fails: `{"message": "Internal server error", ...}`
   (the shape reported from AWS, GitHub aws-samples/simple-websockets-chat-app#24; the
-  spacing is AWS's as reported). A two-way route sends the integration's output back.
+  spacing is AWS's as reported); a message the route's request models refuse:
+  `{"message": "Invalid request body", ...}` (validation.py). A two-way route sends the
+  integration's output back.
 - API keys on `$connect`, route and account throttling, the new-connection rate: metering.py
-  (after the `$connect` authorization; per message, before its integration).
+  (after the `$connect` authorization; per message, before its validation and integration).
 - Limits: messages over 128 KB (and frames over 32 KB) close with 1009 (protocol.py); a
   connection with no client message for the idle timeout (10 min), or open for the maximum
   duration (2 h), is closed with 1001 "Going away" (AWS's codes are UNCONFIRMED, spec App. A
@@ -265,6 +267,14 @@ class WebSocketSessions:
             frame = error_frame("Too Many Requests", conn.connection_id, request_id)
             await socket.send(frame.encode())
             return
+        if route.validator is not None:
+            failure = route.validator.failure(is_json, body, context)
+            if failure is not None:
+                log.warning("WebSocket API %s route %s (request %s): %s",
+                            stage.api_id, route.key, request_id, failure)  # fmt: skip
+                frame = error_frame("Invalid request body", conn.connection_id, request_id)
+                await socket.send(frame.encode())
+                return
         if route.integration is None:
             log.warning("WebSocket route %s has no integration", route.key)
             await _internal_error(socket, conn, request_id)

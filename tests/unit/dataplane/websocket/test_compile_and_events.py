@@ -107,7 +107,6 @@ def test_no_default_means_no_route() -> None:
 def test_unsupported_features_are_named_in_warnings() -> None:
     d = definition()
     add_route(d, "$connect", AuthorizationType="AWS_IAM")
-    add_route(d, "http", kind="HTTP_PROXY")
     add_route(d, "templated", kind="AWS", ApiKeyRequired=True)
     stage_settings = {
         "StageName": "dev",
@@ -120,9 +119,8 @@ def test_unsupported_features_are_named_in_warnings() -> None:
         "the connection is made)",
         "AWS_IAM authorization: no identities are configured (--identities FILE), so every "
         "request is refused",
-        "route http: HTTP_PROXY integrations on WebSocket APIs are not supported by Tollway yet",
-        "route templated: AWS integrations (Lambda or services with templates) on WebSocket "
-        "APIs are not supported by Tollway yet",
+        "route templated: AWS integrations with services other than Lambda on WebSocket APIs "
+        "are not supported by Tollway yet",
         "the stage's logging settings (LoggingLevel, DetailedMetricsEnabled, AccessLogSettings) "
         "are not applied to WebSocket APIs yet",
     ]
@@ -130,12 +128,12 @@ def test_unsupported_features_are_named_in_warnings() -> None:
 
 async def test_unsupported_integration_fails_at_run_time() -> None:
     d = definition()
-    add_route(d, "http", kind="HTTP")
+    add_route(d, "sqs", kind="AWS")
     stage = compile_stage(d, "dep1", {"StageName": "dev"}, services())
-    route = stage.routes["http"]
+    route = stage.routes["sqs"]
     assert route.integration is not None
-    with pytest.raises(IntegrationFailed, match="HTTP integrations"):
-        await route.integration.call("http", {})
+    with pytest.raises(IntegrationFailed, match="services other than Lambda"):
+        await route.integration.call("sqs", {})
 
 
 async def test_lambda_route_calls_with_the_route_source_arn() -> None:
