@@ -103,8 +103,10 @@ def marker_source(directory: Path) -> str:
 import json, os
 def handler(event, context):
     ctx = event["requestContext"]
-    with open(os.path.join({str(directory)!r}, ctx["connectionId"].replace("/", "_")), "w") as f:
+    path = os.path.join({str(directory)!r}, ctx["connectionId"].replace("/", "_"))
+    with open(path + ".tmp", "w") as f:
         json.dump(event, f)
+    os.replace(path + ".tmp", path)  # whole or absent: the test reads it as soon as it exists
     return {{"statusCode": 200}}
 """
 
