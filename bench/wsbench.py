@@ -42,12 +42,12 @@ from typing import Any
 from children import Child, Children, descendants
 from probes import CpuMeter, process_cpu_seconds, rss_kib
 from report import machine
+from report import write as write_report
 from servers import NGINX
 from wrk import WRK
 
 SERVER_CORE, LOAD_CORE = 0, 1
 REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results"
 HERE = Path(__file__).resolve().parent
 REGION, ACCOUNT, STAGE = "us-east-1", "000000000000", "bench"
 MESSAGE = '{"action": "%s", "text": "hello"}'
@@ -314,11 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             children.stop_all()
     text = bench.render(machine_lines, started)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"websocket-{started.strftime('%Y%m%d-%H%M%SZ')}.md"
-    path.write_text(text)
-    print(text)
-    print(f"bench: report written to {path.relative_to(REPO)}")
+    write_report(text, REPO, f"websocket-{started.strftime('%Y%m%d-%H%M%SZ')}")
     return 0
 
 
