@@ -6,9 +6,11 @@ directory named by CHAT_DATA_DIR, which every worker process of every function s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -16,11 +18,16 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 
-def _table() -> sqlite3.Connection:
+@contextlib.contextmanager
+def _table() -> Iterator[sqlite3.Connection]:
     path = os.path.join(os.environ["CHAT_DATA_DIR"], "connections.sqlite3")
+    # Autocommit; the timeout waits out another worker's write.
     db = sqlite3.connect(path, timeout=10, isolation_level=None)
-    db.execute("CREATE TABLE IF NOT EXISTS connections (connection_id TEXT PRIMARY KEY)")
-    return db
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS connections (connection_id TEXT PRIMARY KEY)")
+        yield db
+    finally:
+        db.close()
 
 
 def _management(event: dict[str, Any]) -> Any:
