@@ -125,6 +125,16 @@ def machine(repo: Path, nginx: str, wrk: str) -> list[str]:
     ]
 
 
+def write(text: str, repo: Path, name: str) -> None:
+    """Prints a report and writes it to bench/results/<name>.md (git-ignored)."""
+    results = repo / "bench" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / f"{name}.md"
+    path.write_text(text)
+    print(text)
+    print(f"bench: report written to {path.relative_to(repo)}")
+
+
 def _mib(kib: int) -> str:
     return f"{kib / 1024:.1f} MiB"
 

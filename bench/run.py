@@ -76,6 +76,7 @@ from report import (
     machine,
     render,
 )
+from report import write as write_report
 from servers import (
     FUNCTION_CODE,
     MAPPED_QUERY,
@@ -103,7 +104,6 @@ from wrk import WRK, run_wrk, wrk_command
 SERVER_CORE = 0  # the server under test
 LOAD_CORE = 1  # wrk and the upstream
 REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results"
 FUNCTION_WARM_REQUESTS = 5
 # Other processes using more than this share of one core's time disturb a measurement.
 NOISY_SHARE = 0.05
@@ -605,12 +605,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             # Before the directory holding their files goes, on success or not.
             children.stop_all()
-    text = render(run, machine_lines)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{started.strftime('%Y%m%d-%H%M%SZ')}.md"
-    path.write_text(text)
-    print(text)
-    print(f"bench: report written to {path.relative_to(REPO)}")
+    write_report(render(run, machine_lines), REPO, started.strftime("%Y%m%d-%H%M%SZ"))
     return 0
 
 
