@@ -82,6 +82,13 @@ class Settings:
         default=7200.0,
         metadata={"help": "seconds a WebSocket connection may stay open (API Gateway: 2 hours)"},
     )
+    websocket_node_ttl: float = field(
+        default=30.0,
+        metadata={
+            "help": "with --state redis://...: seconds after which a gateway process that "
+            "stopped renewing its heartbeat is dead and its WebSocket connections are gone"
+        },
+    )
     event_retry_delay: float = field(
         default=60.0,
         metadata={"help": "seconds before retrying a failed Event invocation (doubles after)"},
