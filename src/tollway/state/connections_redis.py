@@ -245,7 +245,9 @@ class RedisConnections:
     async def _heartbeat(self) -> None:
         """Renews the heartbeat, writes lastActiveAt, and after an outage re-registers."""
         pipe = self._client.pipeline(transaction=True)
-        pipe.set(self._node_key(self.node_id), b"1", px=int(self.ttl * 1000))
+        # GET: a heartbeat found expired (this node stalled) means others may have swept this
+        # node's connections: register them again.
+        pipe.set(self._node_key(self.node_id), b"1", px=int(self.ttl * 1000), get=True)
         pipe.sadd(self._nodes, self.node_id)
         resync = self._resync
         if resync:
@@ -256,6 +258,8 @@ class RedisConnections:
                 pipe.hset(self._conn_key(connection_id), "lastActiveAt", repr(at))
         try:
             results = await pipe.execute()
+            if results[0] is None and not resync:
+                self._resync = True
             if resync:
                 # From here on, connections added or removed are written as they come.
                 self._resync = False
@@ -304,7 +308,7 @@ class RedisConnections:
                 await pubsub.subscribe(self._node_key(self.node_id))
                 while not self._stopping:
                     await self._heartbeat()
-                    if self._resync:
+                    if self._guard.down:
                         raise ConnectionError("Redis is unreachable")
                     beats += 1
                     if beats % 30 == 0:
