@@ -130,7 +130,8 @@ class Settings:
         default="memory",
         metadata={
             "help": "where runtime state lives (rate-limit buckets, quota counters, the stage "
-            "cache, the authorizer cache): memory (this process) or redis://host:port/db, "
+            "cache, the authorizer cache, WebSocket connections): memory (this process) or "
+            "redis://host:port/db, "
             "shared by every gateway process given the same URL"
         },
     )
