@@ -110,7 +110,7 @@ class RedisConnections:
         if local is not None:
             return local
         fields = await self._call(self._client.hgetall(self._conn_key(connection_id)))
-        if not fields:
+        if b"node" not in fields:  # none, or only a late lastActiveAt of one removed
             return None
         node = fields[b"node"].decode()
         if not await self._call(self._client.exists(self._node_key(node))):

@@ -257,3 +257,10 @@ async def test_outage_local_connections_work_remote_calls_fail_and_recovery_re_r
         await a.stop()
         await b.stop()
         server.stop()
+
+
+async def test_a_late_last_active_at_alone_is_no_connection(redis_nodes: Any) -> None:
+    b = redis_nodes()
+    await b.state.client.hset(b.state.key("ws", "conn", "p1"), "lastActiveAt", "1700000000.0")
+    assert await b.registry.info("p1") is None
+    assert not await b.registry.post("p1", b"x")
