@@ -61,6 +61,7 @@ from tollway.settings import Settings, parse_throttle
 from tollway.state.authorizer_cache import AuthorizerCache, MemoryAuthorizerCache
 from tollway.state.changes import LocalChangeFeed
 from tollway.state.connections import MemoryConnections
+from tollway.state.connections_redis import RedisConnections
 from tollway.state.key_changes import RedisKeyChanges
 from tollway.state.limits import Bucket, Limits, SettableClock
 from tollway.state.limits_memory import MemoryLimits
@@ -183,6 +184,12 @@ class Tollway:
         if self.key_changes is not None:
             self.changes.subscribe_keys(self.key_changes.publish)
         self.access_log = AccessLogSink(settings.access_log, settings.access_log_path)
+        # WebSocket connections: this process's, or registered in Redis for every process.
+        self.connections: MemoryConnections | RedisConnections = (
+            RedisConnections(self.redis, ttl=settings.websocket_node_ttl)
+            if self.redis
+            else MemoryConnections()
+        )
         self.gateway = GatewayServer(
             self.registry,
             rest_pipeline([AccessLog(self.access_log)], self.limits),
@@ -191,7 +198,7 @@ class Tollway:
             http_pipeline=http_pipeline([AccessLog(self.access_log)], self.limits),
             domains=self.domains,
             websockets=WebSocketSessions(
-                MemoryConnections(),
+                self.connections,
                 WsLimits(settings.websocket_idle_timeout, settings.websocket_max_duration),
                 WsMetering(self.limits, connection_bucket(settings.websocket_connection_rate)),
                 ManagementIam(self.identities, settings.region, settings.account_id)
@@ -261,6 +268,8 @@ class Tollway:
         key_changes = (
             asyncio.create_task(self.key_changes.run()) if self.key_changes is not None else None
         )
+        if isinstance(self.connections, RedisConnections):
+            self.connections.start()
         if self.tls is not None and tls_sock is not None:
             self.tls.load()
             https = _Server(
@@ -290,6 +299,8 @@ class Tollway:
         stop.cancel()
         if key_changes is not None:
             key_changes.cancel()
+        if isinstance(self.connections, RedisConnections):
+            await self.connections.stop()
         await self.close()
         self._print("Tollway stopped.")
 

@@ -89,6 +89,13 @@ class Settings:
             "(API Gateway: 500 per account and Region); -1 for no limit"
         },
     )
+    websocket_node_ttl: float = field(
+        default=30.0,
+        metadata={
+            "help": "with --state redis://...: seconds after which a gateway process that "
+            "stopped renewing its heartbeat is dead and its WebSocket connections are gone"
+        },
+    )
     event_retry_delay: float = field(
         default=60.0,
         metadata={"help": "seconds before retrying a failed Event invocation (doubles after)"},
@@ -130,7 +137,8 @@ class Settings:
         default="memory",
         metadata={
             "help": "where runtime state lives (rate-limit buckets, quota counters, the stage "
-            "cache, the authorizer cache): memory (this process) or redis://host:port/db, "
+            "cache, the authorizer cache, WebSocket connections): memory (this process) or "
+            "redis://host:port/db, "
             "shared by every gateway process given the same URL"
         },
     )

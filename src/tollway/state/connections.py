@@ -3,11 +3,13 @@ them, and how to reach each one (AWS counterpart: the connection store behind AP
 `@connections` API, spec §13.5).
 
 `ConnectionRegistry` is the interface the data plane uses (dataplane/websocket/); this module
-also holds the in-process implementation, `MemoryConnections`, the default. A registry shared
-by gateway processes (Redis, with pub/sub to the process holding a connection) can implement
-the same interface later: `post` and `close` are asynchronous and answer False for a
-connection the registry does not hold open, so a caller cannot tell a local delivery from a
-remote one. A connection held by this process is always delivered to directly.
+also holds the in-process implementation, `MemoryConnections`, the default. The registry
+shared by gateway processes (`--state redis://...`, with pub/sub to the process holding a
+connection) is state/connections_redis.py: `post` and `close` are asynchronous and answer
+False for a connection the registry does not hold open, so a caller cannot tell a local
+delivery from a remote one; a connection held by this process is always delivered to
+directly. `info`, `post` and `close` raise `RegistryUnavailable` when a connection held
+elsewhere cannot be reached.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ class ConnectionInfo:
     last_active_at: float  # epoch seconds: the last message from the client
     source_ip: str
     user_agent: str | None
+
+
+class RegistryUnavailable(Exception):
+    """A connection held by another gateway process cannot be reached: the shared registry
+    (Redis), or that process, is not answering (the `@connections` API answers 503)."""
 
 
 class ConnectionRegistry(Protocol):
@@ -79,6 +86,13 @@ class MemoryConnections:
 
     def __len__(self) -> int:
         return len(self._open)
+
+    def holds(self, connection_id: str) -> bool:
+        return connection_id in self._open
+
+    def infos(self) -> dict[str, ConnectionInfo]:
+        """The open connections' info by id (a copy)."""
+        return {cid: entry[0] for cid, entry in self._open.items()}
 
     async def info(self, connection_id: str) -> ConnectionInfo | None:
         entry = self._open.get(connection_id)

@@ -17,6 +17,9 @@ boto3's `apigatewaymanagementapi` client with `endpoint_url` = the stage URL wor
   with an empty body and `x-amzn-ErrorType: GoneException` — SDKs report AWS's 410 with no
   message (aws-sdk-java "GoneException: null", aws-sdk-php "Unable to parse error information
   from response", GitHub aws/aws-sdk-java#2200, georgeboot/laravel-echo-api-gateway#9).
+- A connection another gateway process holds (`--state redis://...`) when that process or
+  Redis cannot be reached: 503 ServiceUnavailableException `{"message":"Service Unavailable"}`
+  (Tollway's; AWS models no 5xx for this API, SDKs retry a 503).
 
 IAM (`execute-api:ManageConnections`) is checked before this, when the gateway has
 identities (management_iam.py). Not here yet: LimitExceededException is never returned, and
@@ -32,11 +35,12 @@ import orjson
 
 from tollway.dataplane.context import Response
 from tollway.model import ids
-from tollway.state.connections import ConnectionRegistry
+from tollway.state.connections import ConnectionRegistry, RegistryUnavailable
 
 PREFIX = "/@connections/"
 MAX_DATA_BYTES = 131_072
 _TOO_LONG = b'{"message":"Message too long"}'  # the wording is UNCONFIRMED
+_UNAVAILABLE = b'{"message":"Service Unavailable"}'  # Tollway's (no AWS counterpart)
 
 
 def is_management(path: str) -> bool:
@@ -64,6 +68,17 @@ async def manage(
     registry: ConnectionRegistry, api_id: str, method: str, path: str, body: bytes | None
 ) -> Response:
     """Answers one `@connections` call; `path` is `/@connections/{id}` (after the stage)."""
+    try:
+        return await _manage(registry, api_id, method, path, body)
+    except RegistryUnavailable:
+        # Another gateway process holds the connection, or may, and cannot be asked (Redis
+        # outage, or that process does not answer): Tollway's choice, retried by the SDKs.
+        return _response(503, _UNAVAILABLE, "ServiceUnavailableException")
+
+
+async def _manage(
+    registry: ConnectionRegistry, api_id: str, method: str, path: str, body: bytes | None
+) -> Response:
     connection_id = unquote(path[len(PREFIX) :])
     if not connection_id or "/" in connection_id:
         return _response(404, b'{"message":"Not Found"}', "NotFoundException")  # no such operation
