@@ -66,6 +66,10 @@ def start_tollway(children: Children, work: Path) -> tuple[Child, str, str]:
         "taskset", "-c", str(SERVER_CORE), sys.executable, "-m", "tollway", "serve",
         "--port", "0", "--admin-port", "0", "--data-dir", str(work / "data"),
         "--access-log", "off", "--log-level", "warning", "--websocket-idle-timeout", "3600",
+        # the idle measurement opens its connections as fast as it can: no new-connection rate;
+        # the account throttle's default 10,000 requests/s would answer the fastest rows with
+        # "Too Many Requests" frames (it is checked on every message all the same)
+        "--websocket-connection-rate", "-1", "--account-throttle", "1000000,500000",
     ]  # fmt: skip
     child = children.start("tollway", command, work / "tollway.out", work)
     gateway = re.compile(r"gateway:\s+(http://127\.0\.0\.1:\d+)")
@@ -102,7 +106,8 @@ def create_api(admin: str) -> str:
     )["IntegrationId"]  # fmt: skip
     v2.create_integration_response(
         ApiId=api_id, IntegrationId=mock, IntegrationResponseKey="$default",
-        ResponseTemplates={"$default": "$input.body"},
+        # A MOCK has no backend body to pass on: its answer is the template, the message sent
+        ResponseTemplates={"$default": MESSAGE % "echo"},
     )  # fmt: skip
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:

@@ -65,8 +65,9 @@ class RedisGuard:
         if self._down_since is None:
             self._down_since = now
             log.warning(
-                "Redis runtime state is unreachable (%s): limits are counted in this process "
-                "and the stage and authorizer caches are bypassed until it returns",
+                "Redis runtime state is unreachable (%s): limits are counted in this process, "
+                "the stage and authorizer caches are bypassed, and WebSocket connections held "
+                "by other processes cannot be reached until it returns",
                 error,
             )
         self._next_try = now + self.retry_after
