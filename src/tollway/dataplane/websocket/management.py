@@ -53,7 +53,7 @@ def _iso(epoch: float) -> str:
     )
 
 
-def _response(status: int, body: bytes = b"", error: str | None = None) -> Response:
+def json_response(status: int, body: bytes = b"", error: str | None = None) -> Response:
     headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", ids.request_id())]
     if error is not None:
         headers.append(("x-amzn-ErrorType", error))
@@ -61,7 +61,7 @@ def _response(status: int, body: bytes = b"", error: str | None = None) -> Respo
 
 
 def _gone() -> Response:
-    return _response(410, b"", "GoneException")
+    return json_response(410, b"", "GoneException")
 
 
 async def manage(
@@ -73,7 +73,7 @@ async def manage(
     except RegistryUnavailable:
         # Another gateway process holds the connection, or may, and cannot be asked (Redis
         # outage, or that process does not answer): Tollway's choice, retried by the SDKs.
-        return _response(503, _UNAVAILABLE, "ServiceUnavailableException")
+        return json_response(503, _UNAVAILABLE, "ServiceUnavailableException")
 
 
 async def _manage(
@@ -81,23 +81,25 @@ async def _manage(
 ) -> Response:
     connection_id = unquote(path[len(PREFIX) :])
     if not connection_id or "/" in connection_id:
-        return _response(404, b'{"message":"Not Found"}', "NotFoundException")  # no such operation
+        return json_response(
+            404, b'{"message":"Not Found"}', "NotFoundException"
+        )  # no such operation
     info = await registry.info(connection_id)
     if info is None or info.api_id != api_id:
         return _gone()
     if method == "POST":
         if body is None or len(body) > MAX_DATA_BYTES:
-            return _response(413, _TOO_LONG, "PayloadTooLargeException")
-        return _response(200) if await registry.post(connection_id, body) else _gone()
+            return json_response(413, _TOO_LONG, "PayloadTooLargeException")
+        return json_response(200) if await registry.post(connection_id, body) else _gone()
     if method == "GET":
         answer = {
             "connectedAt": _iso(info.connected_at),
             "identity": {"sourceIp": info.source_ip, "userAgent": info.user_agent},
             "lastActiveAt": _iso(info.last_active_at),
         }
-        return _response(200, orjson.dumps(answer))
+        return json_response(200, orjson.dumps(answer))
     if method == "DELETE":
-        return _response(204) if await registry.close(connection_id, 1000, "") else _gone()
-    return _response(
+        return json_response(204) if await registry.close(connection_id, 1000, "") else _gone()
+    return json_response(
         405, b'{"message":"Method Not Allowed"}', "MethodNotAllowedException"
     )  # the API has no other operations

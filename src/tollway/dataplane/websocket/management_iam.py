@@ -31,7 +31,7 @@ from tollway.auth.identities import IdentityStore
 from tollway.dataplane.auth.iam import SERVICES, caller_identity, request_facts
 from tollway.dataplane.auth.outcome import Decision
 from tollway.dataplane.context import Request, Response
-from tollway.model import ids
+from tollway.dataplane.websocket.management import json_response
 
 ACTION = "execute-api:ManageConnections"
 
@@ -73,9 +73,4 @@ class ManagementIam:
 
 
 def _forbidden(body: dict[str, str], error_type: str) -> Response:
-    headers = [
-        ("Content-Type", "application/json"),
-        ("x-amzn-RequestId", ids.request_id()),
-        ("x-amzn-ErrorType", error_type),
-    ]
-    return Response(403, headers, orjson.dumps(body))
+    return json_response(403, orjson.dumps(body), error_type)
