@@ -36,7 +36,7 @@ from typing import Any
 import orjson
 
 from tollway.dataplane.mapping.vtl import MappingTemplate, TemplateError, TemplateInput
-from tollway.dataplane.websocket.selection import Selector, lookup, parse_message
+from tollway.dataplane.websocket.selection import Selector, lookup, parse_message, parse_path
 from tollway.dataplane.websocket.selection import render as render_value
 
 DEFAULT = "$default"
@@ -48,7 +48,6 @@ NO_MAPPING = (
 _TARGET = re.compile(r"^integration\.request\.(header|querystring|path)\.(.+)$")
 _SOURCE = re.compile(r"^(route\.request\.(?:header|querystring)|context|stageVariables)\.(.+)$")
 _RESPONSE_VARIABLE = re.compile(r"\\\$|\$\{([^}]*)\}|\$(integration\.response\.[^\s${}]+)$")
-_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 class MappingFailed(Exception):
@@ -101,7 +100,7 @@ def _source(source: str, stage_variables: Mapping[str, str]) -> Source:
         constant = stage_variables.get(name)
         return lambda event: constant
     if kind == "context":
-        path = tuple(int(i) if i else k for k, i in _STEP.findall(name))
+        path = parse_path(name)
 
         def from_context(event: dict[str, Any]) -> str | None:
             value = lookup(event["requestContext"], path)
@@ -180,7 +179,7 @@ class ResponseValue:
     __slots__ = ("_parts",)
 
     def __init__(self, expression: str) -> None:
-        parts: list[str | tuple[str, ...]] = []
+        parts: list[str | tuple[str, Any]] = []
         end = 0
         for match in _RESPONSE_VARIABLE.finditer(expression):
             parts.append(expression[end : match.start()])
@@ -199,25 +198,27 @@ class ResponseValue:
             elif part[0] == "statuscode":
                 out.append(str(endpoint.status))
             elif part[0] == "header":
-                out.append(endpoint.headers.get(part[1].lower(), ""))
+                out.append(endpoint.headers.get(part[1], ""))
             else:
                 if parsed is None:
                     try:
                         parsed = orjson.loads(endpoint.body)
                     except orjson.JSONDecodeError:
                         parsed = {}
-                path = tuple(int(i) if i else k for k, i in _STEP.findall(part[1]))
-                out.append(render_value(lookup(parsed, path)))
+                out.append(render_value(lookup(parsed, part[1])))
         return "".join(out)
 
 
-def _response_variable(name: str) -> tuple[str, ...]:
+def _response_variable(name: str) -> tuple[str, Any]:
+    """`("statuscode", None)`, `("header", lowercased name)` or `("body", path)`."""
     if name == "integration.response.statuscode":
-        return ("statuscode",)
-    for kind in ("header", "body"):
-        prefix = f"integration.response.{kind}."
-        if name.startswith(prefix):
-            return (kind, name[len(prefix) :])
+        return ("statuscode", None)
+    header = name.removeprefix("integration.response.header.")
+    if header != name:
+        return ("header", header.lower())
+    body = name.removeprefix("integration.response.body.")
+    if body != name:
+        return ("body", parse_path(body))
     raise ValueError(f"unsupported variable ${name} (integration.response.statuscode, "
                      "header.<name>, body.<path>)")  # fmt: skip
 

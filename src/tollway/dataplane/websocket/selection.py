@@ -39,12 +39,7 @@ class SelectionError(ValueError):
 def _variable(name: str) -> tuple[str, Path]:
     for source in ("request.body", "context", "stageVariables"):
         if name == source or name.startswith(source + "."):
-            rest = name[len(source) + 1 :]
-            path: list[str | int] = []
-            for match in _STEP.finditer(rest):
-                key, index = match.groups()
-                path.append(int(index) if index is not None else key)
-            return source, tuple(path)
+            return source, parse_path(name[len(source) + 1 :])
     raise SelectionError(f"unsupported variable ${name} (request.body, context, stageVariables)")
 
 
@@ -91,6 +86,11 @@ class Selector:
             )
             out.append(render(lookup(root, path)))
         return "".join(out)
+
+
+def parse_path(text: str) -> Path:
+    """`a.b[0]` as the steps `lookup` follows: `("a", "b", 0)`."""
+    return tuple(int(index) if index else key for key, index in _STEP.findall(text))
 
 
 def lookup(root: Any, path: Path) -> Any:
