@@ -260,6 +260,21 @@ def test_gone_and_payload_too_large_on_the_wire(
     assert big.json() == {"message": "Message too long"}
 
 
+def test_other_methods_and_paths_of_the_connections_api(
+    server: Server, chat: str, ws: ClientConnection
+) -> None:
+    url = stage_url(server, chat, "dev") + "/@connections/"
+    connection_id = whoami(ws).replace("=", "%3D")
+    put = httpx.put(url + connection_id, content=b"x")
+    assert put.status_code == 405
+    assert put.headers["x-amzn-ErrorType"] == "MethodNotAllowedException"
+    assert put.json() == {"message": "Method Not Allowed"}
+    nested = httpx.get(url + connection_id + "/more")
+    assert nested.status_code == 404
+    assert nested.headers["x-amzn-ErrorType"] == "NotFoundException"
+    assert nested.json() == {"message": "Not Found"}
+
+
 def test_host_based_connection_and_management(server: Server, chat: str) -> None:
     port = urlsplit(server.gateway).port
     assert port is not None

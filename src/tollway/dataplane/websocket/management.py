@@ -20,6 +20,8 @@ boto3's `apigatewaymanagementapi` client with `endpoint_url` = the stage URL wor
 - A connection another gateway process holds (`--state redis://...`) when that process or
   Redis cannot be reached: 503 ServiceUnavailableException `{"message":"Service Unavailable"}`
   (Tollway's; AWS models no 5xx for this API, SDKs retry a 503).
+- Another method: 405 MethodNotAllowedException `{"message":"Method Not Allowed"}`; no id, or
+  more path after it: 404 NotFoundException `{"message":"Not Found"}` (both Tollway's).
 
 IAM (`execute-api:ManageConnections`) is checked before this, when the gateway has
 identities (management_iam.py). Not here yet: LimitExceededException is never returned, and
