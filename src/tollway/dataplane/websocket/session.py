@@ -261,23 +261,21 @@ class WebSocketSessions:
         context = request_context(conn, route.key if route else "", "MESSAGE")
         request_id = context["requestId"]
         if route is None:
-            await socket.send(error_frame("Forbidden", conn.connection_id, request_id).encode())
+            await _error(socket, conn, request_id, "Forbidden")
             return
         if self.metering is not None and not await self.metering.message(route):
-            frame = error_frame("Too Many Requests", conn.connection_id, request_id)
-            await socket.send(frame.encode())
+            await _error(socket, conn, request_id, "Too Many Requests")
             return
         if route.validator is not None:
             failure = route.validator.failure(is_json, body, context)
             if failure is not None:
                 log.warning("WebSocket API %s route %s (request %s): %s",
                             stage.api_id, route.key, request_id, failure)  # fmt: skip
-                frame = error_frame("Invalid request body", conn.connection_id, request_id)
-                await socket.send(frame.encode())
+                await _error(socket, conn, request_id, "Invalid request body")
                 return
         if route.integration is None:
             log.warning("WebSocket route %s has no integration", route.key)
-            await _internal_error(socket, conn, request_id)
+            await _error(socket, conn, request_id, "Internal server error")
             return
         try:
             outcome = await route.integration.call(route.key, message_event(context, text))
@@ -286,11 +284,11 @@ class WebSocketSessions:
                 "WebSocket API %s route %s (request %s): %s",
                 stage.api_id, route.key, request_id, e,
             )  # fmt: skip
-            await _internal_error(socket, conn, request_id)
+            await _error(socket, conn, request_id, "Internal server error")
             return
         except Exception:
             log.exception("WebSocket API %s route %s failed", stage.api_id, route.key)
-            await _internal_error(socket, conn, request_id)
+            await _error(socket, conn, request_id, "Internal server error")
             return
         if route.two_way and outcome.body is not None:
             await socket.send(outcome.body.encode())
@@ -323,9 +321,9 @@ def _handshake(scope: dict[str, Any], conn: Connection) -> Request:
     )  # fmt: skip
 
 
-async def _internal_error(socket: _Socket, conn: Connection, request_id: str) -> None:
-    frame = error_frame("Internal server error", conn.connection_id, request_id)
-    await socket.send(frame.encode())
+async def _error(socket: _Socket, conn: Connection, request_id: str, message: str) -> None:
+    """Sends the client AWS's error frame (error_frame)."""
+    await socket.send(error_frame(message, conn.connection_id, request_id).encode())
 
 
 async def _refuse(send: Any, status: int, body: bytes) -> None:
