@@ -47,7 +47,6 @@ from tollway.dataplane.websocket.compiled import CompiledWsStage
 from tollway.dataplane.websocket.management import MAX_DATA_BYTES, is_management, manage
 from tollway.dataplane.websocket.session import WebSocketSessions, send_ws_refusal
 from tollway.model import ids
-from tollway.model.http_api import DEFAULT_STAGE
 
 log = logging.getLogger("tollway.dataplane")
 
@@ -291,8 +290,7 @@ class GatewayServer:
                 await _send(send, _forbidden())
                 return
         else:  # a mapping names its stage; the path after the mapping key is routed whole
-            name = endpoint.stage_name
-            found = api.default if name == DEFAULT_STAGE else api.named.get(name)
+            found = api.stage(endpoint.stage_name)
             selected = Selected(found, endpoint.path) if found is not None else None
         payload = await read_body(receive, MAX_PAYLOAD_BYTES)
         path = selected.path if selected else endpoint.stage_path
