@@ -248,14 +248,7 @@ class Tollway:
         self.limits.keys.reload()
         self.access_log.start()
 
-        gateway = _Server(
-            _config(
-                self.gateway,
-                CasePreservingHttpToolsProtocol,
-                self.settings.idle_timeout,
-                GatewayWebSocketProtocol,
-            )
-        )
+        gateway = self._gateway_server()
         control = _Server(_config(self.control, "httptools"))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -272,14 +265,7 @@ class Tollway:
             self.connections.start()
         if self.tls is not None and tls_sock is not None:
             self.tls.load()
-            https = _Server(
-                _config(
-                    self.gateway,
-                    CasePreservingHttpToolsProtocol,
-                    self.settings.idle_timeout,
-                    GatewayWebSocketProtocol,
-                )
-            )
+            https = self._gateway_server()
             https.config.load()
             https.config.ssl = self.tls.context  # uvicorn builds contexts from files only
             servers.append(https)
@@ -314,6 +300,17 @@ class Tollway:
         if self.redis is not None:
             await self.redis.close()
         self.store.close()
+
+    def _gateway_server(self) -> _Server:
+        """A gateway listener (plain HTTP, or HTTPS once given the TLS context)."""
+        return _Server(
+            _config(
+                self.gateway,
+                CasePreservingHttpToolsProtocol,
+                self.settings.idle_timeout,
+                GatewayWebSocketProtocol,
+            )
+        )
 
     def _banner(
         self,

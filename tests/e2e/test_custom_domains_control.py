@@ -281,6 +281,26 @@ def test_truststores_are_checked(apigw: Any, v2: Any, tmp_path: Path) -> None:
             **kwargs,
         )
         assert (status, code) == (400, "BadRequestException")
+    assert aws_error(
+        apigw.create_domain_name,
+        domainName=_name(),
+        regionalCertificateArn="arn:aws:acm:x",
+        endpointConfiguration={"types": ["REGIONAL"]},
+        securityPolicy="TLS_1_0",
+        mutualTlsAuthentication={"truststoreUri": bundle.as_uri()},
+    ) == (
+        400,
+        "BadRequestException",
+        "Mutual TLS authentication requires a security policy of TLS_1_2",
+    )
+
+
+def test_v2_domains_are_regional_only(v2: Any) -> None:
+    assert aws_error(
+        v2.create_domain_name,
+        DomainName=_name(),
+        DomainNameConfigurations=[{"CertificateArn": "arn:aws:acm:x", "EndpointType": "EDGE"}],
+    ) == (400, "BadRequestException", "HTTP and WebSocket APIs support only REGIONAL domains")
 
 
 def test_v2_mutual_tls_authentication(v2: Any, tmp_path: Path) -> None:

@@ -9,16 +9,14 @@ exactly as written (tests/e2e/raw_http.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-import boto3
 import httpx
 import pytest
 from botocore import UNSIGNED
-from botocore.config import Config
 
 from tests.e2e import raw_http
 from tests.e2e.conftest import ACCOUNT, REGION, Server, aws_error, serve_with_identities
+from tests.e2e.test_admin_auth import client
 from tests.signing import MISMATCH, signed_request
 
 IDENTITIES = """
@@ -44,12 +42,6 @@ AUDITOR = {"key": "AKIAAUDITOR", "secret": "auditor-secret", "service": "apigate
 def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from serve_with_identities(tmp_path_factory, "security-admin", IDENTITIES,
                                      "--admin-auth", "on")  # fmt: skip
-
-
-def client(server: Server, service: str, key: str, secret: str, **config: Any) -> Any:
-    return boto3.client(service, endpoint_url=server.admin, region_name=REGION,
-                        aws_access_key_id=key, aws_secret_access_key=secret,
-                        config=Config(retries={"max_attempts": 1}, **config))  # fmt: skip
 
 
 def refused(response: httpx.Response | raw_http.RawResponse, error_type: str, start: str) -> None:

@@ -28,7 +28,7 @@ from cryptography.x509.oid import ExtensionOID, NameOID
 from tollway.control.domain_records import save
 from tollway.control.errors import ServiceError
 from tollway.control.operations import Call, OperationTable
-from tollway.model.domains import CERTIFICATE_KIND, DOMAIN_NAME_KIND, certificate_arn
+from tollway.model.domains import CERTIFICATE_KIND, DOMAIN_NAME_KIND, certificate_arn, serial_text
 from tollway.store import Delete, Record
 
 ops = OperationTable("acm")
@@ -89,12 +89,6 @@ def _parse(certificate: bytes, key: bytes) -> tuple[x509.Certificate, str]:
     else:
         algorithm = "UNKNOWN"
     return cert, algorithm
-
-
-def serial_text(serial: int) -> str:
-    """A serial number as AWS writes it: colon-separated hex bytes (`0a:1b:...`)."""
-    raw = serial.to_bytes((serial.bit_length() + 7) // 8 or 1, "big")
-    return ":".join(f"{b:02x}" for b in raw)
 
 
 def _signature(cert: x509.Certificate, key_algorithm: str) -> str:

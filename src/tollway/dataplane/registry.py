@@ -138,11 +138,7 @@ class DeploymentRegistry:
         for stage, deployment_id, definition in self._v2_deployments(api_id):
             name = stage["StageName"]
             new = http_compile.compile_stage(definition, deployment_id, stage, self._services)
-            old = None
-            if previous is not None:
-                old = (
-                    previous.default if name == http_api.DEFAULT_STAGE else previous.named.get(name)
-                )
+            old = previous.stage(name) if previous is not None else None
             _log_warnings(api_id, name, deployment_id, new.warnings, old, new)
             if name == http_api.DEFAULT_STAGE:
                 default = new

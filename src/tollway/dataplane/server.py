@@ -47,7 +47,6 @@ from tollway.dataplane.websocket.compiled import CompiledWsStage
 from tollway.dataplane.websocket.management import MAX_DATA_BYTES, is_management, manage
 from tollway.dataplane.websocket.session import WebSocketSessions, send_ws_refusal
 from tollway.model import ids
-from tollway.model.http_api import DEFAULT_STAGE
 
 log = logging.getLogger("tollway.dataplane")
 
@@ -139,7 +138,7 @@ class GatewayServer:
             self.websockets is not None
             and (ws_api := self.registry.websocket_api(endpoint.api_id)) is not None
         ):
-            await self._serve_ws_http(ws_api, endpoint, via, scope, receive, send)
+            await self._serve_ws_http(ws_api, endpoint, via, scope, receive, send, headers, host)
             return
         http_api = self.registry.http_api(endpoint.api_id)
         if http_api is not None:
@@ -228,6 +227,8 @@ class GatewayServer:
         scope: dict[str, Any],
         receive: Any,
         send: Any,
+        headers: list[tuple[str, str]],
+        host: str,
     ) -> None:
         """A plain HTTP request to a WebSocket API: the `@connections` API, else 403."""
         assert self.websockets is not None
@@ -242,9 +243,7 @@ class GatewayServer:
         body = await read_body(receive, MAX_DATA_BYTES)
         iam = self.websockets.management_iam
         if iam is not None:  # `--identities`: calls must be signed and allowed
-            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
             raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-            host = next((v for k, v in headers if k.lower() == "host"), "")
             request = _request(scope, raw_path, endpoint.path, "", headers, host, body)
             arn = iam.arn(endpoint.api_id, endpoint.stage_name, scope["method"], endpoint.path)
             refusal = iam.refusal(request, arn)
@@ -291,8 +290,7 @@ class GatewayServer:
                 await _send(send, _forbidden())
                 return
         else:  # a mapping names its stage; the path after the mapping key is routed whole
-            name = endpoint.stage_name
-            found = api.default if name == DEFAULT_STAGE else api.named.get(name)
+            found = api.stage(endpoint.stage_name)
             selected = Selected(found, endpoint.path) if found is not None else None
         payload = await read_body(receive, MAX_PAYLOAD_BYTES)
         path = selected.path if selected else endpoint.stage_path

@@ -51,6 +51,7 @@ from tollway.model.domains import (
     certificate_arn,
     configuration,
     has_mtls,
+    serial_text,
 )
 from tollway.state.changes import DOMAINS_CHANGED
 from tollway.store import ConfigStore
@@ -189,13 +190,11 @@ def client_cert(der: bytes) -> dict[str, Any]:
     """`clientCert` as REST and HTTP APIs pass it on (spec §14.1). The DNs are RFC 4514
     strings (`CN=client,O=Example`; AWS's exact DN format is UNCONFIRMED)."""
     cert = x509.load_der_x509_certificate(der)
-    serial = cert.serial_number
-    raw = serial.to_bytes((serial.bit_length() + 7) // 8 or 1, "big")
     return {
         "clientCertPem": cert.public_bytes(serialization.Encoding.PEM).decode(),
         "subjectDN": cert.subject.rfc4514_string(),
         "issuerDN": cert.issuer.rfc4514_string(),
-        "serialNumber": ":".join(f"{b:02x}" for b in raw),
+        "serialNumber": serial_text(cert.serial_number),
         "validity": {
             "notBefore": _when(cert.not_valid_before_utc),
             "notAfter": _when(cert.not_valid_after_utc),

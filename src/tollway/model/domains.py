@@ -93,3 +93,10 @@ def base_path_mapping(mapping: dict[str, Any]) -> dict[str, Any]:
 
 def has_mtls(domain: dict[str, Any]) -> bool:
     return bool((domain.get("MutualTlsAuthentication") or {}).get("TruststoreUri"))
+
+
+def serial_text(serial: int) -> str:
+    """A certificate's serial number as AWS writes it (ACM's `Serial`, mTLS's `clientCert`
+    `serialNumber`): colon-separated hex bytes (`0a:1b:...`)."""
+    raw = serial.to_bytes((serial.bit_length() + 7) // 8 or 1, "big")
+    return ":".join(f"{b:02x}" for b in raw)

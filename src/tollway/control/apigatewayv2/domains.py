@@ -39,7 +39,7 @@ MAPPING_NOT_FOUND = "The api mapping resource specified in the request was not f
 
 
 def load_domain(call: Call, name: str | None = None) -> Record:
-    record = call.plane.store.get(DOMAIN_NAME_KIND, name or call.params["DomainName"])
+    record = records.find_domain(call, name or call.params["DomainName"])
     if record is None:
         raise NotFoundException(DOMAIN_NOT_FOUND)
     return record
@@ -69,7 +69,7 @@ def _configurations(
 async def create_domain_name(call: Call) -> dict[str, Any]:
     p = call.params
     name = p["DomainName"]
-    if call.plane.store.get(DOMAIN_NAME_KIND, name) is not None:
+    if records.find_domain(call, name) is not None:
         raise ConflictException("The domain name resource already exists.")
     domain = {
         "ApiMappingSelectionExpression": "$request.basepath",
@@ -99,7 +99,7 @@ def get_domain_names(call: Call) -> dict[str, Any]:
 @ops("UpdateDomainName")
 async def update_domain_name(call: Call) -> dict[str, Any]:
     record = load_domain(call)
-    domain = copy.deepcopy(record.body)
+    domain = records.copy_of(record)
     if call.params.get("DomainNameConfigurations") is not None:
         domain["DomainNameConfigurations"] = _configurations(
             call, call.params["DomainNameConfigurations"]
@@ -176,7 +176,7 @@ def get_api_mappings(call: Call) -> dict[str, Any]:
 def update_api_mapping(call: Call) -> dict[str, Any]:
     domain = load_domain(call).key
     record = load_mapping(call, domain)
-    mapping = copy.deepcopy(record.body)
+    mapping = records.copy_of(record)
     mapping.update(given(call, ("ApiId", "ApiMappingKey", "Stage")))
     _check_mapping(call, domain, mapping)
     records.save(call, [Record(API_MAPPING_KIND, record.key, mapping, domain, record.version)])

@@ -108,3 +108,7 @@ class HttpApiStages:
     api_id: str
     named: dict[str, CompiledHttpStage]  # by stage name, without $default
     default: CompiledHttpStage | None  # the $default stage, if it has a deployment
+
+    def stage(self, name: str) -> CompiledHttpStage | None:
+        """The stage by its name, `$default` included."""
+        return self.default if name == "$default" else self.named.get(name)

@@ -56,8 +56,8 @@ def test_new_canary_fills_awss_defaults() -> None:
 
 
 def test_new_canary_checks_percent_and_overrides() -> None:
-    assert "between 0.0 and 100.0" in _message(
-        new_canary, "d2", {"percentTraffic": 100.5}, check_variables
+    assert _message(new_canary, "d2", {"percentTraffic": 100.5}, check_variables) == (
+        "Invalid canary percentTraffic: 100.5. Must be between 0.0 and 100.0"
     )
     assert "must be alphanumeric" in _message(
         new_canary, "d2", {"stageVariableOverrides": {"a-b": "1"}}, check_variables
