@@ -71,9 +71,6 @@ class DeploymentRegistry:
     def knows(self, api_id: str) -> bool:
         return api_id in self._apis or api_id in self._http_apis or api_id in self._websocket_apis
 
-    def stages(self) -> list[CompiledStage]:
-        return [s for stages in self._apis.values() for s in stages.values()]
-
     def load_all(self) -> None:
         for record in self._store.list("restapi"):
             self.reload(record.key)
