@@ -62,6 +62,15 @@ def throttle_bucket(key: str, settings: dict[str, Any], account: Bucket) -> Buck
     return None if bucket.rate < 0 or bucket.burst < 0 else bucket  # negative: no limit
 
 
+def plan_quota(plan: dict[str, Any], key_id: str) -> Quota | None:
+    """A usage plan's quota for one of its keys, or None: requests count on it, GetUsage and
+    UpdateUsage (control/apigateway/usage_plan_keys.py) read and set the same counters."""
+    quota = plan.get("quota")
+    if not quota:
+        return None
+    return Quota(f"{plan['id']}:{key_id}", int(quota["limit"]), quota["period"])
+
+
 class KeyIndex:
     def __init__(self, store: ConfigStore, account: Bucket) -> None:
         self._store = store
@@ -122,7 +131,7 @@ class KeyIndex:
             plan_id=plan_id,
             bucket=throttle_bucket(f"p:{scope}", plan.get("throttle") or {}, self._account),
             methods=methods,
-            quota=Quota(scope, int(quota["limit"]), quota["period"]) if quota else None,
+            quota=plan_quota(plan, key_id),
         )
 
 
