@@ -192,6 +192,8 @@ def import_api_keys(call: Call) -> dict[str, Any]:
 
     if call.params.get("format") != "csv":
         raise BadRequestException("Invalid format specified. Only csv is supported")
+    # Keys by value, read once: the rows' keys are committed together at the end.
+    by_value = {r.body["value"]: r for r in call.plane.store.list(API_KEY_KIND)}
     puts: list[Record] = []
     out_ids: list[str] = []
     warnings: list[str] = []
@@ -203,7 +205,7 @@ def import_api_keys(call: Call) -> dict[str, Any]:
         plans = [p.strip().strip("'\"") for p in (row.get("usageplanids") or "").split(",")]
         try:
             key = new_key(call, fields)
-            existing = _by_value(call, key["value"])
+            existing = by_value.get(key["value"])
             if existing is not None:
                 key["id"], key["createdDate"] = existing.key, existing.body["createdDate"]
             for plan in filter(None, plans):
