@@ -29,7 +29,7 @@ log = logging.getLogger("tollway.dataplane")
 
 API_KEY_KIND = "apikey"
 PLAN_KIND = "usageplan"
-PLAN_KEY_KIND = "usageplankey"
+PLAN_KEY_KIND = "usageplankey"  # parent: the usage plan id; key: the API key id
 
 
 @dataclass(frozen=True, slots=True)

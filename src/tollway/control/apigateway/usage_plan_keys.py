@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from tollway.control.apigateway.api_keys import PLAN_KEY_KIND, load_key
+from tollway.control.apigateway.api_keys import load_key
 from tollway.control.apigateway.documents import commit_keys, paginate
-from tollway.control.apigateway.usage_plans import PLAN_KIND, load_plan, plan_key_record
+from tollway.control.apigateway.usage_plans import load_plan, plan_key_record
 from tollway.control.errors import (
     BadRequestException,
     ConflictException,
@@ -26,7 +26,7 @@ from tollway.control.errors import (
     NotSupportedByTollway,
 )
 from tollway.control.operations import Call, OperationTable
-from tollway.dataplane.usage_plans import plan_quota
+from tollway.dataplane.usage_plans import PLAN_KEY_KIND, PLAN_KIND, plan_quota
 from tollway.state import limits
 from tollway.state.limits import Limits
 from tollway.store import Delete, Record
