@@ -371,3 +371,16 @@ def test_get_and_update_usage(apigw: Any) -> None:
         apigw.update_usage, usagePlanId=plan_id, keyId=key_id,
         patchOperations=[{"op": "replace", "path": "/used", "value": "5"}],
     ) == (400, "BadRequestException", "Invalid patch path /used")  # fmt: skip
+    assert aws_error(
+        apigw.update_usage, usagePlanId=plan_id, keyId=key_id,
+        patchOperations=[{"op": "replace", "path": "/remaining", "value": "-1"}],
+    ) == (400, "BadRequestException", "Invalid remaining value -1")  # fmt: skip
+    assert aws_error(
+        apigw.get_usage, usagePlanId=plan_id, startDate="2026-01-03", endDate="2026-01-01"
+    ) == (400, "BadRequestException", "The start date must be before the end date")
+    unlimited = apigw.create_usage_plan(name="no quota")["id"]
+    apigw.create_usage_plan_key(usagePlanId=unlimited, keyId=key_id, keyType="API_KEY")
+    assert aws_error(
+        apigw.update_usage, usagePlanId=unlimited, keyId=key_id,
+        patchOperations=[{"op": "replace", "path": "/remaining", "value": "5"}],
+    ) == (400, "BadRequestException", f"Usage Plan {unlimited} has no quota to update")  # fmt: skip
