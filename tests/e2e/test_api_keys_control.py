@@ -246,6 +246,22 @@ def test_usage_plan_bad_quota_period(apigw: Any) -> None:
     )  # fmt: skip
 
 
+def test_usage_plan_checks(apigw: Any, stage: tuple[str, str]) -> None:
+    api_id, name = stage
+    assert aws_error(apigw.create_usage_plan, name=" ") == (
+        400, "BadRequestException", "Usage Plan name must be non-empty",
+    )  # fmt: skip
+    twice = [{"apiId": api_id, "stage": name}] * 2
+    assert aws_error(apigw.create_usage_plan, name="twice", apiStages=twice) == (
+        400, "BadRequestException", "Duplicate API Stage specified in the usage plan",
+    )  # fmt: skip
+    plan_id = apigw.create_usage_plan(name="typed")["id"]
+    key_id = apigw.create_api_key(name="typed")["id"]
+    assert aws_error(
+        apigw.create_usage_plan_key, usagePlanId=plan_id, keyId=key_id, keyType="COGNITO"
+    ) == (400, "BadRequestException", "Invalid key type specified. Valid values are API_KEY")
+
+
 def test_update_usage_plan(apigw: Any, stage: tuple[str, str]) -> None:
     api_id, name = stage
     plan_id = apigw.create_usage_plan(name="silver")["id"]
@@ -306,10 +322,13 @@ def test_usage_plan_keys(apigw: Any, stage: tuple[str, str]) -> None:
         apigw.create_usage_plan_key, usagePlanId=plan_id, keyId=key["id"], keyType="API_KEY"
     ) == (409, "ConflictException", f"Usage Plan {plan_id} already contains API Key {key['id']}")
     other = apigw.create_usage_plan(name="k2", apiStages=[{"apiId": api_id, "stage": name}])["id"]
-    status, code, _ = aws_error(
+    assert aws_error(
         apigw.create_usage_plan_key, usagePlanId=other, keyId=key["id"], keyType="API_KEY"
-    )
-    assert (status, code) == (409, "ConflictException")
+    ) == (
+        409, "ConflictException",
+        f"Usage Plan {other} cannot be added because API Key {key['id']} cannot reference "
+        f"multiple Usage Plans with the same API Stage: {api_id}:{name}",
+    )  # fmt: skip
     assert status_of(apigw.delete_usage_plan_key(usagePlanId=plan_id, keyId=key["id"])) == 202
     assert aws_error(apigw.get_usage_plan_key, usagePlanId=plan_id, keyId=key["id"]) == (
         404, "NotFoundException", "Invalid Usage Plan Key identifier specified",
@@ -352,3 +371,16 @@ def test_get_and_update_usage(apigw: Any) -> None:
         apigw.update_usage, usagePlanId=plan_id, keyId=key_id,
         patchOperations=[{"op": "replace", "path": "/used", "value": "5"}],
     ) == (400, "BadRequestException", "Invalid patch path /used")  # fmt: skip
+    assert aws_error(
+        apigw.update_usage, usagePlanId=plan_id, keyId=key_id,
+        patchOperations=[{"op": "replace", "path": "/remaining", "value": "-1"}],
+    ) == (400, "BadRequestException", "Invalid remaining value -1")  # fmt: skip
+    assert aws_error(
+        apigw.get_usage, usagePlanId=plan_id, startDate="2026-01-03", endDate="2026-01-01"
+    ) == (400, "BadRequestException", "The start date must be before the end date")
+    unlimited = apigw.create_usage_plan(name="no quota")["id"]
+    apigw.create_usage_plan_key(usagePlanId=unlimited, keyId=key_id, keyType="API_KEY")
+    assert aws_error(
+        apigw.update_usage, usagePlanId=unlimited, keyId=key_id,
+        patchOperations=[{"op": "replace", "path": "/remaining", "value": "5"}],
+    ) == (400, "BadRequestException", f"Usage Plan {unlimited} has no quota to update")  # fmt: skip

@@ -226,6 +226,7 @@ def test_get_account_reports_the_account_throttle(apigw: Any) -> None:
     account = apigw.get_account()
     assert account["throttleSettings"] == {"burstLimit": 5000, "rateLimit": 10000.0}
     assert account["features"] == ["UsagePlans"]
+    assert account["apiKeyVersion"] == "4"
 
 
 def test_keys_and_plans_are_tagged_by_their_arns(keyed: Keyed) -> None:

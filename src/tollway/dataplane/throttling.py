@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tollway.dataplane.caching import setting_key
 from tollway.state.limits import Bucket
 
 AWS_DEFAULT = (10000.0, 5000)  # (rateLimit, burstLimit) of a method setting left as it came
@@ -25,7 +26,7 @@ def rest_method_bucket(
     method_settings: dict[str, Any] | None, api_id: str, stage: str, path: str, verb: str
 ) -> Bucket | None:
     settings = method_settings or {}
-    own = settings.get(f"{path.replace('/', '~1')}/{verb}") or settings.get("*/*")
+    own = settings.get(setting_key(path, verb)) or settings.get("*/*")
     if not own:
         return None
     rate, burst = own.get("throttlingRateLimit"), own.get("throttlingBurstLimit")

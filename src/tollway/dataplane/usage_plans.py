@@ -29,7 +29,7 @@ log = logging.getLogger("tollway.dataplane")
 
 API_KEY_KIND = "apikey"
 PLAN_KIND = "usageplan"
-PLAN_KEY_KIND = "usageplankey"
+PLAN_KEY_KIND = "usageplankey"  # parent: the usage plan id; key: the API key id
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,15 @@ def throttle_bucket(key: str, settings: dict[str, Any], account: Bucket) -> Buck
         int(burst) if burst is not None else account.burst,
     )
     return None if bucket.rate < 0 or bucket.burst < 0 else bucket  # negative: no limit
+
+
+def plan_quota(plan: dict[str, Any], key_id: str) -> Quota | None:
+    """A usage plan's quota for one of its keys, or None: requests count on it, GetUsage and
+    UpdateUsage (control/apigateway/usage_plan_keys.py) read and set the same counters."""
+    quota = plan.get("quota")
+    if not quota:
+        return None
+    return Quota(f"{plan['id']}:{key_id}", int(quota["limit"]), quota["period"])
 
 
 class KeyIndex:
@@ -122,7 +131,7 @@ class KeyIndex:
             plan_id=plan_id,
             bucket=throttle_bucket(f"p:{scope}", plan.get("throttle") or {}, self._account),
             methods=methods,
-            quota=Quota(scope, int(quota["limit"]), quota["period"]) if quota else None,
+            quota=plan_quota(plan, key_id),
         )
 
 

@@ -31,13 +31,12 @@ from tollway.control.errors import (
     NotFoundException,
 )
 from tollway.control.operations import Call, OperationTable
+from tollway.dataplane.usage_plans import API_KEY_KIND, PLAN_KEY_KIND, PLAN_KIND
 from tollway.model import ids
 from tollway.store import Delete, Record
 
 ops = OperationTable("apigateway")
 
-API_KEY_KIND = "apikey"
-PLAN_KEY_KIND = "usageplankey"  # parent = the usage plan id, key = the API key id
 MAX_KEYS = 10_000
 _KEY_ALPHABET = string.ascii_letters + string.digits
 _MEMBERS = ("name", "description", "customerId", "enabled", "tags")
@@ -188,10 +187,12 @@ def import_api_keys(call: Call) -> dict[str, Any]:
     the Enabled column says otherwise; a row whose value an existing key has overwrites that
     key. UsagePlanIds (comma-separated, quoted) attach the key to those plans. A row that
     cannot be imported is a warning (`failOnWarnings` turns warnings into a refusal)."""
-    from tollway.control.apigateway.usage_plans import PLAN_KIND, plan_key_record
+    from tollway.control.apigateway.usage_plans import plan_key_record
 
     if call.params.get("format") != "csv":
         raise BadRequestException("Invalid format specified. Only csv is supported")
+    # Keys by value, read once: the rows' keys are committed together at the end.
+    by_value = {r.body["value"]: r for r in call.plane.store.list(API_KEY_KIND)}
     puts: list[Record] = []
     out_ids: list[str] = []
     warnings: list[str] = []
@@ -203,7 +204,7 @@ def import_api_keys(call: Call) -> dict[str, Any]:
         plans = [p.strip().strip("'\"") for p in (row.get("usageplanids") or "").split(",")]
         try:
             key = new_key(call, fields)
-            existing = _by_value(call, key["value"])
+            existing = by_value.get(key["value"])
             if existing is not None:
                 key["id"], key["createdDate"] = existing.key, existing.body["createdDate"]
             for plan in filter(None, plans):

@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from tollway.control.apigateway.api_keys import PLAN_KEY_KIND, load_key
+from tollway.control.apigateway.api_keys import load_key
 from tollway.control.apigateway.documents import commit_keys, paginate
-from tollway.control.apigateway.usage_plans import PLAN_KIND, load_plan, plan_key_record
+from tollway.control.apigateway.usage_plans import load_plan, plan_key_record
 from tollway.control.errors import (
     BadRequestException,
     ConflictException,
@@ -26,8 +26,9 @@ from tollway.control.errors import (
     NotSupportedByTollway,
 )
 from tollway.control.operations import Call, OperationTable
+from tollway.dataplane.usage_plans import PLAN_KEY_KIND, PLAN_KIND, plan_quota
 from tollway.state import limits
-from tollway.state.limits import Limits, Quota
+from tollway.state.limits import Limits
 from tollway.store import Delete, Record
 
 ops = OperationTable("apigateway")
@@ -105,13 +106,6 @@ def _date(call: Call, member: str) -> str:
     return str(value)
 
 
-def _quota(call: Call, plan: Record, key_id: str) -> Quota | None:
-    quota = plan.body.get("quota")
-    if not quota:
-        return None
-    return Quota(f"{plan.key}:{key_id}", int(quota["limit"]), quota["period"])
-
-
 def _limits(call: Call) -> Limits:
     if call.plane.limits is None:
         raise NotSupportedByTollway("this control plane has no gateway to count usage")
@@ -136,7 +130,7 @@ async def get_usage(call: Call) -> dict[str, Any]:
     items: dict[str, Any] = {}
     first, last = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
     for key in key_ids:
-        quota = _quota(call, plan, key)
+        quota = plan_quota(plan.body, key)
         if quota is not None:
             items[key] = await limits.usage(_limits(call), quota, first, last)
     return {"usagePlanId": plan.key, "startDate": start, "endDate": end, "items": items}
@@ -148,7 +142,7 @@ async def update_usage(call: Call) -> dict[str, Any]:
     (the spec's best reading of AWS's patch, UNCONFIRMED). Answers the key's usage today."""
     record = _load_plan_key(call)
     plan = load_plan(call, record.parent)
-    quota = _quota(call, plan, record.key)
+    quota = plan_quota(plan.body, record.key)
     remaining: int | None = None
     for operation in call.params.get("patchOperations") or []:
         if operation.get("op") != "replace" or operation.get("path") != "/remaining":

@@ -22,13 +22,13 @@ from tollway.control.apigateway.documents import API_KIND, STAGE_KIND, commit_ke
 from tollway.control.apigateway.patch import split, to_float, to_int
 from tollway.control.errors import BadRequestException, LimitExceededException, NotFoundException
 from tollway.control.operations import Call, OperationTable
+from tollway.dataplane.usage_plans import PLAN_KEY_KIND, PLAN_KIND
 from tollway.model import ids
 from tollway.model.http_api import V2_API_KIND, V2_STAGE_KIND
 from tollway.store import Delete, Record
 
 ops = OperationTable("apigateway")
 
-PLAN_KIND = "usageplan"
 MAX_PLANS = 300
 MAX_METHOD_THROTTLES = 20
 PERIODS = ("DAY", "WEEK", "MONTH")
@@ -44,8 +44,6 @@ def load_plan(call: Call, plan_id: str) -> Record:
 
 def plan_key_record(call: Call, plan_id: str, key_id: str) -> Record:
     """The record attaching a key to a plan (at its current version when it exists)."""
-    from tollway.control.apigateway.api_keys import PLAN_KEY_KIND
-
     existing = call.plane.store.get(PLAN_KEY_KIND, key_id, plan_id)
     body = {"id": key_id, "type": "API_KEY"}
     return Record(PLAN_KEY_KIND, key_id, body, plan_id, existing.version if existing else 0)
@@ -145,7 +143,7 @@ def get_usage_plan(call: Call) -> dict[str, Any]:
 @ops("GetUsagePlans")
 def get_usage_plans(call: Call) -> dict[str, Any]:
     """GetUsagePlans, with `keyId`: only the plans that key is in."""
-    from tollway.control.apigateway.api_keys import PLAN_KEY_KIND, load_key
+    from tollway.control.apigateway.api_keys import load_key
 
     plans = [r.body for r in call.plane.store.list(PLAN_KIND)]
     key_id = call.params.get("keyId")
@@ -231,8 +229,6 @@ def update_usage_plan(call: Call) -> dict[str, Any]:
 
 @ops("DeleteUsagePlan")
 def delete_usage_plan(call: Call) -> None:
-    from tollway.control.apigateway.api_keys import PLAN_KEY_KIND
-
     plan_id = load_plan(call, call.params["usagePlanId"]).key
     keys = [
         Delete(PLAN_KEY_KIND, r.key, plan_id) for r in call.plane.store.list(PLAN_KEY_KIND, plan_id)
