@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from tollway.state.limits_redis import TAG
 from tollway.state.redis import UNAVAILABLE, RedisState
 
 log = logging.getLogger("tollway.state")
@@ -25,7 +26,7 @@ class RedisKeyChanges:
         self, state: RedisState, on_change: Callable[[], None], interval: float = 1.0
     ) -> None:
         self._state = state
-        self._key = state.key("limits", "keys-version")
+        self._key = state.key(TAG, "keys-version")  # beside the limits it governs
         self._on_change = on_change
         self._interval = interval
         self._seen: bytes | None = None
